@@ -1,0 +1,65 @@
+package io.noiselens.config;
+
+import java.nio.file.Path;
+import java.util.Collection;
+
+/**
+ * The one place where user-facing errors are built (Delta Kernel's exception principles): each message names
+ * the key, file or field, shows the offending value and says how to fix it.
+ */
+public final class Errors {
+    private Errors() {}
+
+    public static NoiseLensException unknownKey(String key, Collection<String> known) {
+        return new NoiseLensException(String.format(
+                "Unknown configuration key '%s'. Remove it or correct its spelling; known keys here are: %s",
+                key, String.join(", ", known)));
+    }
+
+    public static NoiseLensException wrongType(String key, Object value, String expected) {
+        return new NoiseLensException(String.format(
+                "Invalid value for '%s': %s is not %s. Set '%s' to %s.", key, quote(value), expected, key, expected));
+    }
+
+    public static NoiseLensException invalidValue(String key, Object value, String fix) {
+        return new NoiseLensException(String.format("Invalid value for '%s': %s. %s", key, quote(value), fix));
+    }
+
+    public static NoiseLensException missingKey(String key, String fix) {
+        return new NoiseLensException(String.format("Missing required configuration key '%s'. %s", key, fix));
+    }
+
+    public static NoiseLensException badConfigFile(Path file, String problem) {
+        return new NoiseLensException(String.format(
+                "Cannot read configuration file '%s': %s. Check the path and the HOCON syntax.", file, problem));
+    }
+
+    public static NoiseLensException badOverride(String arg) {
+        return new NoiseLensException(String.format(
+                "Invalid --set argument '%s': expected key=value, e.g. --set run.id=nightly-1.", arg));
+    }
+
+    public static NoiseLensException badModelFile(Path file, String problem) {
+        return new NoiseLensException(String.format(
+                "Cannot load model file '%s': %s. Re-export the model with NoiseLens (ModelFile.save) "
+                        + "or point model.path at a valid .nlm file.", file, problem));
+    }
+
+    public static NoiseLensException badDataset(String where, String problem, String fix) {
+        return new NoiseLensException(String.format("Dataset problem at '%s': %s. %s", where, problem, fix));
+    }
+
+    public static NoiseLensException shapeMismatch(String what, String expected, String actual) {
+        return new NoiseLensException(String.format(
+                "Shape mismatch for %s: expected %s but got %s. Check that the model and the inputs agree.",
+                what, expected, actual));
+    }
+
+    public static NoiseLensException usage(String problem, String usage) {
+        return new NoiseLensException(problem + System.lineSeparator() + usage);
+    }
+
+    private static String quote(Object value) {
+        return value instanceof CharSequence ? "'" + value + "'" : String.valueOf(value);
+    }
+}

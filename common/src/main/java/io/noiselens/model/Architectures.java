@@ -1,0 +1,35 @@
+package io.noiselens.model;
+
+import io.noiselens.config.Errors;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.util.List;
+import java.util.Map;
+
+/** The registry of built-in architectures, and fresh (randomly initialised) weights for them. */
+public final class Architectures {
+    private static final List<String> NAMES = List.of(SmallCnn.NAME, "resnet18", "resnet50");
+
+    private Architectures() {}
+
+    public static Architecture forName(String name) {
+        return switch (name) {
+            case SmallCnn.NAME -> new SmallCnn();
+            case "resnet18" -> ResNet.resnet18();
+            case "resnet50" -> ResNet.resnet50();
+            default -> throw Errors.invalidValue("model.architecture", name, "Use one of " + NAMES + ".");
+        };
+    }
+
+    public static List<String> names() {
+        return NAMES;
+    }
+
+    /** Randomly initialised weights for {@code spec}, a pure function of the seed. */
+    public static ModelWeights initialWeights(ModelSpec spec, long seed) {
+        Layers l = new Layers(SameDiff.create(), DataType.FLOAT, Map.of(), seed, true);
+        forName(spec.architecture()).define(l, l.input("input", spec.channels(), spec.height(), spec.width()), spec);
+        return l.weights();
+    }
+}

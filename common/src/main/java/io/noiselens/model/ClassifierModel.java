@@ -1,0 +1,32 @@
+package io.noiselens.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * An image classifier as attribution needs it: logits for a batch, the input gradient of a chosen class score
+ * per image, and a parameter view that weight-noise replicas perturb. Not thread-safe: one instance per thread.
+ */
+public interface ClassifierModel extends AutoCloseable {
+    ModelSpec spec();
+
+    /** Logits [n, classes] for inputs [n, C, H, W] in model space. */
+    INDArray logits(INDArray input);
+
+    /**
+     * ∂ score_i / ∂ input_i for each row i, where score_i is the logit or the softmax probability of class
+     * {@code targets[i]} as {@code spaces[i]} says. Rows are independent, so one call may mix output spaces.
+     */
+    INDArray inputGradients(INDArray input, int[] targets, OutputSpace[] spaces);
+
+    /** The parameter view currently in use. */
+    ModelWeights weights();
+
+    /** Replaces the parameters (a replica, or the clean weights back). */
+    void setWeights(ModelWeights weights);
+
+    /** Floats of activations one image needs in a forward pass; the micro-batch memory estimate builds on it. */
+    long activationFloatsPerImage();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,30 @@
+package io.noiselens.model;
+
+import java.util.List;
+
+/**
+ * What a model is, apart from its weights: the architecture name, the input shape C×H×W, the classes, and the
+ * preprocessing the model was trained with.
+ */
+public record ModelSpec(String architecture, int channels, int height, int width, int numClasses,
+                        List<String> classNames, Preprocessing preprocessing) {
+    public ModelSpec {
+        if (channels <= 0 || height <= 0 || width <= 0 || numClasses <= 1) {
+            throw new IllegalArgumentException(String.format(
+                    "Invalid model spec: input %dx%dx%d, %d classes", channels, height, width, numClasses));
+        }
+        if (classNames.size() != numClasses) {
+            throw new IllegalArgumentException("Model spec has " + numClasses + " classes but "
+                    + classNames.size() + " class names");
+        }
+        if (preprocessing.channels() != channels) {
+            throw new IllegalArgumentException("Preprocessing has " + preprocessing.channels()
+                    + " channels, input has " + channels);
+        }
+        classNames = List.copyOf(classNames);
+    }
+
+    public int inputSize() {
+        return channels * height * width;
+    }
+}

@@ -1,0 +1,165 @@
+package io.noiselens.model;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link ClassifierModel} running as a SameDiff graph. The explained score is
+ * {@code Σ onehot_logit ⊙ logits + Σ onehot_prob ⊙ softmax(logits)}, so one gradient function serves both output
+ * spaces and rows of one batch may differ in space and target; the gradient is taken for the input placeholder
+ * only (DESIGN.md §8: {@code createGradFunction("input")} then {@code calculateGradients}).
+ */
+public final class SameDiffClassifier implements ClassifierModel {
+    public static final String INPUT = "input";
+    private static final String TARGET_LOGIT = "target_logit";
+    private static final String TARGET_PROB = "target_prob";
+
+    private final ModelSpec spec;
+    private final DataType dataType;
+    private final SameDiff sd;
+    private final List<Layers.Binding> bindings;
+    private final String logitsName;
+    private final long activationFloats;
+    private ModelWeights weights;
+
+    private SameDiffClassifier(ModelSpec spec, ModelWeights weights, DataType dataType) {
+        this.spec = spec;
+        this.dataType = dataType;
+        this.sd = SameDiff.create();
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        for (Tensor t : weights.tensors()) params.put(t.name(), t);
+        Layers l = new Layers(sd, dataType, params, null, true);
+        Layers.Act in = l.input(INPUT, spec.channels(), spec.height(), spec.width());
+        Layers.Act out = Architectures.forName(spec.architecture()).define(l, in, spec);
+        if (out.size() != spec.numClasses()) {
+            throw new IllegalArgumentException("Architecture " + spec.architecture() + " produced " + out.size()
+                    + " outputs for " + spec.numClasses() + " classes");
+        }
+        SDVariable logits = out.v();
+        this.logitsName = logits.name();
+        SDVariable tl = sd.placeHolder(TARGET_LOGIT, dataType, -1, spec.numClasses());
+        SDVariable tp = sd.placeHolder(TARGET_PROB, dataType, -1, spec.numClasses());
+        SDVariable score = tl.mul(logits).sum().add(tp.mul(sd.nn().softmax(logits, 1)).sum());
+        sd.setLossVariables(score);
+        sd.createGradFunction(INPUT);
+        this.bindings = l.bindings();
+        this.activationFloats = l.activationFloatsPerImage();
+        setWeights(weights);
+    }
+
+    /** A float32 model, the production setting. */
+    public static SameDiffClassifier create(ModelSpec spec, ModelWeights weights) {
+        return new SameDiffClassifier(spec, weights, DataType.FLOAT);
+    }
+
+    /** A model in the given precision (float64 serves as the finite-difference reference in tests). */
+    public static SameDiffClassifier create(ModelSpec spec, ModelWeights weights, DataType dataType) {
+        return new SameDiffClassifier(spec, weights, dataType);
+    }
+
+    @Override
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public INDArray logits(INDArray input) {
+        checkInput(input);
+        return sd.outputSingle(Map.of(INPUT, input.castTo(dataType)), logitsName);
+    }
+
+    @Override
+    public INDArray inputGradients(INDArray input, int[] targets, OutputSpace[] spaces) {
+        checkInput(input);
+        int n = (int) input.size(0);
+        if (targets.length != n || spaces.length != n) {
+            throw new IllegalArgumentException("Need one target and one output space per row: " + n + " rows, "
+                    + targets.length + " targets, " + spaces.length + " spaces");
+        }
+        INDArray tl = Nd4j.zeros(dataType, n, spec.numClasses());
+        INDArray tp = Nd4j.zeros(dataType, n, spec.numClasses());
+        for (int i = 0; i < n; i++) {
+            if (targets[i] < 0 || targets[i] >= spec.numClasses()) {
+                throw new IllegalArgumentException("Target class " + targets[i] + " outside [0, "
+                        + spec.numClasses() + ")");
+            }
+            (spaces[i] == OutputSpace.LOGIT ? tl : tp).putScalar(i, targets[i], 1.0);
+        }
+        Map<String, INDArray> ph = new HashMap<>();
+        ph.put(INPUT, input.castTo(dataType));
+        ph.put(TARGET_LOGIT, tl);
+        ph.put(TARGET_PROB, tp);
+        return sd.calculateGradients(ph, INPUT).get(INPUT);
+    }
+
+    @Override
+    public ModelWeights weights() {
+        return weights;
+    }
+
+    @Override
+    public void setWeights(ModelWeights w) {
+        for (Layers.Binding b : bindings) {
+            float[] value = b instanceof Layers.Direct d ? w.get(d.param()).data() : fold(w, (Layers.FoldedConv) b);
+            INDArray target = sd.getVariable(b.graphName()).getArr();
+            if (target.length() != value.length) {
+                throw new IllegalArgumentException("Parameter for '" + b.graphName() + "' has " + value.length
+                        + " values, the graph expects " + target.length());
+            }
+            target.assign(Nd4j.createFromArray(value).reshape(target.shape()).castTo(dataType));
+        }
+        this.weights = w;
+    }
+
+    /** BatchNorm folding: W' = W·s (per output channel), b' = (b − μ)·s + β, with s = γ/√(σ²+ε). */
+    static float[] fold(ModelWeights w, Layers.FoldedConv f) {
+        float[] gamma = w.get(f.gamma()).data(), beta = w.get(f.beta()).data();
+        float[] mean = w.get(f.mean()).data(), var = w.get(f.var()).data();
+        int cout = gamma.length;
+        double[] scale = new double[cout];
+        for (int o = 0; o < cout; o++) scale[o] = gamma[o] / Math.sqrt(var[o] + f.eps());
+        if (f.isBias()) {
+            float[] bias = f.bias() == null ? null : w.get(f.bias()).data();
+            float[] out = new float[cout];
+            for (int o = 0; o < cout; o++) {
+                out[o] = (float) (((bias == null ? 0 : bias[o]) - mean[o]) * scale[o] + beta[o]);
+            }
+            return out;
+        }
+        float[] weight = w.get(f.weight()).data();
+        float[] out = new float[weight.length];
+        for (int i = 0; i < weight.length; i++) out[i] = (float) (weight[i] * scale[i % cout]);
+        return out;
+    }
+
+    @Override
+    public long activationFloatsPerImage() {
+        return activationFloats;
+    }
+
+    private void checkInput(INDArray input) {
+        long[] s = input.shape();
+        if (s.length != 4 || s[1] != spec.channels() || s[2] != spec.height() || s[3] != spec.width()) {
+            throw io.noiselens.config.Errors.shapeMismatch("model input",
+                    String.format("[n, %d, %d, %d]", spec.channels(), spec.height(), spec.width()),
+                    java.util.Arrays.toString(s));
+        }
+    }
+
+    /** Frees the graph's variable arrays now instead of waiting for the garbage collector. */
+    @Override
+    public void close() {
+        for (SDVariable v : sd.variables()) {
+            INDArray arr = v.getArr();
+            if (arr != null && arr.closeable()) arr.close();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.noiselens.model;
+
+/**
+ * The built-in small CNN: four 3×3 convolutions (16, 32, 64, 64 channels) with ReLU and 2×2 max pooling after
+ * the first three, global average pooling and a linear classifier. Piecewise linear, so its gradients are exact
+ * targets for closed-form tests; trainable by NoiseLens itself (no BatchNorm).
+ */
+public final class SmallCnn implements Architecture {
+    public static final String NAME = "small_cnn";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Layers.Act define(Layers l, Layers.Act x, ModelSpec spec) {
+        x = l.maxPool(l.relu(l.conv("conv1", x, 16, 3, 1, 1, true, false)), 2, 2, 0);
+        x = l.maxPool(l.relu(l.conv("conv2", x, 32, 3, 1, 1, true, false)), 2, 2, 0);
+        x = l.maxPool(l.relu(l.conv("conv3", x, 64, 3, 1, 1, true, false)), 2, 2, 0);
+        x = l.relu(l.conv("conv4", x, 64, 3, 1, 1, true, false));
+        return l.dense("fc", l.globalAvgPool(x), spec.numClasses());
+    }
+}
