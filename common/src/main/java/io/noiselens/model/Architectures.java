@@ -9,7 +9,7 @@ import java.util.Map;
 
 /** The registry of built-in architectures, and fresh (randomly initialised) weights for them. */
 public final class Architectures {
-    private static final List<String> NAMES = List.of(SmallCnn.NAME, "resnet18", "resnet50");
+    private static final List<String> NAMES = List.of(SmallCnn.NAME, "resnet18", "resnet50", "linear", "mlp");
 
     private Architectures() {}
 
@@ -18,6 +18,8 @@ public final class Architectures {
             case SmallCnn.NAME -> new SmallCnn();
             case "resnet18" -> ResNet.resnet18();
             case "resnet50" -> ResNet.resnet50();
+            case "linear" -> Mlp.linear();
+            case "mlp" -> Mlp.oneHidden(32);
             default -> throw Errors.invalidValue("model.architecture", name, "Use one of " + NAMES + ".");
         };
     }

@@ -143,6 +143,11 @@ public final class Layers {
         return track(new Act(x.v().mean(2, 3), x.c(), 1, 1));
     }
 
+    /** Flattens [n, C, H, W] to [n, C·H·W] in row-major order. */
+    public Act flatten(Act x) {
+        return track(new Act(x.v().reshape(-1, x.size()), (int) x.size(), 1, 1));
+    }
+
     /** Fully connected layer on an [n, C] activation; returns [n, out]. */
     public Act dense(String name, Act x, int out) {
         int in = (int) x.size();

@@ -1,0 +1,287 @@
+package io.noiselens.attribution;
+
+import io.noiselens.model.ClassifierModel;
+import io.noiselens.model.ModelSpec;
+import io.noiselens.model.ModelWeights;
+import io.noiselens.model.OutputSpace;
+import io.noiselens.noise.KeyedRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The estimator engine of DESIGN.md §3: every requested method is map(x) = Reduce_k φ(x, z_k, g(z_k; θ_k)).
+ * For a batch it groups the draws of all methods by weight replica, sets each replica's weights once, and
+ * evaluates every path point of every draw of every image in micro-batches sized to the memory budget. Each
+ * draw's weighted gradient sum is finished by its base explainer and streamed into a per-(image, method)
+ * {@link Moments} reducer, so memory is O(batch × map), never O(draws × map).
+ *
+ * <p>Weight replica i of σ_w and input sample s of an image come from keyed streams (see {@link NoisePlan},
+ * {@link io.noiselens.noise.WeightNoise}), so results do not depend on batch composition, micro-batch size or
+ * partitioning. Not thread-safe: one engine per model instance.
+ */
+public final class AttributionEngine {
+    private final ClassifierModel model;
+    private final EngineOptions options;
+    private final ModelWeights clean;
+    private final ModelSpec spec;
+    private final int microBatch;
+    private long gradientRows;
+
+    public AttributionEngine(ClassifierModel model, EngineOptions options) {
+        this.model = model;
+        this.options = options;
+        this.clean = model.weights();
+        this.spec = model.spec();
+        // Forward + backward keep roughly three copies of the activations, plus the input and its gradient.
+        long bytesPerRow = 4L * (3 * model.activationFloatsPerImage() + 2L * spec.inputSize());
+        this.microBatch = (int) Math.max(1, Math.min(options.maxMicroBatch(), options.memoryBudgetBytes() / bytesPerRow));
+    }
+
+    /** Rows per gradient call after the memory budget. */
+    public int microBatch() {
+        return microBatch;
+    }
+
+    /** Gradient evaluations (image rows) made so far, for throughput figures. */
+    public long gradientRows() {
+        return gradientRows;
+    }
+
+    public Explanation explain(ExplainBatch batch, List<AttributionMethod> methods) {
+        int n = batch.size(), size = spec.inputSize(), nm = methods.size();
+        float[][] probs = new float[n][];
+        int[] predicted = new int[n];
+        float[] predictedProb = new float[n];
+        float[][] logits = forward(batch.inputs());
+        for (int b = 0; b < n; b++) {
+            probs[b] = softmax(logits[b]);
+            predicted[b] = argmax(logits[b]);
+            predictedProb[b] = probs[b][predicted[b]];
+        }
+        int[][] targets = new int[nm][n];
+        for (int m = 0; m < nm; m++) {
+            for (int b = 0; b < n; b++) {
+                int t = methods.get(m).target() == TargetSource.PREDICTED ? predicted[b] : batch.labels()[b];
+                if (t < 0) {
+                    throw new IllegalArgumentException("Image '" + batch.ids().get(b) + "' has no label but method '"
+                            + methods.get(m).id() + "' explains target=label");
+                }
+                targets[m][b] = t;
+            }
+        }
+        Map<Baseline, float[]> baselines = new EnumMap<>(Baseline.class);
+        for (AttributionMethod m : methods) {
+            if (m.base().baseline() != null) baselines.computeIfAbsent(m.base().baseline(), k -> k.image(spec));
+        }
+        long[] imageKeys = new long[n];
+        for (int b = 0; b < n; b++) imageKeys[b] = KeyedRandom.hash(batch.ids().get(b));
+
+        Moments[][] moments = new Moments[nm][n];
+        double[][] signedSum = new double[nm][n];
+        for (int m = 0; m < nm; m++) {
+            for (int b = 0; b < n; b++) moments[m][b] = new Moments(size, methods.get(m).plan().aggregation());
+        }
+
+        // Group (method, replica) pairs by the weights they need; σ_w = 0 replicas all use the clean weights.
+        TreeMap<double[], List<int[]>> groups = new TreeMap<>((a, c) -> a[0] != c[0]
+                ? Double.compare(a[0], c[0]) : Double.compare(a[1], c[1]));
+        for (int m = 0; m < nm; m++) {
+            NoisePlan p = methods.get(m).plan();
+            for (int i = 0; i < p.replicas(); i++) {
+                double s = p.weightNoise().sigma();
+                groups.computeIfAbsent(new double[]{s, s == 0 ? 0 : i}, k -> new ArrayList<>()).add(new int[]{m, i});
+            }
+        }
+        Rows rows = new Rows(size);
+        try {
+            for (Map.Entry<double[], List<int[]>> g : groups.entrySet()) {
+                double sigmaW = g.getKey()[0];
+                int replica = (int) g.getKey()[1];
+                model.setWeights(sigmaW == 0 ? clean
+                        : methods.get(g.getValue().get(0)[0]).plan().weightNoise().replica(clean, options.runSeed(), replica));
+                for (int b = 0; b < n; b++) {
+                    float[] x = batch.inputs().get(b);
+                    for (int[] mi : g.getValue()) {
+                        int m = mi[0], i = mi[1];
+                        AttributionMethod method = methods.get(m);
+                        NoisePlan plan = method.plan();
+                        double absSigma = plan.inputNoise().absoluteSigma(x);
+                        float[] baseline = method.base().baseline() == null ? null : baselines.get(method.base().baseline());
+                        for (int j = 0; j < plan.samples(); j++) {
+                            float[] z = new float[size];
+                            plan.inputNoise().perturb(x, absSigma, options.runSeed(), imageKeys[b], i * plan.samples() + j, z);
+                            Draw d = new Draw(method, z, baseline, moments[m][b], signedSum[m], b);
+                            for (int k = 0; k < method.base().points(); k++) {
+                                rows.add(d, k, targets[m][b], method.output());
+                            }
+                        }
+                    }
+                }
+                rows.flush();
+            }
+        } finally {
+            model.setWeights(clean);
+        }
+
+        List<AttributionResult> results = new ArrayList<>(nm * n);
+        for (int m = 0; m < nm; m++) {
+            AttributionMethod method = methods.get(m);
+            double[] fBase = completenessBaselineScores(method, baselines, targets[m]);
+            for (int b = 0; b < n; b++) {
+                float[] map = moments[m][b].result(method.plan().aggregation());
+                if (method.abs() == AbsMode.AFTER_AGGREGATION) for (int i = 0; i < map.length; i++) map[i] = Math.abs(map[i]);
+                int plane = spec.height() * spec.width();
+                float[] reduced = method.channelReduction().apply(map, spec.channels(), plane);
+                int channels = reduced.length / plane;
+                double delta = Double.NaN, fx = Double.NaN, fb = Double.NaN;
+                if (fBase != null) {
+                    int t = targets[m][b];
+                    fx = method.output() == OutputSpace.LOGIT ? logits[b][t] : probs[b][t];
+                    fb = fBase[b];
+                    delta = signedSum[m][b] - (fx - fb);
+                }
+                results.add(new AttributionResult(b, method, targets[m][b], reduced, channels, spec.height(),
+                        spec.width(), moments[m][b].count(), delta, fx, fb));
+            }
+        }
+        return new Explanation(predicted, predictedProb, probs, results);
+    }
+
+    /** f(x′) per image for methods where completeness is defined (complete base, no noise); null otherwise. */
+    private double[] completenessBaselineScores(AttributionMethod method, Map<Baseline, float[]> baselines, int[] targets) {
+        if (!method.base().complete() || !method.plan().clean() || method.plan().draws() != 1) return null;
+        float[] bl = forward(List.of(baselines.get(method.base().baseline())))[0];
+        float[] bp = softmax(bl);
+        double[] out = new double[targets.length];
+        for (int b = 0; b < targets.length; b++) {
+            out[b] = method.output() == OutputSpace.LOGIT ? bl[targets[b]] : bp[targets[b]];
+        }
+        return out;
+    }
+
+    private float[][] forward(List<float[]> inputs) {
+        int n = inputs.size(), size = spec.inputSize();
+        float[][] out = new float[n][];
+        for (int start = 0; start < n; start += microBatch) {
+            int rows = Math.min(microBatch, n - start);
+            float[] buf = new float[rows * size];
+            for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
+            INDArray l = model.logits(toInput(buf, rows)).castTo(DataType.FLOAT);
+            for (int r = 0; r < rows; r++) out[start + r] = l.getRow(r).toFloatVector();
+        }
+        return out;
+    }
+
+    private INDArray toInput(float[] buf, int rows) {
+        return Nd4j.createFromArray(buf).reshape(rows, spec.channels(), spec.height(), spec.width());
+    }
+
+    static float[] softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (float v : logits) max = Math.max(max, v);
+        double[] e = new double[logits.length];
+        for (int i = 0; i < e.length; i++) sum += (e[i] = Math.exp(logits[i] - max));
+        float[] p = new float[e.length];
+        for (int i = 0; i < e.length; i++) p[i] = (float) (e[i] / sum);
+        return p;
+    }
+
+    static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    /** One draw in flight: its input point, the running weighted gradient sum, and where its map goes. */
+    private static final class Draw {
+        final AttributionMethod method;
+        final float[] z;
+        final float[] baseline;
+        final float[] gsum;
+        final Moments sink;
+        final double[] signedSums;
+        final int image;
+        int pending;
+
+        Draw(AttributionMethod method, float[] z, float[] baseline, Moments sink, double[] signedSums, int image) {
+            this.method = method;
+            this.z = z;
+            this.baseline = baseline;
+            this.gsum = new float[z.length];
+            this.sink = sink;
+            this.signedSums = signedSums;
+            this.image = image;
+            this.pending = method.base().points();
+        }
+
+        void accumulate(int k, float[] g, int offset) {
+            float w = (float) method.base().weight(k);
+            for (int i = 0; i < gsum.length; i++) gsum[i] += w * g[offset + i];
+            if (--pending == 0) complete();
+        }
+
+        private void complete() {
+            float[] map = new float[z.length];
+            method.base().finish(z, baseline, gsum, map);
+            if (method.base().complete()) {
+                double s = 0;
+                for (float v : map) s += v;
+                signedSums[image] += s / method.plan().draws();
+            }
+            if (method.abs() == AbsMode.BEFORE_AGGREGATION) for (int i = 0; i < map.length; i++) map[i] = Math.abs(map[i]);
+            sink.add(map);
+        }
+    }
+
+    /** The micro-batch under construction: path points stacked row by row, flushed through one gradient call. */
+    private final class Rows {
+        final int size;
+        final float[] buf;
+        final Draw[] draws;
+        final int[] steps;
+        final int[] targets;
+        final OutputSpace[] spaces;
+        int count;
+
+        Rows(int size) {
+            this.size = size;
+            this.buf = new float[microBatch * size];
+            this.draws = new Draw[microBatch];
+            this.steps = new int[microBatch];
+            this.targets = new int[microBatch];
+            this.spaces = new OutputSpace[microBatch];
+        }
+
+        void add(Draw d, int k, int target, OutputSpace space) {
+            d.method.base().point(d.z, d.baseline, k, buf, count * size);
+            draws[count] = d;
+            steps[count] = k;
+            targets[count] = target;
+            spaces[count] = space;
+            if (++count == microBatch) flush();
+        }
+
+        void flush() {
+            if (count == 0) return;
+            float[] in = count == microBatch ? buf : Arrays.copyOf(buf, count * size);
+            INDArray g = model.inputGradients(toInput(in, count), Arrays.copyOf(targets, count),
+                    Arrays.copyOf(spaces, count));
+            float[] grads = g.castTo(DataType.FLOAT).reshape((long) count * size).toFloatVector();
+            gradientRows += count;
+            int rows = count;
+            count = 0;
+            for (int r = 0; r < rows; r++) {
+                draws[r].accumulate(steps[r], grads, r * size);
+                draws[r] = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.noiselens.attribution;
+
+import io.noiselens.model.OutputSpace;
+import io.noiselens.noise.InputNoise;
+import io.noiselens.noise.WeightNoise;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One requested attribution: a base explainer inside a noise plan, plus the conventions every map carries
+ * (METHODS.md §1): the explained output, the target, where abs is taken, and the channel reduction.
+ * {@code id} names the map in the tables ({@code method} column); {@code kind} is the method family.
+ */
+public record AttributionMethod(String id, String kind, BaseExplainer base, NoisePlan plan, OutputSpace output,
+                                TargetSource target, AbsMode abs, ChannelReduction channelReduction) {
+
+    /** The same method over another base explainer (e.g. Integrated Gradients with a different rule). */
+    public AttributionMethod withBase(BaseExplainer newBase) {
+        return new AttributionMethod(id, kind, newBase, plan, output, target, abs, channelReduction);
+    }
+
+    /** Every parameter, defaults explicit, as stored in {@code method_params}. */
+    public Map<String, Object> params(long runSeed) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", kind);
+        m.put("base_method", base.name());
+        m.putAll(base.params());
+        m.putAll(plan.params());
+        m.put("output_space", output.name().toLowerCase());
+        m.put("target_source", target.name().toLowerCase());
+        m.put("abs", abs.name().toLowerCase());
+        m.put("channel_reduction", channelReduction.name().toLowerCase());
+        m.put("replica_policy", "shared_bank");
+        m.put("seed", runSeed);
+        m.put("rng_algo", io.noiselens.noise.KeyedRandom.ALGORITHM);
+        return m;
+    }
+
+    /** The method families and their plans: the estimator view of DESIGN.md §3. */
+    public enum Kind {
+        GRADIENT, GRADIENT_X_INPUT, INTEGRATED_GRADIENTS, SMOOTHGRAD, SMOOTHGRAD_SQ, VARGRAD, NOISEGRAD, FUSIONGRAD;
+
+        public String key() {
+            return name().toLowerCase();
+        }
+
+        /** Whether the method wraps a configurable base explainer (the noise-tunnel family). */
+        public boolean wrapsBase() {
+            return ordinal() >= SMOOTHGRAD.ordinal();
+        }
+
+        public boolean usesInputNoise() {
+            return this == SMOOTHGRAD || this == SMOOTHGRAD_SQ || this == VARGRAD || this == FUSIONGRAD;
+        }
+
+        public boolean usesWeightNoise() {
+            return this == NOISEGRAD || this == FUSIONGRAD;
+        }
+
+        public Aggregation aggregation() {
+            return switch (this) {
+                case SMOOTHGRAD_SQ -> Aggregation.MEAN_OF_SQUARES;
+                case VARGRAD -> Aggregation.VARIANCE;
+                default -> Aggregation.MEAN;
+            };
+        }
+
+        /** The plan of this family; counts and σ are ignored where the family does not use them. */
+        public NoisePlan plan(int replicas, double sigmaW, int samples, InputNoise inputNoise) {
+            boolean w = usesWeightNoise(), x = usesInputNoise();
+            return new NoisePlan(w ? replicas : 1, new WeightNoise(w ? sigmaW : 0), x ? samples : 1,
+                    x ? inputNoise : new InputNoise(0, InputNoise.Mode.ABSOLUTE), aggregation());
+        }
+    }
+}

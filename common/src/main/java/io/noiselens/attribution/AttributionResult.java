@@ -1,0 +1,38 @@
+package io.noiselens.attribution;
+
+/**
+ * One map: image {@code index} of the batch explained by {@code method}. {@code map} has C×H×W values
+ * (C = 1 after a channel reduction). {@code igDelta} is Σ map − (f(x) − f(x′)) before abs and reduction, for
+ * complete methods without noise (NaN otherwise); {@code fx}/{@code fBaseline} are the explained scores.
+ */
+public record AttributionResult(int index, AttributionMethod method, int target, float[] map, int channels,
+                                int height, int width, long draws, double igDelta, double fx, double fBaseline) {
+    public double min() {
+        double m = Double.POSITIVE_INFINITY;
+        for (float v : map) m = Math.min(m, v);
+        return m;
+    }
+
+    public double max() {
+        double m = Double.NEGATIVE_INFINITY;
+        for (float v : map) m = Math.max(m, v);
+        return m;
+    }
+
+    public double l1() {
+        double s = 0;
+        for (float v : map) s += Math.abs(v);
+        return s;
+    }
+
+    public double l2() {
+        double s = 0;
+        for (float v : map) s += (double) v * v;
+        return Math.sqrt(s);
+    }
+
+    /** |δ| / max(|f(x) − f(x′)|, 1e-12), the relative completeness error (METHODS.md §2.3). */
+    public double igRelDelta() {
+        return Math.abs(igDelta) / Math.max(Math.abs(fx - fBaseline), 1e-12);
+    }
+}
