@@ -148,6 +148,11 @@ public final class Layers {
         return track(new Act(x.v().reshape(-1, x.size()), (int) x.size(), 1, 1));
     }
 
+    /** Global max pooling to [n, C]: a feature's strongest response anywhere in the image. */
+    public Act globalMaxPool(Act x) {
+        return track(new Act(x.v().max(2, 3), x.c(), 1, 1));
+    }
+
     /** Fully connected layer on an [n, C] activation; returns [n, out]. */
     public Act dense(String name, Act x, int out) {
         int in = (int) x.size();
@@ -156,6 +161,50 @@ public final class Layers {
         SDVariable wv = variable(new Direct(w.name(), w.name()), w.shape());
         SDVariable bv = variable(new Direct(b.name(), b.name()), b.shape());
         return track(new Act(x.v().mmul(wv).add(bv), out, 1, 1));
+    }
+
+    /** Sets every graph variable from {@code w}, folding BatchNorm where the architecture has it. */
+    public void assign(ModelWeights w) {
+        for (Binding b : bindings) {
+            float[] value = b instanceof Direct d ? w.get(d.param()).data() : fold(w, (FoldedConv) b);
+            org.nd4j.linalg.api.ndarray.INDArray target = sd.getVariable(b.graphName()).getArr();
+            if (target.length() != value.length) {
+                throw new IllegalArgumentException("Parameter for '" + b.graphName() + "' has " + value.length
+                        + " values, the graph expects " + target.length());
+            }
+            target.assign(Nd4j.createFromArray(value).reshape(target.shape()).castTo(dataType));
+        }
+    }
+
+    /** The current values of the graph's parameters as a parameter view (for graphs without BatchNorm). */
+    public ModelWeights read() {
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor t : params.values()) {
+            float[] v = sd.getVariable(t.name()).getArr().castTo(DataType.FLOAT).reshape(t.size()).toFloatVector();
+            out.add(t.withData(v));
+        }
+        return new ModelWeights(out);
+    }
+
+    /** BatchNorm folding: W' = W·s (per output channel), b' = (b − μ)·s + β, with s = γ/√(σ²+ε). */
+    static float[] fold(ModelWeights w, FoldedConv f) {
+        float[] gamma = w.get(f.gamma()).data(), beta = w.get(f.beta()).data();
+        float[] mean = w.get(f.mean()).data(), var = w.get(f.var()).data();
+        int cout = gamma.length;
+        double[] scale = new double[cout];
+        for (int o = 0; o < cout; o++) scale[o] = gamma[o] / Math.sqrt(var[o] + f.eps());
+        if (f.isBias()) {
+            float[] bias = f.bias() == null ? null : w.get(f.bias()).data();
+            float[] out = new float[cout];
+            for (int o = 0; o < cout; o++) {
+                out[o] = (float) (((bias == null ? 0 : bias[o]) - mean[o]) * scale[o] + beta[o]);
+            }
+            return out;
+        }
+        float[] weight = w.get(f.weight()).data();
+        float[] out = new float[weight.length];
+        for (int i = 0; i < weight.length; i++) out[i] = (float) (weight[i] * scale[i % cout]);
+        return out;
     }
 
     public List<Binding> bindings() {

@@ -8,7 +8,6 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,7 +24,7 @@ public final class SameDiffClassifier implements ClassifierModel {
     private final ModelSpec spec;
     private final DataType dataType;
     private final SameDiff sd;
-    private final List<Layers.Binding> bindings;
+    private final Layers layers;
     private final String logitsName;
     private final long activationFloats;
     private ModelWeights weights;
@@ -50,7 +49,7 @@ public final class SameDiffClassifier implements ClassifierModel {
         SDVariable score = tl.mul(logits).sum().add(tp.mul(sd.nn().softmax(logits, 1)).sum());
         sd.setLossVariables(score);
         sd.createGradFunction(INPUT);
-        this.bindings = l.bindings();
+        this.layers = l;
         this.activationFloats = l.activationFloatsPerImage();
         setWeights(weights);
     }
@@ -107,37 +106,8 @@ public final class SameDiffClassifier implements ClassifierModel {
 
     @Override
     public void setWeights(ModelWeights w) {
-        for (Layers.Binding b : bindings) {
-            float[] value = b instanceof Layers.Direct d ? w.get(d.param()).data() : fold(w, (Layers.FoldedConv) b);
-            INDArray target = sd.getVariable(b.graphName()).getArr();
-            if (target.length() != value.length) {
-                throw new IllegalArgumentException("Parameter for '" + b.graphName() + "' has " + value.length
-                        + " values, the graph expects " + target.length());
-            }
-            target.assign(Nd4j.createFromArray(value).reshape(target.shape()).castTo(dataType));
-        }
+        layers.assign(w);
         this.weights = w;
-    }
-
-    /** BatchNorm folding: W' = W·s (per output channel), b' = (b − μ)·s + β, with s = γ/√(σ²+ε). */
-    static float[] fold(ModelWeights w, Layers.FoldedConv f) {
-        float[] gamma = w.get(f.gamma()).data(), beta = w.get(f.beta()).data();
-        float[] mean = w.get(f.mean()).data(), var = w.get(f.var()).data();
-        int cout = gamma.length;
-        double[] scale = new double[cout];
-        for (int o = 0; o < cout; o++) scale[o] = gamma[o] / Math.sqrt(var[o] + f.eps());
-        if (f.isBias()) {
-            float[] bias = f.bias() == null ? null : w.get(f.bias()).data();
-            float[] out = new float[cout];
-            for (int o = 0; o < cout; o++) {
-                out[o] = (float) (((bias == null ? 0 : bias[o]) - mean[o]) * scale[o] + beta[o]);
-            }
-            return out;
-        }
-        float[] weight = w.get(f.weight()).data();
-        float[] out = new float[weight.length];
-        for (int i = 0; i < weight.length; i++) out[i] = (float) (weight[i] * scale[i % cout]);
-        return out;
     }
 
     @Override

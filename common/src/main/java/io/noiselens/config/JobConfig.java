@@ -1,0 +1,41 @@
+package io.noiselens.config;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The typed, validated job configuration (DESIGN.md §6). Built only by {@link JobConfigLoader}, which rejects
+ * unknown keys, wrong types and impossible values before any Spark work starts.
+ *
+ * @param json the effective configuration, every default explicit, as stored in the {@code runs} table
+ */
+public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engine engine,
+                        List<MethodConfig> methods, String json) implements Serializable {
+
+    /** run.*: identity of the run and where its tables go. */
+    public record Run(String id, long seed, String output) implements Serializable {}
+
+    /** spark.*: master (empty: spark-submit's or local[*]) and partitions (0: twice the default parallelism). */
+    public record Spark(String master, int partitions) implements Serializable {}
+
+    /** dataset.*: the built-in synthetic set or an image folder in ImageNet layout. */
+    public record Dataset(String kind, int builtinImages, long builtinSeed, String folderPath,
+                          List<String> extensions, long openCostBytes, long maxPartitionBytes,
+                          long maxPixels) implements Serializable {
+        public boolean builtin() {
+            return "builtin".equals(kind);
+        }
+    }
+
+    /** model.*: a model file, or "builtin:demo" (trained on first use and cached in cacheDir). */
+    public record Model(String path, String cacheDir) implements Serializable {
+        public static final String BUILTIN_DEMO = "builtin:demo";
+
+        public boolean builtinDemo() {
+            return BUILTIN_DEMO.equals(path);
+        }
+    }
+
+    /** engine.*: images per engine batch, rows per gradient call, and the memory budget of one call. */
+    public record Engine(int batchSize, int microBatch, int memoryBudgetMb, int ompThreads) implements Serializable {}
+}

@@ -1,0 +1,358 @@
+package io.noiselens.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
+import io.noiselens.attribution.AbsMode;
+import io.noiselens.attribution.AttributionMethod;
+import io.noiselens.attribution.Baseline;
+import io.noiselens.attribution.ChannelReduction;
+import io.noiselens.attribution.Quadrature;
+import io.noiselens.attribution.TargetSource;
+import io.noiselens.model.OutputSpace;
+import io.noiselens.noise.InputNoise;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+import static io.noiselens.config.ConfigKey.Type.*;
+
+/**
+ * Reads HOCON job configuration with {@code --set key=value} overrides into a {@link JobConfig}. Every key is
+ * defined once in {@link #KEYS} (type, default, doc); method entries in {@link #METHOD_KEYS}. Unknown keys,
+ * wrong types and impossible values are errors that name the key, the value and the fix.
+ */
+public final class JobConfigLoader {
+    public static final List<ConfigKey> KEYS = List.of(
+            ConfigKey.of("run.id", STRING, "", "Run identifier (partition value run_id); empty: run-<UTC timestamp>. "
+                    + "Re-running an id replaces that run's rows only."),
+            ConfigKey.of("run.seed", LONG, 42L, "Seed of every random stream (weight replicas, input noise)."),
+            ConfigKey.of("run.output", STRING, "noiselens-out", "Directory or URI under which the tables are written."),
+            ConfigKey.of("spark.master", STRING, "", "Spark master; empty: the one spark-submit gives, else local[*]."),
+            ConfigKey.of("spark.partitions", INT, 0, "Partitions of the image dataset; 0: twice the default parallelism."),
+            ConfigKey.oneOf("dataset.kind", "builtin", "Where images come from.", "builtin", "folder"),
+            ConfigKey.of("dataset.builtin.images", INT, 512, "Number of images of the built-in synthetic set."),
+            ConfigKey.of("dataset.builtin.seed", LONG, 7L, "Seed of the built-in synthetic set."),
+            ConfigKey.of("dataset.folder.path", STRING, "", "Root of an ImageNet-layout folder: root/<class>/<file>."),
+            ConfigKey.of("dataset.folder.extensions", LIST, List.of("jpg", "jpeg", "png", "JPEG", "JPG", "PNG"),
+                    "File extensions read from the folder."),
+            ConfigKey.of("dataset.folder.open_cost_bytes", LONG, 65536L,
+                    "spark.sql.files.openCostInBytes for the scan: small, so a task packs hundreds of files, not ~30."),
+            ConfigKey.of("dataset.folder.max_partition_bytes", LONG, 134217728L,
+                    "spark.sql.files.maxPartitionBytes for the scan."),
+            ConfigKey.of("dataset.max_pixels", LONG, 50_000_000L, "Images with more pixels go to the errors table."),
+            ConfigKey.of("model.path", STRING, JobConfig.Model.BUILTIN_DEMO,
+                    "A NoiseLens model file (.nlm), or builtin:demo for the small CNN trained on the built-in set."),
+            ConfigKey.of("model.cache_dir", STRING, "", "Where builtin:demo is cached; empty: ~/.cache/noiselens."),
+            ConfigKey.of("engine.batch_size", INT, 32, "Images per engine batch."),
+            ConfigKey.of("engine.micro_batch", INT, 64, "Most rows (path points × draws) per gradient call."),
+            ConfigKey.of("engine.memory_budget_mb", INT, 1024, "Activation memory one gradient call may use."),
+            ConfigKey.of("engine.omp_threads", INT, 0, "Native threads per Spark task; 0: cores / concurrent tasks."),
+            ConfigKey.of("methods", LIST, null, "Attribution methods: a list of objects with at least 'kind'."));
+
+    public static final List<ConfigKey> METHOD_KEYS = List.of(
+            ConfigKey.oneOf("kind", null, "Method family.", kinds()),
+            ConfigKey.of("id", STRING, null, "Name in the 'method' column; default: the kind."),
+            ConfigKey.oneOf("base", "gradient", "Base explainer of a noise plan.", "gradient", "gradient_x_input",
+                    "integrated_gradients"),
+            ConfigKey.of("replicas", INT, null, "Weight replicas N (noisegrad, fusiongrad)."),
+            ConfigKey.of("sigma_w", DOUBLE, 0.2, "Multiplicative weight noise σ_w (noisegrad, fusiongrad)."),
+            ConfigKey.of("samples", INT, null, "Input-noise samples M per replica."),
+            ConfigKey.of("sigma", DOUBLE, null, "Input noise σ (absolute, or fraction of the image range)."),
+            ConfigKey.oneOf("sigma_mode", null, "How sigma is read.", "absolute", "range_fraction"),
+            ConfigKey.of("steps", INT, 50, "Integrated Gradients steps."),
+            ConfigKey.oneOf("quadrature", "gauss_legendre", "Integrated Gradients rule.", names(Quadrature.values())),
+            ConfigKey.oneOf("baseline", "zero", "Integrated Gradients baseline.", names(Baseline.values())),
+            ConfigKey.oneOf("output", "logit", "Explained output.", "logit", "probability"),
+            ConfigKey.oneOf("target", "predicted", "Explained class.", "predicted", "label"),
+            ConfigKey.oneOf("abs", "none", "Where abs is taken.", names(AbsMode.values())),
+            ConfigKey.oneOf("channel_reduction", "sum", "Channel reduction of the map.", names(ChannelReduction.values())));
+
+    private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private JobConfigLoader() {}
+
+    /** Loads {@code file} (null: only defaults and overrides) with {@code --set} overrides applied on top. */
+    public static JobConfig load(Path file, List<String> overrides) {
+        Config base = ConfigFactory.empty();
+        if (file != null) {
+            if (!Files.isRegularFile(file)) throw Errors.badConfigFile(file, "no such file");
+            try {
+                base = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw Errors.badConfigFile(file, e.getMessage());
+            }
+        }
+        return fromConfig(applyOverrides(base, overrides));
+    }
+
+    /** Parses HOCON text (the embedded demo configuration). */
+    public static JobConfig fromString(String hocon, List<String> overrides) {
+        return fromConfig(applyOverrides(ConfigFactory.parseString(hocon), overrides));
+    }
+
+    static Config applyOverrides(Config base, List<String> overrides) {
+        Config c = base;
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) throw Errors.badOverride(o);
+            String key = o.substring(0, eq).trim(), value = o.substring(eq + 1).trim();
+            Config parsed;
+            try {
+                parsed = ConfigFactory.parseString("v = " + value, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF));
+            } catch (ConfigException e) {
+                parsed = ConfigFactory.empty().withValue("v", ConfigValueFactory.fromAnyRef(value));
+            }
+            try {
+                c = c.withValue(key, parsed.getValue("v"));
+            } catch (ConfigException e) {
+                throw Errors.badOverride(o);
+            }
+        }
+        return c.resolve();
+    }
+
+    static JobConfig fromConfig(Config raw) {
+        Set<String> known = new TreeSet<>();
+        for (ConfigKey k : KEYS) known.add(k.path());
+        for (Map.Entry<String, ConfigValue> e : raw.entrySet()) {
+            String key = e.getKey();
+            if (!known.contains(key) && !key.startsWith("methods")) throw Errors.unknownKey(key, known);
+        }
+        Config c = raw;
+        for (ConfigKey k : KEYS) {
+            if (!c.hasPath(k.path()) && k.defaultValue() != null) {
+                c = c.withValue(k.path(), ConfigValueFactory.fromAnyRef(k.defaultValue()));
+            }
+        }
+        String runId = str(c, "run.id");
+        if (runId.isEmpty()) {
+            runId = "run-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now());
+            c = c.withValue("run.id", ConfigValueFactory.fromAnyRef(runId));
+        }
+        if (!RUN_ID.matcher(runId).matches()) {
+            throw Errors.invalidValue("run.id", runId, "Use letters, digits, '.', '_' or '-' (at most 128), "
+                    + "starting with a letter or digit, e.g. nightly-2026-11-24.");
+        }
+        JobConfig.Run run = new JobConfig.Run(runId, lng(c, "run.seed"), nonEmpty(c, "run.output"));
+        JobConfig.Spark spark = new JobConfig.Spark(str(c, "spark.master"), atLeast(c, "spark.partitions", 0));
+        String kind = enumValue(c, "dataset.kind");
+        String folder = str(c, "dataset.folder.path");
+        if (kind.equals("folder") && folder.isEmpty()) {
+            throw Errors.missingKey("dataset.folder.path", "dataset.kind = folder needs the folder's root, "
+                    + "e.g. --set dataset.folder.path=/data/imagenet/val");
+        }
+        JobConfig.Dataset dataset = new JobConfig.Dataset(kind, atLeast(c, "dataset.builtin.images", 1),
+                lng(c, "dataset.builtin.seed"), folder, strings(c, "dataset.folder.extensions"),
+                atLeastLong(c, "dataset.folder.open_cost_bytes", 0), atLeastLong(c, "dataset.folder.max_partition_bytes", 1024),
+                atLeastLong(c, "dataset.max_pixels", 1));
+        String cacheDir = str(c, "model.cache_dir");
+        if (cacheDir.isEmpty()) cacheDir = Path.of(System.getProperty("user.home"), ".cache", "noiselens").toString();
+        JobConfig.Model model = new JobConfig.Model(nonEmpty(c, "model.path"), cacheDir);
+        JobConfig.Engine engine = new JobConfig.Engine(atLeast(c, "engine.batch_size", 1), atLeast(c, "engine.micro_batch", 1),
+                atLeast(c, "engine.memory_budget_mb", 16), atLeast(c, "engine.omp_threads", 0));
+        if (!c.hasPath("methods")) {
+            throw Errors.missingKey("methods", "List the attribution methods, e.g. methods = [{kind = gradient}, "
+                    + "{kind = integrated_gradients, steps = 64}]. Kinds: " + Arrays.toString(kinds()));
+        }
+        List<MethodConfig> methods = methods(c);
+        String json = c.root().render(ConfigRenderOptions.concise());
+        return new JobConfig(run, spark, dataset, model, engine, methods, json);
+    }
+
+    private static List<MethodConfig> methods(Config c) {
+        ConfigList list;
+        try {
+            list = c.getList("methods");
+        } catch (ConfigException.WrongType e) {
+            throw Errors.wrongType("methods", c.getValue("methods").unwrapped(), "a list of method objects");
+        }
+        if (list.isEmpty()) throw Errors.invalidValue("methods", "[]", "List at least one method.");
+        Map<String, ConfigKey> keys = new LinkedHashMap<>();
+        for (ConfigKey k : METHOD_KEYS) keys.put(k.path(), k);
+        List<MethodConfig> out = new ArrayList<>();
+        Set<String> ids = new TreeSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            String where = "methods[" + i + "]";
+            ConfigValue v = list.get(i);
+            if (v.valueType() != ConfigValueType.OBJECT) {
+                throw Errors.wrongType(where, v.unwrapped(), "an object such as {kind = smoothgrad, samples = 25}");
+            }
+            Config m = ((ConfigObject) v).toConfig();
+            for (String k : ((ConfigObject) v).keySet()) {
+                if (!keys.containsKey(k)) throw Errors.unknownKey(where + "." + k, keys.keySet());
+            }
+            if (!m.hasPath("kind")) throw Errors.missingKey(where + ".kind", "Set kind to one of " + Arrays.toString(kinds()) + ".");
+            AttributionMethod.Kind kind = AttributionMethod.Kind.valueOf(
+                    methodEnum(m, where, keys.get("kind")).toUpperCase(Locale.ROOT));
+            checkApplies(m, where, kind);
+            String base = opt(m, "base") ? methodEnum(m, where, keys.get("base")) : null;
+            MethodConfig mc = new MethodConfig(
+                    opt(m, "id") ? str(m, "id", where + ".id") : null, kind, base,
+                    opt(m, "replicas") ? positive(m, "replicas", where) : null,
+                    opt(m, "sigma_w") ? nonNegative(m, "sigma_w", where) : null,
+                    opt(m, "samples") ? positive(m, "samples", where) : null,
+                    opt(m, "sigma") ? nonNegative(m, "sigma", where) : null,
+                    opt(m, "sigma_mode") ? InputNoise.Mode.valueOf(upper(methodEnum(m, where, keys.get("sigma_mode")))) : null,
+                    opt(m, "steps") ? positive(m, "steps", where) : null,
+                    opt(m, "quadrature") ? Quadrature.valueOf(upper(methodEnum(m, where, keys.get("quadrature")))) : null,
+                    opt(m, "baseline") ? Baseline.valueOf(upper(methodEnum(m, where, keys.get("baseline")))) : null,
+                    opt(m, "output") ? OutputSpace.valueOf(upper(methodEnum(m, where, keys.get("output")))) : null,
+                    opt(m, "target") ? TargetSource.valueOf(upper(methodEnum(m, where, keys.get("target")))) : null,
+                    opt(m, "abs") ? AbsMode.valueOf(upper(methodEnum(m, where, keys.get("abs")))) : null,
+                    opt(m, "channel_reduction") ? ChannelReduction.valueOf(upper(methodEnum(m, where, keys.get("channel_reduction")))) : null);
+            if (mc.quadrature() == Quadrature.RIEMANN_TRAPEZOID && mc.steps() != null && mc.steps() < 2) {
+                throw Errors.invalidValue(where + ".steps", mc.steps(), "The trapezoid rule needs steps ≥ 2.");
+            }
+            String id = mc.build().id();
+            if (!ids.add(id)) {
+                throw Errors.invalidValue(where + ".id", id, "Each method needs a distinct id; set 'id' on one of them.");
+            }
+            out.add(mc);
+        }
+        return out;
+    }
+
+    /** Rejects keys that the kind would silently ignore. */
+    private static void checkApplies(Config m, String where, AttributionMethod.Kind kind) {
+        boolean ig = kind == AttributionMethod.Kind.INTEGRATED_GRADIENTS
+                || (kind.wrapsBase() && m.hasPath("base") && "integrated_gradients".equals(m.getString("base")));
+        Map<String, Boolean> applies = Map.of(
+                "base", kind.wrapsBase(),
+                "replicas", kind.usesWeightNoise(), "sigma_w", kind.usesWeightNoise(),
+                "samples", kind.usesInputNoise(), "sigma", kind.usesInputNoise(), "sigma_mode", kind.usesInputNoise(),
+                "steps", ig, "quadrature", ig, "baseline", ig);
+        for (Map.Entry<String, Boolean> e : applies.entrySet()) {
+            if (m.hasPath(e.getKey()) && !e.getValue()) {
+                throw Errors.invalidValue(where + "." + e.getKey(), m.getValue(e.getKey()).unwrapped(),
+                        "'" + e.getKey() + "' does not apply to kind " + kind.key() + "; remove it"
+                                + (e.getKey().equals("steps") || e.getKey().equals("quadrature") || e.getKey().equals("baseline")
+                                ? " or set base = integrated_gradients" : "") + ".");
+            }
+        }
+    }
+
+    private static String[] kinds() {
+        return Arrays.stream(AttributionMethod.Kind.values()).map(AttributionMethod.Kind::key).toArray(String[]::new);
+    }
+
+    private static String[] names(Enum<?>[] values) {
+        return Arrays.stream(values).map(v -> v.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
+    }
+
+    private static String upper(String s) {
+        return s.toUpperCase(Locale.ROOT);
+    }
+
+    private static boolean opt(Config c, String k) {
+        return c.hasPath(k);
+    }
+
+    private static ConfigKey key(String path) {
+        return KEYS.stream().filter(k -> k.path().equals(path)).findFirst().orElseThrow();
+    }
+
+    private static String str(Config c, String path) {
+        return str(c, path, path);
+    }
+
+    private static String str(Config c, String path, String name) {
+        ConfigValue v = c.getValue(path);
+        if (v.valueType() == ConfigValueType.OBJECT || v.valueType() == ConfigValueType.LIST) {
+            throw Errors.wrongType(name, v.unwrapped(), "a string");
+        }
+        return String.valueOf(v.unwrapped());
+    }
+
+    private static String nonEmpty(Config c, String path) {
+        String s = str(c, path);
+        if (s.isBlank()) throw Errors.invalidValue(path, s, "It must not be empty.");
+        return s;
+    }
+
+    private static String enumValue(Config c, String path) {
+        ConfigKey k = key(path);
+        String s = str(c, path);
+        if (!k.allowed().contains(s)) throw Errors.invalidValue(path, s, "Use one of " + k.allowed() + ".");
+        return s;
+    }
+
+    private static String methodEnum(Config m, String where, ConfigKey k) {
+        String s = str(m, k.path(), where + "." + k.path());
+        if (!k.allowed().contains(s)) throw Errors.invalidValue(where + "." + k.path(), s, "Use one of " + k.allowed() + ".");
+        return s;
+    }
+
+    private static long lng(Config c, String path) {
+        try {
+            return c.getLong(path);
+        } catch (ConfigException.WrongType e) {
+            throw Errors.wrongType(path, c.getValue(path).unwrapped(), "an integer");
+        }
+    }
+
+    private static int integer(Config c, String path, String name) {
+        try {
+            return c.getInt(path);
+        } catch (ConfigException.WrongType e) {
+            throw Errors.wrongType(name, c.getValue(path).unwrapped(), "an integer");
+        }
+    }
+
+    private static int atLeast(Config c, String path, int min) {
+        int v = integer(c, path, path);
+        if (v < min) throw Errors.invalidValue(path, v, "It must be ≥ " + min + ".");
+        return v;
+    }
+
+    private static long atLeastLong(Config c, String path, long min) {
+        long v = lng(c, path);
+        if (v < min) throw Errors.invalidValue(path, v, "It must be ≥ " + min + ".");
+        return v;
+    }
+
+    private static int positive(Config m, String k, String where) {
+        int v = integer(m, k, where + "." + k);
+        if (v < 1) throw Errors.invalidValue(where + "." + k, v, "It must be ≥ 1.");
+        return v;
+    }
+
+    private static double nonNegative(Config m, String k, String where) {
+        double v;
+        try {
+            v = m.getDouble(k);
+        } catch (ConfigException.WrongType e) {
+            throw Errors.wrongType(where + "." + k, m.getValue(k).unwrapped(), "a number");
+        }
+        if (!(v >= 0) || Double.isInfinite(v)) throw Errors.invalidValue(where + "." + k, v, "It must be a finite number ≥ 0.");
+        return v;
+    }
+
+    private static List<String> strings(Config c, String path) {
+        try {
+            return List.copyOf(c.getStringList(path));
+        } catch (ConfigException.WrongType e) {
+            throw Errors.wrongType(path, c.getValue(path).unwrapped(), "a list of strings");
+        }
+    }
+}

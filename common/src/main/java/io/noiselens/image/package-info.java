@@ -1,0 +1,2 @@
+/** Image decoding, resizing and encoding. */
+package io.noiselens.image;

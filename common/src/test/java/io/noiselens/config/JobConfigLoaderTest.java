@@ -1,0 +1,91 @@
+package io.noiselens.config;
+
+import io.noiselens.attribution.AttributionMethod;
+import io.noiselens.attribution.IntegratedGradients;
+import io.noiselens.attribution.Quadrature;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class JobConfigLoaderTest {
+    static final String METHODS = "methods = [{kind = gradient}, {kind = noisegrad, base = integrated_gradients, "
+            + "steps = 16, quadrature = riemann_trapezoid, replicas = 5, sigma_w = 0.3}]\n";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsAFileWithOverridesAndFillsEveryDefault() throws Exception {
+        Path f = dir.resolve("job.conf");
+        Files.writeString(f, "run { id = nightly-1, seed = 5 }\n" + METHODS);
+        JobConfig c = JobConfigLoader.load(f, List.of("run.seed=9", "engine.batch_size = 8"));
+        assertEquals("nightly-1", c.run().id());
+        assertEquals(9, c.run().seed());
+        assertEquals(8, c.engine().batchSize());
+        assertEquals(512, c.dataset().builtinImages());
+        assertTrue(c.model().builtinDemo());
+        AttributionMethod ng = c.methods().get(1).build();
+        assertEquals("noisegrad", ng.id());
+        assertEquals(5, ng.plan().replicas());
+        assertEquals(0.3, ng.plan().weightNoise().sigma());
+        assertInstanceOf(IntegratedGradients.class, ng.base());
+        assertEquals(16, ng.base().points());
+        assertEquals("riemann_trapezoid", ng.base().params().get("ig_quadrature"));
+        assertTrue(c.json().contains("\"batch_size\":8"), c.json());
+        assertEquals(Quadrature.RIEMANN_TRAPEZOID, c.methods().get(1).quadrature());
+    }
+
+    @Test
+    void unknownKeyIsNamedWithTheKnownOnes() {
+        NoiseLensException e = assertThrows(NoiseLensException.class,
+                () -> JobConfigLoader.fromString(METHODS + "engine.batchsize = 3", List.of()));
+        assertTrue(e.getMessage().contains("'engine.batchsize'") && e.getMessage().contains("engine.batch_size"), e.getMessage());
+    }
+
+    @Test
+    void unknownMethodKeyIsNamedWithItsIndex() {
+        NoiseLensException e = assertThrows(NoiseLensException.class,
+                () -> JobConfigLoader.fromString("methods = [{kind = smoothgrad, sigmaa = 0.1}]", List.of()));
+        assertTrue(e.getMessage().contains("methods[0].sigmaa"), e.getMessage());
+    }
+
+    @Test
+    void wrongTypeNamesKeyValueAndExpectedType() {
+        NoiseLensException e = assertThrows(NoiseLensException.class,
+                () -> JobConfigLoader.fromString(METHODS, List.of("engine.batch_size=lots")));
+        assertTrue(e.getMessage().contains("engine.batch_size") && e.getMessage().contains("'lots'")
+                && e.getMessage().contains("an integer"), e.getMessage());
+    }
+
+    @Test
+    void impossibleValuesAreRejectedWithTheFix() {
+        assertMessage(METHODS, List.of("engine.batch_size=0"), "engine.batch_size", "≥ 1");
+        assertMessage("methods = [{kind = smoothgrad, sigma = -0.1}]", List.of(), "methods[0].sigma", "≥ 0");
+        assertMessage("methods = [{kind = fusiongrad, replicas = 0}]", List.of(), "methods[0].replicas", "≥ 1");
+        assertMessage("methods = [{kind = magic}]", List.of(), "methods[0].kind", "noisegrad");
+        assertMessage("methods = [{kind = smoothgrad, sigma_w = 0.2}]", List.of(), "methods[0].sigma_w", "does not apply");
+        assertMessage("methods = [{kind = gradient}, {kind = gradient}]", List.of(), "methods[1].id", "distinct");
+        assertMessage(METHODS, List.of("dataset.kind=folder"), "dataset.folder.path", "root");
+        assertMessage(METHODS, List.of("run.id=bad id!"), "run.id", "letters");
+        assertMessage("run.seed = 1", List.of(), "methods", "kind");
+        assertMessage(METHODS, List.of("dataset.kind=s3"), "dataset.kind", "builtin");
+    }
+
+    @Test
+    void missingFileAndBadOverrideAreClear() {
+        assertTrue(assertThrows(NoiseLensException.class, () -> JobConfigLoader.load(dir.resolve("nope.conf"), List.of()))
+                .getMessage().contains("nope.conf"));
+        assertTrue(assertThrows(NoiseLensException.class, () -> JobConfigLoader.fromString(METHODS, List.of("novalue")))
+                .getMessage().contains("key=value"));
+    }
+
+    private static void assertMessage(String hocon, List<String> sets, String... parts) {
+        NoiseLensException e = assertThrows(NoiseLensException.class, () -> JobConfigLoader.fromString(hocon, sets));
+        for (String p : parts) assertTrue(e.getMessage().contains(p), "'" + p + "' missing from: " + e.getMessage());
+    }
+}

@@ -1,0 +1,64 @@
+package io.noiselens.job;
+
+import io.noiselens.model.ModelFile;
+import io.noiselens.model.SameDiffClassifier;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The model on an executor: the broadcast bytes are parsed once per JVM (per model hash), and each task thread
+ * builds its own SameDiff graph once (graphs are not thread-safe) and reuses it for every later partition.
+ */
+public final class ExecutorModelCache {
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutorModelCache.class);
+    private static final Map<String, ModelFile.Loaded> LOADED = new ConcurrentHashMap<>();
+    private static final ThreadLocal<Map<String, SameDiffClassifier>> GRAPHS = ThreadLocal.withInitial(HashMap::new);
+    private static final AtomicInteger LOADS = new AtomicInteger();
+    private static volatile int nativeThreads = -1;
+
+    private ExecutorModelCache() {}
+
+    /** The parsed model for these broadcast bytes, parsed at most once in this JVM. */
+    public static ModelFile.Loaded loaded(ModelBroadcast model) {
+        return LOADED.computeIfAbsent(model.sha256(), h -> {
+            LOADS.incrementAndGet();
+            long t = System.nanoTime();
+            ModelFile.Loaded l = ModelFile.fromBytes(model.bytes(), Path.of(model.origin()));
+            LOG.info("Loaded model {} ({}) on this executor in {} ms", l.spec().architecture(), h.substring(0, 12),
+                    (System.nanoTime() - t) / 1_000_000);
+            return l;
+        });
+    }
+
+    /** This thread's graph for the model. */
+    public static SameDiffClassifier classifier(ModelBroadcast model) {
+        ModelFile.Loaded l = loaded(model);
+        return GRAPHS.get().computeIfAbsent(model.sha256(), h -> SameDiffClassifier.create(l.spec(), l.weights()));
+    }
+
+    /** How many times model bytes were parsed in this JVM (once per distinct model). */
+    public static int loads() {
+        return LOADS.get();
+    }
+
+    /** Sets ND4J's native threads per task once per JVM (oversubscribing cores slows everything down). */
+    public static void configureThreads(int threads) {
+        if (threads > 0 && nativeThreads != threads) {
+            synchronized (ExecutorModelCache.class) {
+                if (nativeThreads != threads) {
+                    Nd4j.getEnvironment().setMaxThreads(threads);
+                    Nd4j.getEnvironment().setMaxMasterThreads(threads);
+                    nativeThreads = threads;
+                    LOG.info("ND4J native threads per task: {}", threads);
+                }
+            }
+        }
+    }
+}

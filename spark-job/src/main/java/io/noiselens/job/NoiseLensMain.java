@@ -1,0 +1,129 @@
+package io.noiselens.job;
+
+import io.noiselens.config.JobConfig;
+import io.noiselens.config.JobConfigLoader;
+import io.noiselens.config.NoiseLensException;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The NoiseLens command line, the same under spark-submit (Spark provided) and standalone (local[*]):
+ * <pre>
+ *   run  --config FILE [--set key=value]...   run the job a configuration file describes
+ *   demo [--set key=value]...                 the embedded demo (conf/demo.conf) end to end
+ * </pre>
+ */
+public final class NoiseLensMain {
+    static final String USAGE = String.join(System.lineSeparator(),
+            "Usage: noiselens run --config FILE [--set key=value]...",
+            "       noiselens demo [--set key=value]...",
+            "Keys: " + String.join(", ", JobConfigLoader.KEYS.stream().map(k -> k.path()).toList()));
+
+    private NoiseLensMain() {}
+
+    public static void main(String[] args) {
+        try {
+            System.exit(run(args, System.out));
+        } catch (NoiseLensException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    /** Runs a subcommand; returns the exit code. Configuration is validated before Spark starts. */
+    public static int run(String[] args, PrintStream out) {
+        if (args.length == 0) throw new NoiseLensException("No subcommand given." + System.lineSeparator() + USAGE);
+        String command = args[0];
+        Path configFile = null;
+        List<String> sets = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
+                case "--set" -> sets.add(value(args, ++i, "--set"));
+                case "-h", "--help" -> {
+                    out.println(USAGE);
+                    return 0;
+                }
+                default -> throw new NoiseLensException("Unknown argument '" + args[i] + "'." + System.lineSeparator() + USAGE);
+            }
+        }
+        JobConfig cfg = switch (command) {
+            case "run" -> {
+                if (configFile == null) throw new NoiseLensException("'run' needs --config FILE." + System.lineSeparator() + USAGE);
+                yield JobConfigLoader.load(configFile, sets);
+            }
+            case "demo" -> {
+                if (configFile != null) throw new NoiseLensException("'demo' uses the embedded conf/demo.conf; "
+                        + "use 'run --config' for your own file, or --set to change a key.");
+                yield JobConfigLoader.fromString(demoConfig(), sets);
+            }
+            case "-h", "--help" -> {
+                out.println(USAGE);
+                yield null;
+            }
+            default -> throw new NoiseLensException("Unknown subcommand '" + command + "'." + System.lineSeparator() + USAGE);
+        };
+        if (cfg == null) return 0;
+        SparkSession spark = session(cfg);
+        try {
+            ExplainJob.Outcome o = ExplainJob.run(spark, cfg);
+            printSummary(spark, o, out);
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    static SparkSession session(JobConfig cfg) {
+        SparkConf conf = new SparkConf();
+        SparkSession.Builder b = SparkSession.builder().appName("NoiseLens " + cfg.run().id());
+        if (!cfg.spark().master().isEmpty()) {
+            b.master(cfg.spark().master());
+        } else if (!conf.contains("spark.master")) {
+            b.master("local[*]").config("spark.ui.enabled", "false");
+        }
+        return b.config("spark.sql.session.timeZone", "UTC").getOrCreate();
+    }
+
+    static void printSummary(SparkSession spark, ExplainJob.Outcome o, PrintStream out) {
+        String attributions = o.output() + "/" + Tables.ATTRIBUTIONS;
+        spark.read().parquet(attributions).createOrReplaceTempView("nl_attributions");
+        out.printf("%nRun %s: %d images, %d maps, %d errors in %.1f s%n", o.runId(), o.images(), o.attributions(),
+                o.errors(), o.seconds());
+        out.println("Tables (Parquet, partitioned by run_id):");
+        for (String t : List.of(Tables.ATTRIBUTIONS, Tables.ERRORS, Tables.RUNS)) {
+            out.println("  " + t + ": " + Path.of(o.output(), t).toAbsolutePath());
+        }
+        out.println();
+        out.printf("%-22s %6s %12s %12s %12s %14s%n", "method", "maps", "mean |map|₁", "mean |map|₂", "mean max", "IG rel. delta");
+        for (Row r : spark.sql("SELECT method, count(*) n, avg(map_l1) l1, avg(map_l2) l2, avg(map_max) mx, "
+                + "avg(ig_rel_delta) d FROM nl_attributions WHERE run_id = '" + o.runId() + "' "
+                + "GROUP BY method ORDER BY method").collectAsList()) {
+            out.printf("%-22s %6d %12.4g %12.4g %12.4g %14s%n", r.getString(0), r.getLong(1), r.getDouble(2),
+                    r.getDouble(3), r.getDouble(4), r.isNullAt(5) ? "-" : String.format("%.4f", r.getDouble(5)));
+        }
+    }
+
+    static String demoConfig() {
+        try (InputStream in = NoiseLensMain.class.getResourceAsStream("/demo.conf")) {
+            if (in == null) throw new IllegalStateException("demo.conf is missing from the jar");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String value(String[] args, int i, String flag) {
+        if (i >= args.length) throw new NoiseLensException(flag + " needs a value." + System.lineSeparator() + USAGE);
+        return args[i];
+    }
+}

@@ -1,0 +1,90 @@
+package io.noiselens.job;
+
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import static org.apache.spark.sql.types.DataTypes.*;
+
+/**
+ * Table names and schemas (DESIGN.md §5). {@link #RESULTS} is the raw per-image output of the model passes,
+ * written once; {@code attributions} and {@code errors} are projections of it, so writing several tables never
+ * reruns the model.
+ */
+public final class Tables {
+    public static final String ATTRIBUTIONS = "attributions";
+    public static final String ERRORS = "errors";
+    public static final String RUNS = "runs";
+    public static final String RESULTS_STAGING = "_results";
+
+    public static final String KIND_MAP = "map";
+    public static final String KIND_ERROR = "error";
+
+    private Tables() {}
+
+    public static final StructType RESULTS = new StructType(new StructField[]{
+            field("run_id", StringType, false),
+            field("image_id", StringType, false),
+            field("kind", StringType, false),
+            field("path", StringType, true),
+            field("label", IntegerType, true),
+            field("label_name", StringType, true),
+            field("model_id", StringType, true),
+            field("method", StringType, true),
+            field("base_method", StringType, true),
+            field("method_params", StringType, true),
+            field("target", IntegerType, true),
+            field("target_source", StringType, true),
+            field("output_space", StringType, true),
+            field("predicted", IntegerType, true),
+            field("probability", FloatType, true),
+            field("channels", IntegerType, true),
+            field("height", IntegerType, true),
+            field("width", IntegerType, true),
+            field("channel_reduction", StringType, true),
+            field("map", DataTypes.createArrayType(FloatType, false), true),
+            field("map_min", DoubleType, true),
+            field("map_max", DoubleType, true),
+            field("map_l1", DoubleType, true),
+            field("map_l2", DoubleType, true),
+            field("draws", LongType, true),
+            field("ig_delta", DoubleType, true),
+            field("ig_rel_delta", DoubleType, true),
+            field("error_stage", StringType, true),
+            field("error_class", StringType, true),
+            field("error_message", StringType, true)});
+
+    /** Columns of the attributions table, in order. */
+    public static final String[] ATTRIBUTION_COLUMNS = {"image_id", "method", "path", "label", "label_name",
+            "model_id", "base_method", "method_params", "target", "target_source", "output_space", "predicted",
+            "probability", "channels", "height", "width", "channel_reduction", "map", "map_min", "map_max", "map_l1",
+            "map_l2", "draws", "ig_delta", "ig_rel_delta", "run_id"};
+
+    /** Columns of the errors table, in order. */
+    public static final String[] ERROR_COLUMNS = {"image_id", "path", "error_stage", "error_class", "error_message",
+            "run_id"};
+
+    public static final StructType RUNS_SCHEMA = new StructType(new StructField[]{
+            field("status", StringType, false),
+            field("started_at", TimestampType, false),
+            field("finished_at", TimestampType, false),
+            field("duration_s", DoubleType, false),
+            field("config_json", StringType, false),
+            field("model_path", StringType, false),
+            field("model_id", StringType, false),
+            field("model_sha256", StringType, false),
+            field("dataset", StringType, false),
+            field("methods", DataTypes.createArrayType(StringType, false), false),
+            field("code_version", StringType, false),
+            field("spark_version", StringType, false),
+            field("partitions", IntegerType, false),
+            field("n_images", LongType, false),
+            field("n_attributions", LongType, false),
+            field("n_errors", LongType, false),
+            field("images_per_s", DoubleType, false),
+            field("run_id", StringType, false)});
+
+    private static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {
+        return DataTypes.createStructField(name, type, nullable);
+    }
+}

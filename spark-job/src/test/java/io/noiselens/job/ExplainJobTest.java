@@ -1,0 +1,193 @@
+package io.noiselens.job;
+
+import io.noiselens.config.JobConfig;
+import io.noiselens.config.JobConfigLoader;
+import io.noiselens.data.LabeledImage;
+import io.noiselens.data.SyntheticShapes;
+import io.noiselens.image.ImageDecoder;
+import io.noiselens.model.Architectures;
+import io.noiselens.model.ModelFile;
+import io.noiselens.model.ModelSpec;
+import io.noiselens.model.Preprocessing;
+import io.noiselens.model.SmallCnn;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The job end to end in Spark local mode: a real model file through the real loader, the built-in set and a folder
+ * of real PNG/JPEG files with planted bad files, Parquet tables read back with Spark SQL.
+ */
+class ExplainJobTest {
+    static final String METHODS = "methods = [{kind = gradient}, "
+            + "{kind = integrated_gradients, steps = 8}, {kind = smoothgrad, samples = 3}, "
+            + "{kind = noisegrad, replicas = 3, abs = before_aggregation}, {kind = fusiongrad, replicas = 2, samples = 2}]";
+    static final int N_METHODS = 5;
+
+    @TempDir
+    static Path dir;
+    static SparkSession spark;
+    static Path modelFile;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        spark = SparkSession.builder().master("local[2]").appName("noiselens-test")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+                .config("spark.sql.session.timeZone", "UTC").getOrCreate();
+        ModelSpec spec = new ModelSpec(SmallCnn.NAME, 3, 64, 64, 5, SyntheticShapes.CLASSES,
+                new Preprocessing(new float[]{0.5f, 0.5f, 0.5f}, new float[]{0.25f, 0.25f, 0.25f},
+                        new float[]{0.45f, 0.5f, 0.55f}));
+        modelFile = dir.resolve("model.nlm");
+        ModelFile.save(modelFile, spec, Architectures.initialWeights(spec, 17));
+    }
+
+    @AfterAll
+    static void tearDown() {
+        spark.stop();
+    }
+
+    static JobConfig config(Path out, String... sets) {
+        List<String> all = new ArrayList<>(List.of("run.output=" + out, "model.path=" + modelFile,
+                "dataset.builtin.images=24", "engine.batch_size=5", "engine.micro_batch=16"));
+        all.addAll(List.of(sets));
+        return JobConfigLoader.fromString(METHODS, all);
+    }
+
+    static Dataset<Row> table(Path out, String name) {
+        return spark.read().parquet(out.resolve(name).toString());
+    }
+
+    @Test
+    void builtinRunWritesOneFiniteMapPerImageAndMethodAndARunRecord() {
+        Path out = dir.resolve("builtin");
+        int loadsBefore = ExecutorModelCache.loads();
+        ExplainJob.Outcome o = ExplainJob.run(spark, config(out, "run.id=a", "spark.partitions=4"));
+        assertEquals(24, o.images());
+        assertEquals(24 * N_METHODS, o.attributions());
+        assertEquals(0, o.errors());
+        assertTrue(ExecutorModelCache.loads() - loadsBefore <= 1, "model parsed more than once in one JVM");
+
+        table(out, "attributions").createOrReplaceTempView("attributions");
+        StructType schema = spark.table("attributions").schema();
+        for (String c : Tables.ATTRIBUTION_COLUMNS) assertTrue(List.of(schema.fieldNames()).contains(c), c);
+        assertEquals(0, spark.sql("SELECT image_id, method FROM attributions WHERE run_id = 'a' "
+                + "GROUP BY image_id, method HAVING count(*) > 1").count());
+        assertEquals(24 * N_METHODS, spark.sql("SELECT * FROM attributions WHERE run_id = 'a' AND "
+                + "size(map) = channels * height * width AND channels = 1 AND height = 64 AND width = 64 AND "
+                + "NOT exists(map, x -> isnan(x) OR x = double('inf') OR x = double('-inf')) AND map_l2 > 0").count());
+        Row ig = spark.sql("SELECT count(*), max(ig_rel_delta) FROM attributions WHERE run_id = 'a' "
+                + "AND method = 'integrated_gradients' AND ig_delta IS NOT NULL").first();
+        assertEquals(24, ig.getLong(0));
+        Row params = spark.sql("SELECT get_json_object(method_params, '$.N'), get_json_object(method_params, '$.abs') "
+                + "FROM attributions WHERE method = 'noisegrad' LIMIT 1").first();
+        assertEquals("3", params.getString(0));
+        assertEquals("before_aggregation", params.getString(1));
+
+        Row run = table(out, "runs").where("run_id = 'a'").first();
+        assertEquals("succeeded", run.getAs("status"));
+        assertEquals(24L, (long) run.getAs("n_images"));
+        assertEquals(24L * N_METHODS, (long) run.getAs("n_attributions"));
+        assertTrue(((String) run.getAs("config_json")).contains("\"micro_batch\":16"));
+        assertFalse(Files.exists(out.resolve(Tables.RESULTS_STAGING).resolve("run_id=a")), "staging left behind");
+    }
+
+    @Test
+    void onePartitionAndFourGiveEqualMapsAndARerunGivesIdenticalRows() {
+        Path out = dir.resolve("determinism");
+        ExplainJob.run(spark, config(out, "run.id=p1", "spark.partitions=1"));
+        Map<String, float[]> one = maps(table(out, "attributions").where("run_id = 'p1'"));
+        ExplainJob.run(spark, config(out, "run.id=p4", "spark.partitions=4", "engine.batch_size=3"));
+        Map<String, float[]> four = maps(table(out, "attributions").where("run_id = 'p4'"));
+        assertEquals(one.keySet(), four.keySet());
+        for (String k : one.keySet()) {
+            float[] a = one.get(k), b = four.get(k);
+            double max = 0;
+            for (float v : a) max = Math.max(max, Math.abs(v));
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-5 * max, k + " element " + i);
+        }
+        List<Row> before = table(out, "attributions").where("run_id = 'p1'").drop("run_id").collectAsList();
+        ExplainJob.run(spark, config(out, "run.id=p1", "spark.partitions=1"));
+        Dataset<Row> again = table(out, "attributions").where("run_id = 'p1'").drop("run_id");
+        assertEquals(before.size(), again.count());
+        assertEquals(0, spark.createDataFrame(before, again.schema()).except(again).count(), "re-run changed rows");
+    }
+
+    @Test
+    void rerunningARunIdReplacesOnlyThatRunsPartitions() {
+        Path out = dir.resolve("replace");
+        ExplainJob.run(spark, config(out, "run.id=keep"));
+        ExplainJob.run(spark, config(out, "run.id=redo"));
+        ExplainJob.run(spark, config(out, "run.id=redo", "dataset.builtin.images=10"));
+        assertEquals(24 * N_METHODS, table(out, "attributions").where("run_id = 'keep'").count());
+        assertEquals(10 * N_METHODS, table(out, "attributions").where("run_id = 'redo'").count());
+        assertEquals(1, table(out, "runs").where("run_id = 'redo'").count());
+        assertEquals(2, table(out, "runs").count());
+    }
+
+    @Test
+    void folderDatasetDecodesRealFilesAndQuarantinesBadOnes() throws Exception {
+        Path root = dir.resolve("images");
+        SyntheticShapes shapes = new SyntheticShapes(3, 80);
+        for (int i = 0; i < 10; i++) {
+            LabeledImage img = shapes.image("folder", i);
+            Path classDir = root.resolve(SyntheticShapes.CLASSES.get(img.label()));
+            Files.createDirectories(classDir);
+            String format = i % 2 == 0 ? "png" : "jpg";
+            Files.write(classDir.resolve("img" + i + "." + format),
+                    ImageDecoder.encode(img.pixels(), 3, img.height(), img.width(), format));
+        }
+        Files.write(root.resolve("disk").resolve("corrupt.jpg"), new byte[]{(byte) 0xFF, (byte) 0xD8, 1, 2, 3, 4, 5});
+        Files.write(root.resolve("ring").resolve("empty.png"), new byte[0]);
+        Files.writeString(root.resolve("ring").resolve("notes.txt"), "not an image, not matched by the extensions");
+        LabeledImage stray = shapes.image("folder", 99);
+        Files.write(root.resolve("stray.png"), ImageDecoder.encode(stray.pixels(), 3, 80, 80, "png"));
+
+        Path out = dir.resolve("folder-out");
+        ExplainJob.Outcome o = ExplainJob.run(spark, config(out, "run.id=f", "dataset.kind=folder",
+                "dataset.folder.path=" + root));
+        assertEquals(13, o.images());
+        assertEquals(3, o.errors());
+        assertEquals(10 * N_METHODS, o.attributions());
+        table(out, "errors").createOrReplaceTempView("errors");
+        List<Row> errors = spark.sql("SELECT image_id, path, error_stage, error_message FROM errors "
+                + "WHERE run_id = 'f' ORDER BY image_id").collectAsList();
+        assertEquals("disk/corrupt.jpg", errors.get(0).getString(0));
+        assertTrue(errors.get(0).getString(1).endsWith("disk/corrupt.jpg"));
+        assertEquals("decode", errors.get(0).getString(2));
+        assertEquals("images/stray.png", errors.get(1).getString(0));
+        assertEquals("dataset", errors.get(1).getString(2));
+        assertTrue(errors.get(1).getString(3).contains("class directory"), errors.get(1).getString(3));
+        assertEquals("ring/empty.png", errors.get(2).getString(0));
+        assertTrue(errors.get(2).getString(3).contains("empty"), errors.get(2).getString(3));
+        Row labels = table(out, "attributions").where("run_id = 'f' AND image_id LIKE 'triangle/%'")
+                .selectExpr("min(label)", "max(label)").first();
+        assertEquals(SyntheticShapes.CLASSES.indexOf("triangle"), labels.getInt(0));
+        assertEquals(labels.getInt(0), labels.getInt(1));
+        assertEquals("succeeded_with_errors", table(out, "runs").where("run_id = 'f'").first().getAs("status"));
+    }
+
+    static Map<String, float[]> maps(Dataset<Row> rows) {
+        Map<String, float[]> m = new HashMap<>();
+        for (Row r : rows.select("image_id", "method", "map").collectAsList()) {
+            List<Float> v = r.getList(2);
+            float[] a = new float[v.size()];
+            for (int i = 0; i < a.length; i++) a[i] = v.get(i);
+            m.put(r.getString(0) + "/" + r.getString(1), a);
+        }
+        return m;
+    }
+}
