@@ -100,9 +100,18 @@ public final class ExplainJob {
      * empty result (e.g. no errors this time) also replaces stale rows, and other runs' partitions are untouched.
      */
     static long replacePartition(SparkSession spark, Dataset<Row> rows, String out, String table, String runId) {
-        delete(spark, new Path(out + "/" + table + "/run_id=" + runId));
+        Path partition = new Path(out + "/" + table + "/run_id=" + runId);
+        delete(spark, partition);
         rows.write().mode(SaveMode.Append).partitionBy("run_id").parquet(out + "/" + table);
-        return spark.read().parquet(out + "/" + table + "/run_id=" + runId).count();
+        return exists(spark, partition) ? spark.read().parquet(partition.toString()).count() : 0;
+    }
+
+    private static boolean exists(SparkSession spark, Path p) {
+        try {
+            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot check " + p, e);
+        }
     }
 
     private static void delete(SparkSession spark, Path p) {

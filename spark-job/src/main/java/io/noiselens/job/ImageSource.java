@@ -6,6 +6,11 @@ import io.noiselens.data.SyntheticShapes;
 import io.noiselens.model.ModelSpec;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -80,7 +85,8 @@ public final class ImageSource {
         spark.conf().set("spark.sql.files.maxPartitionBytes", cfg.maxPartitionBytes());
         String glob = "*.{" + String.join(",", cfg.extensions()) + "}";
         Dataset<Row> files = spark.read().format("binaryFile").option("pathGlobFilter", glob)
-                .option("recursiveFileLookup", "true").load(cfg.folderPath());
+                .option("recursiveFileLookup", "true").load(cfg.folderPath()).select("path", "content")
+                .union(emptyFiles(spark, cfg, classDirs));
         Dataset<Row> named = files
                 .withColumn("parts", split(col("path"), "/"))
                 .withColumn("label_name", element_at(col("parts"), -2))
@@ -89,6 +95,39 @@ public final class ImageSource {
         return named.join(broadcast(labels), named.col("label_name").equalTo(labels.col("label_name")), "left")
                 .select(col("image_id"), col("path"), labels.col("label"), named.col("label_name"), col("content"),
                         lit(null).cast(DataTypes.LongType).as("index"));
+    }
+
+    /**
+     * Zero-byte files, which Spark's file scan skips without a word: listed per class directory on the executors,
+     * so that they reach the errors table instead of vanishing.
+     */
+    private static Dataset<Row> emptyFiles(SparkSession spark, JobConfig.Dataset cfg, List<String> classDirs) {
+        List<String> dirs = new ArrayList<>();
+        dirs.add(cfg.folderPath() + "#flat");
+        for (String c : classDirs) dirs.add(new Path(cfg.folderPath(), c) + "#recursive");
+        SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        List<String> extensions = cfg.extensions();
+        JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .parallelize(dirs, Math.max(1, Math.min(dirs.size(), spark.sparkContext().defaultParallelism())))
+                .flatMap(spec -> {
+                    int hash = spec.lastIndexOf('#');
+                    Path dir = new Path(spec.substring(0, hash));
+                    boolean recursive = spec.endsWith("#recursive");
+                    FileSystem fs = dir.getFileSystem(conf.value());
+                    List<Row> out = new ArrayList<>();
+                    RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, recursive);
+                    while (it.hasNext()) {
+                        LocatedFileStatus f = it.next();
+                        String name = f.getPath().getName();
+                        int dot = name.lastIndexOf('.');
+                        if (f.getLen() == 0 && dot >= 0 && extensions.contains(name.substring(dot + 1))) {
+                            out.add(RowFactory.create(f.getPath().toString(), new byte[0]));
+                        }
+                    }
+                    return out.iterator();
+                });
+        return spark.createDataFrame(rows, new StructType().add("path", DataTypes.StringType)
+                .add("content", DataTypes.BinaryType));
     }
 
     private static List<String> classDirectories(SparkSession spark, String root) {
