@@ -48,10 +48,24 @@ public final class SameDiffClassifier implements ClassifierModel {
         SDVariable tp = sd.placeHolder(TARGET_PROB, dataType, -1, spec.numClasses());
         SDVariable score = tl.mul(logits).sum().add(tp.mul(sd.nn().softmax(logits, 1)).sum());
         sd.setLossVariables(score);
-        sd.createGradFunction(INPUT);
+        createGradFunctionQuietly(sd);
         this.layers = l;
         this.activationFloats = l.activationFloatsPerImage();
         setWeights(weights);
+    }
+
+    /**
+     * SameDiff M2.1 prints "Added differentiated op …" to standard output for every op of a new gradient graph;
+     * that would bury the job's own output, so standard output is muted while the graph is built.
+     */
+    private static synchronized void createGradFunctionQuietly(SameDiff sd) {
+        java.io.PrintStream original = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            sd.createGradFunction(INPUT);
+        } finally {
+            System.setOut(original);
+        }
     }
 
     /** A float32 model, the production setting. */
