@@ -37,8 +37,12 @@ public final class ExplainJob {
     private static final Logger LOG = LoggerFactory.getLogger(ExplainJob.class);
     public static final String CODE_VERSION = "noiselens-0.1.0";
 
-    /** What a finished run reports. */
-    public record Outcome(String runId, String output, long images, long attributions, long errors, double seconds) {}
+    /**
+     * What a finished run reports. {@code explainedImages} counts images that went through the model, summed over
+     * all tasks: equal to the images explained when every image passed through the model exactly once.
+     */
+    public record Outcome(String runId, String output, long images, long attributions, long errors, double seconds,
+                          long explainedImages) {}
 
     private ExplainJob() {}
 
@@ -92,7 +96,7 @@ public final class ExplainJob {
         delete(spark, new Path(staging));
         LOG.info("Run {} done in {} s: {} images, {} maps, {} errors", runId, String.format("%.1f", seconds),
                 nImages, nAttr, nErr);
-        return new Outcome(runId, out, nImages, nAttr, nErr, seconds);
+        return new Outcome(runId, out, nImages, nAttr, nErr, seconds, imagesDone.value());
     }
 
     /**

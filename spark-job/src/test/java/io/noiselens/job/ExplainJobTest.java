@@ -79,6 +79,7 @@ class ExplainJobTest {
         assertEquals(24, o.images());
         assertEquals(24 * N_METHODS, o.attributions());
         assertEquals(0, o.errors());
+        assertEquals(24, o.explainedImages(), "writing the tables reran the model passes");
         assertTrue(ExecutorModelCache.loads() - loadsBefore <= 1, "model parsed more than once in one JVM");
 
         table(out, "attributions").createOrReplaceTempView("attributions");
@@ -162,6 +163,7 @@ class ExplainJobTest {
         assertEquals(13, o.images());
         assertEquals(3, o.errors());
         assertEquals(10 * N_METHODS, o.attributions());
+        assertEquals(10, o.explainedImages());
         table(out, "errors").createOrReplaceTempView("errors");
         List<Row> errors = spark.sql("SELECT image_id, path, error_stage, error_message FROM errors "
                 + "WHERE run_id = 'f' ORDER BY image_id").collectAsList();
