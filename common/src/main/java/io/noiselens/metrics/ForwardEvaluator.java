@@ -1,0 +1,64 @@
+package io.noiselens.metrics;
+
+import io.noiselens.model.ClassifierModel;
+import io.noiselens.model.ModelSpec;
+import io.noiselens.model.OutputSpace;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Batched forward passes for metrics: perturbed inputs are generated on demand by an {@link InputWriter} and
+ * evaluated in micro-batches, so a deletion curve over hundreds of steps never holds more than one micro-batch of
+ * inputs and never makes one forward call per input.
+ */
+public final class ForwardEvaluator {
+    /** Writes perturbed input k (model space, C×H×W) into {@code buf} at {@code offset}. */
+    @FunctionalInterface
+    public interface InputWriter {
+        void write(int k, float[] buf, int offset);
+    }
+
+    private final ClassifierModel model;
+    private final int microBatch;
+    private long rows;
+
+    public ForwardEvaluator(ClassifierModel model, int microBatch) {
+        this.model = model;
+        this.microBatch = Math.max(1, microBatch);
+    }
+
+    /** Score of class {@code targets[k]} (logit or softmax probability) for each of the n generated inputs. */
+    public double[] scores(int n, InputWriter writer, int[] targets, OutputSpace space) {
+        ModelSpec spec = model.spec();
+        int size = spec.inputSize();
+        double[] out = new double[n];
+        float[] buf = new float[Math.min(n, microBatch) * size];
+        for (int start = 0; start < n; start += microBatch) {
+            int count = Math.min(microBatch, n - start);
+            for (int r = 0; r < count; r++) writer.write(start + r, buf, r * size);
+            float[] in = count * size == buf.length ? buf : java.util.Arrays.copyOf(buf, count * size);
+            INDArray logits = model.logits(Nd4j.createFromArray(in)
+                    .reshape(count, spec.channels(), spec.height(), spec.width())).castTo(DataType.DOUBLE);
+            for (int r = 0; r < count; r++) {
+                double[] l = logits.getRow(r).toDoubleVector();
+                int t = targets[start + r];
+                out[start + r] = space == OutputSpace.LOGIT ? l[t] : softmax(l, t);
+            }
+            rows += count;
+        }
+        return out;
+    }
+
+    /** Forward rows evaluated so far. */
+    public long rows() {
+        return rows;
+    }
+
+    static double softmax(double[] logits, int t) {
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (double v : logits) max = Math.max(max, v);
+        for (double v : logits) sum += Math.exp(v - max);
+        return Math.exp(logits[t] - max) / sum;
+    }
+}

@@ -1,0 +1,4 @@
+package io.noiselens.metrics;
+
+/** The metric families of Quantus and METHODS.md §8, plus Ye & Farnia's stability/fidelity (§7). */
+public enum MetricCategory { FAITHFULNESS, ROBUSTNESS, LOCALISATION, COMPLEXITY, RANDOMISATION, STABILITY }

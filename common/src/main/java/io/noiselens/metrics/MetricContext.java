@@ -1,0 +1,157 @@
+package io.noiselens.metrics;
+
+import io.noiselens.model.ModelSpec;
+import io.noiselens.model.OutputSpace;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The statistics shared by the metrics of one batch, computed once and cached: each map reduced to one value per
+ * pixel, its stable ranking, and the deletion/insertion curves of the whole batch (evaluated together through
+ * the {@link ForwardEvaluator}). A "feature" is a pixel with all its channels (METHODS.md §8: ranking the
+ * broadcast C·H·W values splits pixels and breaks ROAD on RGB).
+ */
+public final class MetricContext {
+    /** One scored map: the model input x (model space), its H×W heat map, the ground-truth mask, the target. */
+    public record Item(String id, float[] input, float[] heatmap, boolean[] mask, int target) {}
+
+    private final ModelSpec spec;
+    private final ForwardEvaluator evaluator;
+    private final List<Item> items;
+    private final int[][] rankings;
+    private final Map<String, double[][]> curves = new HashMap<>();
+    private final float[][] blurred;
+
+    public MetricContext(ModelSpec spec, ForwardEvaluator evaluator, List<Item> items) {
+        int plane = spec.height() * spec.width();
+        for (Item it : items) {
+            if (it.heatmap().length != plane || (it.mask() != null && it.mask().length != plane)) {
+                throw new IllegalArgumentException("Item " + it.id() + ": heatmap/mask must have H×W = " + plane + " cells");
+            }
+        }
+        this.spec = spec;
+        this.evaluator = evaluator;
+        this.items = List.copyOf(items);
+        this.rankings = new int[items.size()][];
+        this.blurred = new float[items.size()][];
+    }
+
+    /** Item i's input blurred per channel by an 11×11 Gaussian with σ = 5 and zero padding (RISE's substrate). */
+    public float[] blurred(int i) {
+        if (blurred[i] == null) blurred[i] = gaussianBlur(items.get(i).input(), spec.channels(), spec.height(), spec.width(), 11, 5);
+        return blurred[i];
+    }
+
+    static float[] gaussianBlur(float[] x, int channels, int h, int w, int size, double sigma) {
+        int r = size / 2;
+        double[] k = new double[size];
+        double norm = 0;
+        for (int j = 0; j < size; j++) norm += (k[j] = Math.exp(-((j - r) * (j - r)) / (2 * sigma * sigma)));
+        for (int j = 0; j < size; j++) k[j] /= norm;
+        float[] tmp = new float[x.length], out = new float[x.length];
+        int plane = h * w;
+        for (int c = 0; c < channels; c++) {
+            int o = c * plane;
+            for (int y = 0; y < h; y++) {
+                for (int xx = 0; xx < w; xx++) {
+                    double s = 0;
+                    for (int j = -r; j <= r; j++) {
+                        int q = xx + j;
+                        if (q >= 0 && q < w) s += k[j + r] * x[o + y * w + q];
+                    }
+                    tmp[o + y * w + xx] = (float) s;
+                }
+            }
+            for (int y = 0; y < h; y++) {
+                for (int xx = 0; xx < w; xx++) {
+                    double s = 0;
+                    for (int j = -r; j <= r; j++) {
+                        int q = y + j;
+                        if (q >= 0 && q < h) s += k[j + r] * tmp[o + q * w + xx];
+                    }
+                    out[o + y * w + xx] = (float) s;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Reduces a C×H×W attribution to an H×W heat map by the signed channel sum (identity when C = 1). */
+    public static float[] heatmap(float[] map, int channels, int plane) {
+        if (channels == 1) return map;
+        float[] h = new float[plane];
+        for (int c = 0; c < channels; c++) for (int i = 0; i < plane; i++) h[i] += map[c * plane + i];
+        return h;
+    }
+
+    public int size() {
+        return items.size();
+    }
+
+    public Item item(int i) {
+        return items.get(i);
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public int pixels() {
+        return spec.height() * spec.width();
+    }
+
+    /** Pixel indices by decreasing heat, ties broken by index (a stable order, so results are reproducible). */
+    public int[] ranking(int i) {
+        if (rankings[i] == null) {
+            float[] h = items.get(i).heatmap();
+            Integer[] idx = new Integer[h.length];
+            for (int k = 0; k < idx.length; k++) idx[k] = k;
+            Arrays.sort(idx, (a, b) -> {
+                int c = Float.compare(h[b], h[a]);
+                return c != 0 ? c : Integer.compare(a, b);
+            });
+            int[] r = new int[h.length];
+            for (int k = 0; k < r.length; k++) r[k] = idx[k];
+            rankings[i] = r;
+        }
+        return rankings[i];
+    }
+
+    /**
+     * The RISE causal curves of every item (Petsiuk et al. 2018): probability of the target after moving the
+     * top-ranked pixels, {@code step} pixels at a time, from {@code start} to {@code finish} (deletion: start = x,
+     * finish = substrate; insertion: the reverse). Curves have ⌈H·W/step⌉ + 1 points; all items' perturbed inputs
+     * go through one batched evaluation.
+     */
+    public double[][] causalCurves(String key, int step, float[][] starts, float[][] finishes) {
+        return curves.computeIfAbsent(key + "/" + step, k -> {
+            int plane = pixels(), channels = spec.channels(), size = spec.inputSize();
+            int steps = (plane + step - 1) / step;
+            int n = items.size() * (steps + 1);
+            int[] targets = new int[n];
+            for (int j = 0; j < n; j++) targets[j] = items.get(j / (steps + 1)).target();
+            double[] s = evaluator.scores(n, (j, buf, off) -> {
+                int i = j / (steps + 1), moved = Math.min(plane, (j % (steps + 1)) * step);
+                System.arraycopy(starts[i], 0, buf, off, size);
+                int[] rank = ranking(i);
+                for (int r = 0; r < moved; r++) {
+                    int p = rank[r];
+                    for (int c = 0; c < channels; c++) buf[off + c * plane + p] = finishes[i][c * plane + p];
+                }
+            }, targets, OutputSpace.PROBABILITY);
+            double[][] out = new double[items.size()][steps + 1];
+            for (int j = 0; j < n; j++) out[j / (steps + 1)][j % (steps + 1)] = s[j];
+            return out;
+        });
+    }
+
+    public List<float[]> inputs() {
+        List<float[]> x = new ArrayList<>();
+        for (Item it : items) x.add(it.input());
+        return x;
+    }
+}
