@@ -10,7 +10,14 @@ import java.util.List;
  * @param json the effective configuration, every default explicit, as stored in the {@code runs} table
  */
 public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engine engine,
-                        List<MethodConfig> methods, String json) implements Serializable {
+                        List<MethodConfig> methods, Metrics metrics, String json) implements Serializable {
+
+    /**
+     * metrics.*: which metrics score every map. With the default (every metric) those that need a mask are
+     * computed where the image has one; names listed explicitly are computed for every map, NaN with a reason
+     * where they cannot be.
+     */
+    public record Metrics(List<String> names, boolean explicit, int causalStep, int bootstrapSamples) implements Serializable {}
 
     /** run.*: identity of the run and where its tables go. */
     public record Run(String id, long seed, String output) implements Serializable {}

@@ -68,7 +68,12 @@ public final class JobConfigLoader {
             ConfigKey.of("engine.micro_batch", INT, 64, "Most rows (path points × draws) per gradient call."),
             ConfigKey.of("engine.memory_budget_mb", INT, 1024, "Activation memory one gradient call may use."),
             ConfigKey.of("engine.omp_threads", INT, 0, "Native threads per Spark task; 0: cores / concurrent tasks."),
-            ConfigKey.of("methods", LIST, null, "Attribution methods: a list of objects with at least 'kind'."));
+            ConfigKey.of("methods", LIST, null, "Attribution methods: a list of objects with at least 'kind'."),
+            ConfigKey.of("metrics.names", LIST, List.of(), "Metrics scoring every map; empty: all that apply to the data. "
+                    + "Names: " + io.noiselens.metrics.Metrics.names()),
+            ConfigKey.of("metrics.causal_step", INT, 0, "Pixels moved per step of the deletion/insertion curves; "
+                    + "0: one image row (RISE's 224 on 224×224)."),
+            ConfigKey.of("metrics.bootstrap_samples", INT, 1000, "Bootstrap resamples for the summary's 95 % interval."));
 
     public static final List<ConfigKey> METHOD_KEYS = List.of(
             ConfigKey.oneOf("kind", null, "Method family.", kinds()),
@@ -176,8 +181,13 @@ public final class JobConfigLoader {
                     + "{kind = integrated_gradients, steps = 64}]. Kinds: " + Arrays.toString(kinds()));
         }
         List<MethodConfig> methods = methods(c);
+        List<String> metricNames = strings(c, "metrics.names");
+        io.noiselens.metrics.Metrics.create(metricNames, io.noiselens.metrics.Metrics.Settings.defaults(), "metrics.names");
+        JobConfig.Metrics metrics = new JobConfig.Metrics(
+                metricNames.isEmpty() ? io.noiselens.metrics.Metrics.names() : metricNames, !metricNames.isEmpty(),
+                atLeast(c, "metrics.causal_step", 0), atLeast(c, "metrics.bootstrap_samples", 100));
         String json = c.root().render(ConfigRenderOptions.concise());
-        return new JobConfig(run, spark, dataset, model, engine, methods, json);
+        return new JobConfig(run, spark, dataset, model, engine, methods, metrics, json);
     }
 
     private static List<MethodConfig> methods(Config c) {

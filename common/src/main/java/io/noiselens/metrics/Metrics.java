@@ -15,24 +15,30 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /** The registry of metrics by name, with their default parameters. */
 public final class Metrics {
-    private static final Map<String, Supplier<Metric>> REGISTRY = new LinkedHashMap<>();
+    /** Settings shared by the metrics of a run (more arrive with the remaining metrics). */
+    public record Settings(int causalStep) {
+        public static Settings defaults() {
+            return new Settings(0);
+        }
+    }
+
+    private static final Map<String, java.util.function.Function<Settings, Metric>> REGISTRY = new LinkedHashMap<>();
 
     static {
-        REGISTRY.put("deletion_auc", () -> new CausalMetric(CausalMetric.Mode.DELETION, 0));
-        REGISTRY.put("insertion_auc", () -> new CausalMetric(CausalMetric.Mode.INSERTION, 0));
-        REGISTRY.put("pointing_game", () -> new PointingGame(0));
-        REGISTRY.put("attribution_localisation", () -> new AttributionLocalisation(false));
-        REGISTRY.put("attribution_localisation_weighted", () -> new AttributionLocalisation(true));
-        REGISTRY.put("top_k_intersection", () -> new TopKIntersection(1000));
-        REGISTRY.put("relevance_mass_accuracy", RelevanceMassAccuracy::new);
-        REGISTRY.put("relevance_rank_accuracy", RelevanceRankAccuracy::new);
-        REGISTRY.put("auc", MaskAuc::new);
-        REGISTRY.put("sparseness", Sparseness::new);
-        REGISTRY.put("complexity", Complexity::new);
+        REGISTRY.put("deletion_auc", s -> new CausalMetric(CausalMetric.Mode.DELETION, s.causalStep()));
+        REGISTRY.put("insertion_auc", s -> new CausalMetric(CausalMetric.Mode.INSERTION, s.causalStep()));
+        REGISTRY.put("pointing_game", s -> new PointingGame(0));
+        REGISTRY.put("attribution_localisation", s -> new AttributionLocalisation(false));
+        REGISTRY.put("attribution_localisation_weighted", s -> new AttributionLocalisation(true));
+        REGISTRY.put("top_k_intersection", s -> new TopKIntersection(1000));
+        REGISTRY.put("relevance_mass_accuracy", s -> new RelevanceMassAccuracy());
+        REGISTRY.put("relevance_rank_accuracy", s -> new RelevanceRankAccuracy());
+        REGISTRY.put("auc", s -> new MaskAuc());
+        REGISTRY.put("sparseness", s -> new Sparseness());
+        REGISTRY.put("complexity", s -> new Complexity());
     }
 
     private Metrics() {}
@@ -42,12 +48,12 @@ public final class Metrics {
     }
 
     /** The named metrics; {@code key} names the configuration key in errors. */
-    public static List<Metric> create(List<String> names, String key) {
+    public static List<Metric> create(List<String> names, Settings settings, String key) {
         List<Metric> out = new ArrayList<>();
         for (String n : names) {
-            Supplier<Metric> s = REGISTRY.get(n);
-            if (s == null) throw Errors.invalidValue(key, n, "Use metric names from " + names() + ".");
-            out.add(s.get());
+            java.util.function.Function<Settings, Metric> f = REGISTRY.get(n);
+            if (f == null) throw Errors.invalidValue(key, n, "Use metric names from " + names() + ".");
+            out.add(f.apply(settings));
         }
         return out;
     }

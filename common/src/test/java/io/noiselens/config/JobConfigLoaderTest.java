@@ -38,6 +38,8 @@ class JobConfigLoaderTest {
         assertEquals("riemann_trapezoid", ng.base().params().get("ig_quadrature"));
         assertTrue(c.json().contains("\"batch_size\":8"), c.json());
         assertEquals(Quadrature.RIEMANN_TRAPEZOID, c.methods().get(1).quadrature());
+        assertEquals(io.noiselens.metrics.Metrics.names(), c.metrics().names());
+        assertFalse(c.metrics().explicit());
     }
 
     @Test
@@ -74,6 +76,8 @@ class JobConfigLoaderTest {
         assertMessage(METHODS, List.of("run.id=bad id!"), "run.id", "letters");
         assertMessage("run.seed = 1", List.of(), "methods", "kind");
         assertMessage(METHODS, List.of("dataset.kind=s3"), "dataset.kind", "builtin");
+        assertMessage(METHODS, List.of("metrics.names=[sparseness, magic]"), "metrics.names", "'magic'", "deletion_auc");
+        assertMessage(METHODS, List.of("metrics.causal_step=-1"), "metrics.causal_step", "≥ 0");
     }
 
     @Test

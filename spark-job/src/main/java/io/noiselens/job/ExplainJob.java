@@ -28,9 +28,9 @@ import java.util.List;
 import static org.apache.spark.sql.functions.col;
 
 /**
- * The driver side of a run: resolve and broadcast the model, read the dataset, explain every partition once into
- * a staging table, derive the {@code attributions} and {@code errors} tables from it, and write the {@code runs}
- * record last as the run's commit record. Each table is partitioned by {@code run_id}; re-running a run id
+ * The driver side of a run: resolve and broadcast the model, read the dataset, explain and score every partition
+ * once into a staging table, derive the {@code attributions}, {@code metrics} and {@code errors} tables from it and
+ * the {@code summary} from the written metrics, and write the {@code runs} record last as the run's commit record. Each table is partitioned by {@code run_id}; re-running a run id
  * replaces that run's partitions and nothing else.
  */
 public final class ExplainJob {
@@ -41,8 +41,8 @@ public final class ExplainJob {
      * What a finished run reports. {@code explainedImages} counts images that went through the model, summed over
      * all tasks: equal to the images explained when every image passed through the model exactly once.
      */
-    public record Outcome(String runId, String output, long images, long attributions, long errors, double seconds,
-                          long explainedImages) {}
+    public record Outcome(String runId, String output, long images, long attributions, long errors, long metricValues,
+                          double seconds, long explainedImages) {}
 
     private ExplainJob() {}
 
@@ -84,6 +84,11 @@ public final class ExplainJob {
                 .select(cols(Tables.ATTRIBUTION_COLUMNS)), out, Tables.ATTRIBUTIONS, runId);
         long nErr = replacePartition(spark, results.filter(col("kind").equalTo(Tables.KIND_ERROR))
                 .select(cols(Tables.ERROR_COLUMNS)), out, Tables.ERRORS, runId);
+        long nMetrics = replacePartition(spark, results.filter(col("kind").equalTo(Tables.KIND_METRIC))
+                .select(cols(Tables.METRIC_COLUMNS)), out, Tables.METRICS, runId);
+        Dataset<Row> written = spark.read().parquet(out + "/" + Tables.METRICS + "/run_id=" + runId);
+        replacePartition(spark, Summaries.of(written, runId, cfg.run().seed(), cfg.metrics().bootstrapSamples()),
+                out, Tables.SUMMARY, runId);
         long nImages = results.select("image_id").distinct().count();
 
         double seconds = (System.currentTimeMillis() - start) / 1000.0;
@@ -91,12 +96,13 @@ public final class ExplainJob {
                 new Timestamp(System.currentTimeMillis()), seconds, cfg.json(), modelPath, modelId, model.sha256(),
                 ImageSource.describe(cfg.dataset()),
                 cfg.methods().stream().map(MethodConfig::build).map(m -> m.id()).toArray(String[]::new),
-                CODE_VERSION, spark.version(), partitions, nImages, nAttr, nErr, nImages / Math.max(seconds, 1e-9), runId);
+                CODE_VERSION, spark.version(), partitions, nImages, nAttr, nErr, nMetrics,
+                nImages / Math.max(seconds, 1e-9), runId);
         replacePartition(spark, spark.createDataFrame(List.of(run), Tables.RUNS_SCHEMA), out, Tables.RUNS, runId);
         delete(spark, new Path(staging));
-        LOG.info("Run {} done in {} s: {} images, {} maps, {} errors", runId, String.format("%.1f", seconds),
-                nImages, nAttr, nErr);
-        return new Outcome(runId, out, nImages, nAttr, nErr, seconds, imagesDone.value());
+        LOG.info("Run {} done in {} s: {} images, {} maps, {} metric values, {} errors", runId,
+                String.format("%.1f", seconds), nImages, nAttr, nMetrics, nErr);
+        return new Outcome(runId, out, nImages, nAttr, nErr, nMetrics, seconds, imagesDone.value());
     }
 
     /**

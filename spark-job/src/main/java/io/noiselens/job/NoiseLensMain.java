@@ -100,7 +100,7 @@ public final class NoiseLensMain {
         out.printf("%nRun %s: %d images, %d maps, %d errors in %.1f s%n", o.runId(), o.images(), o.attributions(),
                 o.errors(), o.seconds());
         out.println("Tables (Parquet, partitioned by run_id):");
-        for (String t : List.of(Tables.ATTRIBUTIONS, Tables.ERRORS, Tables.RUNS)) {
+        for (String t : List.of(Tables.ATTRIBUTIONS, Tables.METRICS, Tables.SUMMARY, Tables.ERRORS, Tables.RUNS)) {
             out.println("  " + t + ": " + Path.of(o.output(), t).toAbsolutePath());
         }
         out.println();
@@ -110,6 +110,32 @@ public final class NoiseLensMain {
                 + "GROUP BY method ORDER BY method").collectAsList()) {
             out.printf("%-22s %6d %12.4g %12.4g %12.4g %14s%n", r.getString(0), r.getLong(1), r.getDouble(2),
                     r.getDouble(3), r.getDouble(4), r.isNullAt(5) ? "-" : String.format("%.4f", r.getDouble(5)));
+        }
+        printRankings(spark, o, out);
+    }
+
+    /** Per metric category, the methods ranked best first by each metric's mean, with the 95 % interval. */
+    static void printRankings(SparkSession spark, ExplainJob.Outcome o, PrintStream out) {
+        java.nio.file.Path summary = Path.of(o.output(), Tables.SUMMARY, "run_id=" + o.runId());
+        if (!java.nio.file.Files.isDirectory(summary)) return;
+        spark.read().parquet(summary.toString()).createOrReplaceTempView("nl_summary");
+        List<Row> rows = spark.sql("SELECT category, metric, higher_is_better, method, n, mean, ci95_low, ci95_high "
+                + "FROM nl_summary WHERE label_name IS NULL AND mean IS NOT NULL "
+                + "ORDER BY category, metric, CASE WHEN higher_is_better THEN -mean ELSE mean END").collectAsList();
+        String category = null, metric = null;
+        int rank = 0;
+        for (Row r : rows) {
+            if (!r.getString(0).equals(category)) {
+                category = r.getString(0);
+                out.printf("%n%s%n", category.toUpperCase());
+            }
+            if (!r.getString(1).equals(metric)) {
+                metric = r.getString(1);
+                rank = 0;
+                out.printf("  %s (%s is better)%n", metric, r.getBoolean(2) ? "higher" : "lower");
+            }
+            out.printf("    %d. %-22s %9.4f  [%.4f, %.4f]  n=%d%n", ++rank, r.getString(3), r.getDouble(5),
+                    r.getDouble(6), r.getDouble(7), r.getLong(4));
         }
     }
 

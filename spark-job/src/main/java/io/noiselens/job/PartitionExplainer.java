@@ -12,18 +12,26 @@ import io.noiselens.attribution.TargetSource;
 import io.noiselens.config.JobConfig;
 import io.noiselens.config.MethodConfig;
 import io.noiselens.data.SyntheticShapes;
+import io.noiselens.data.LabeledImage;
 import io.noiselens.image.ImageDecoder;
+import io.noiselens.metrics.ForwardEvaluator;
+import io.noiselens.metrics.Metric;
+import io.noiselens.metrics.MetricContext;
+import io.noiselens.metrics.MetricInfo;
+import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.Metrics;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.SameDiffClassifier;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.LongAccumulator;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +40,9 @@ import java.util.NoSuchElementException;
 /**
  * Explains one partition of the image dataset: it streams the partition in batches of {@code engine.batch_size}
  * (never collecting it), decodes and preprocesses each image, runs the attribution engine on the executor's
- * cached model, and emits one {@link Tables#RESULTS} row per (image, method), or one error row for an image that
- * could not be decoded, preprocessed or explained, with its stage and reason.
+ * cached model, scores every map with the configured metrics, and emits {@link Tables#RESULTS} rows: one per
+ * (image, method) map, one per (image, method, metric) score, or one error row for an image that could not be
+ * decoded, preprocessed or explained, with its stage and reason.
  */
 public final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,6 +72,9 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
         SyntheticShapes synthetic = config.dataset().builtin()
                 ? new SyntheticShapes(config.dataset().builtinSeed(), spec.height()) : null;
         boolean needsLabel = methods.stream().anyMatch(m -> m.target() == TargetSource.LABEL);
+        List<Metric> metrics = Metrics.create(config.metrics().names(),
+                new Metrics.Settings(config.metrics().causalStep()), "metrics.names");
+        ForwardEvaluator evaluator = new ForwardEvaluator(classifier, config.engine().microBatch());
         String runId = config.run().id();
 
         return new Iterator<>() {
@@ -83,13 +95,17 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
             private void nextBatch() {
                 List<Row> rows = new ArrayList<>();
                 List<float[]> inputs = new ArrayList<>();
+                List<boolean[]> masks = new ArrayList<>();
                 while (input.hasNext() && rows.size() < config.engine().batchSize()) {
                     Row r = input.next();
                     String stage = "decode";
                     try {
                         float[] x;
+                        boolean[] mask = null;
                         if (synthetic != null) {
-                            x = synthetic.image("eval", r.getLong(r.fieldIndex("index"))).pixels().clone();
+                            LabeledImage img = synthetic.image("eval", r.getLong(r.fieldIndex("index")));
+                            x = img.pixels().clone();
+                            mask = img.mask();
                         } else {
                             if (r.isNullAt(r.fieldIndex("label"))) {
                                 stage = "dataset";
@@ -109,25 +125,31 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                         spec.preprocessing().normaliseInPlace(x, spec.height() * spec.width());
                         rows.add(r);
                         inputs.add(x);
+                        masks.add(mask);
                     } catch (ImageDecoder.BadImageException | RuntimeException e) {
                         out.add(errorRow(r, stage, e));
                     }
                 }
-                explain(rows, inputs);
+                explain(rows, inputs, masks);
                 imagesDone.add(rows.size());
             }
 
-            private void explain(List<Row> rows, List<float[]> inputs) {
+            private void explain(List<Row> rows, List<float[]> inputs, List<boolean[]> masks) {
                 if (rows.isEmpty()) return;
+                Explanation e;
                 try {
-                    emit(rows, engine.explain(batchOf(rows, inputs), methods));
+                    e = engine.explain(batchOf(rows, inputs), methods);
                 } catch (RuntimeException batchFailure) {
                     if (rows.size() == 1) {
                         out.add(errorRow(rows.get(0), "model", batchFailure));
                         return;
                     }
-                    for (int i = 0; i < rows.size(); i++) explain(List.of(rows.get(i)), List.of(inputs.get(i)));
+                    for (int i = 0; i < rows.size(); i++) {
+                        explain(List.of(rows.get(i)), List.of(inputs.get(i)), java.util.Collections.singletonList(masks.get(i)));
+                    }
+                    return;
                 }
+                emit(rows, inputs, masks, e);
             }
 
             private ExplainBatch batchOf(List<Row> rows, List<float[]> inputs) {
@@ -142,7 +164,8 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                 return new ExplainBatch(ids, inputs, labels);
             }
 
-            private void emit(List<Row> rows, Explanation e) {
+            private void emit(List<Row> rows, List<float[]> inputs, List<boolean[]> masks, Explanation e) {
+                Map<AttributionMethod, List<AttributionResult>> byMethod = new LinkedHashMap<>();
                 for (AttributionResult res : e.results()) {
                     Row r = rows.get(res.index());
                     if (!finite(res.map())) {
@@ -150,24 +173,91 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                                 + res.method().id() + " map")));
                         continue;
                     }
+                    byMethod.computeIfAbsent(res.method(), k -> new ArrayList<>()).add(res);
                     AttributionMethod m = res.method();
-                    out.add(RowFactory.create(runId, r.getString(r.fieldIndex("image_id")), Tables.KIND_MAP,
-                            r.getAs("path"), r.getAs("label"), r.getAs("label_name"), modelId, m.id(), m.base().name(),
-                            json(m.params(config.run().seed())), res.target(), m.target().name().toLowerCase(),
-                            m.output().name().toLowerCase(), e.predicted()[res.index()],
-                            e.predictedProbability()[res.index()], res.channels(), res.height(), res.width(),
-                            m.channelReduction().name().toLowerCase(), boxed(res.map()), res.min(), res.max(),
-                            res.l1(), res.l2(), res.draws(), nullIfNaN(res.igDelta()),
-                            Double.isNaN(res.igDelta()) ? null : res.igRelDelta(), null, null, null));
+                    Map<String, Object> v = base(r);
+                    v.put("kind", Tables.KIND_MAP);
+                    v.put("method", m.id());
+                    v.put("base_method", m.base().name());
+                    v.put("method_params", json(m.params(config.run().seed())));
+                    v.put("target", res.target());
+                    v.put("target_source", m.target().name().toLowerCase());
+                    v.put("output_space", m.output().name().toLowerCase());
+                    v.put("predicted", e.predicted()[res.index()]);
+                    v.put("probability", e.predictedProbability()[res.index()]);
+                    v.put("channels", res.channels());
+                    v.put("height", res.height());
+                    v.put("width", res.width());
+                    v.put("channel_reduction", m.channelReduction().name().toLowerCase());
+                    v.put("map", boxed(res.map()));
+                    v.put("map_min", res.min());
+                    v.put("map_max", res.max());
+                    v.put("map_l1", res.l1());
+                    v.put("map_l2", res.l2());
+                    v.put("draws", res.draws());
+                    v.put("ig_delta", nullIfNaN(res.igDelta()));
+                    v.put("ig_rel_delta", Double.isNaN(res.igDelta()) ? null : res.igRelDelta());
+                    out.add(Tables.resultRow(v));
+                }
+                for (Map.Entry<AttributionMethod, List<AttributionResult>> g : byMethod.entrySet()) {
+                    score(rows, inputs, masks, g.getKey(), g.getValue());
                 }
             }
 
+            /** Scores one method's maps of the batch with every configured metric, sharing one context. */
+            private void score(List<Row> rows, List<float[]> inputs, List<boolean[]> masks, AttributionMethod m,
+                               List<AttributionResult> results) {
+                List<MetricContext.Item> items = new ArrayList<>();
+                int plane = spec.height() * spec.width();
+                for (AttributionResult res : results) {
+                    items.add(new MetricContext.Item(rows.get(res.index()).getAs("image_id"), inputs.get(res.index()),
+                            MetricContext.heatmap(res.map(), res.channels(), plane), masks.get(res.index()), res.target()));
+                }
+                MetricContext ctx = new MetricContext(spec, evaluator, items);
+                for (Metric metric : metrics) {
+                    MetricInfo info = metric.info();
+                    for (int i = 0; i < items.size(); i++) {
+                        if (info.needsMask() && items.get(i).mask() == null && !config.metrics().explicit()) continue;
+                        Row r = rows.get(results.get(i).index());
+                        MetricValue mv;
+                        try {
+                            mv = metric.score(ctx, i);
+                        } catch (RuntimeException ex) {
+                            mv = MetricValue.nan("metric failed: " + ex);
+                        }
+                        Map<String, Object> v = base(r);
+                        v.put("kind", Tables.KIND_METRIC);
+                        v.put("method", m.id());
+                        v.put("metric", info.name());
+                        v.put("category", info.category().name().toLowerCase());
+                        v.put("higher_is_better", info.higherIsBetter());
+                        v.put("value", mv.value());
+                        v.put("curve", mv.curve() == null ? null : boxed(mv.curve()));
+                        v.put("metric_params", json(new java.util.TreeMap<>(info.params())));
+                        v.put("nan_reason", mv.nanReason());
+                        out.add(Tables.resultRow(v));
+                    }
+                }
+            }
+
+            private Map<String, Object> base(Row r) {
+                Map<String, Object> v = new HashMap<>();
+                v.put("run_id", runId);
+                v.put("image_id", r.getString(r.fieldIndex("image_id")));
+                v.put("path", r.getAs("path"));
+                v.put("label", r.getAs("label"));
+                v.put("label_name", r.getAs("label_name"));
+                v.put("model_id", modelId);
+                return v;
+            }
+
             private Row errorRow(Row r, String stage, Throwable e) {
-                String message = e.getMessage() == null ? e.toString() : e.getMessage();
-                return RowFactory.create(runId, r.getString(r.fieldIndex("image_id")), Tables.KIND_ERROR,
-                        r.getAs("path"), r.getAs("label"), r.getAs("label_name"), modelId, null, null, null, null,
-                        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                        stage, e.getClass().getName(), message);
+                Map<String, Object> v = base(r);
+                v.put("kind", Tables.KIND_ERROR);
+                v.put("error_stage", stage);
+                v.put("error_class", e.getClass().getName());
+                v.put("error_message", e.getMessage() == null ? e.toString() : e.getMessage());
+                return Tables.resultRow(v);
             }
         };
     }
@@ -175,6 +265,12 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
     private static boolean finite(float[] v) {
         for (float f : v) if (!Float.isFinite(f)) return false;
         return true;
+    }
+
+    private static Double[] boxed(double[] v) {
+        Double[] b = new Double[v.length];
+        for (int i = 0; i < v.length; i++) b[i] = v[i];
+        return b;
     }
 
     private static Float[] boxed(float[] v) {

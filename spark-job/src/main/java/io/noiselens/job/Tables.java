@@ -1,8 +1,12 @@
 package io.noiselens.job;
 
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+
+import java.util.Map;
 
 import static org.apache.spark.sql.types.DataTypes.*;
 
@@ -19,6 +23,36 @@ public final class Tables {
 
     public static final String KIND_MAP = "map";
     public static final String KIND_ERROR = "error";
+    public static final String KIND_METRIC = "metric";
+    public static final String METRICS = "metrics";
+    public static final String SUMMARY = "summary";
+
+    /** Columns of the metrics table, in order. */
+    public static final String[] METRIC_COLUMNS = {"image_id", "method", "metric", "label", "label_name", "model_id",
+            "category", "higher_is_better", "value", "curve", "metric_params", "nan_reason", "run_id"};
+
+    /** The summary table: per method × metric, over all images (label_name null) and per class. */
+    public static final StructType SUMMARY_SCHEMA = new StructType(new StructField[]{
+            field("method", StringType, false),
+            field("metric", StringType, false),
+            field("label_name", StringType, true),
+            field("category", StringType, false),
+            field("higher_is_better", BooleanType, false),
+            field("n", LongType, false),
+            field("n_nan", LongType, false),
+            field("mean", DoubleType, true),
+            field("stddev", DoubleType, true),
+            field("ci95_low", DoubleType, true),
+            field("ci95_high", DoubleType, true),
+            field("median", DoubleType, true),
+            field("run_id", StringType, false)});
+
+    /** A results row with the named columns set and every other column null. */
+    public static Row resultRow(Map<String, Object> values) {
+        Object[] v = new Object[RESULTS.size()];
+        for (Map.Entry<String, Object> e : values.entrySet()) v[RESULTS.fieldIndex(e.getKey())] = e.getValue();
+        return RowFactory.create(v);
+    }
 
     private Tables() {}
 
@@ -50,6 +84,13 @@ public final class Tables {
             field("draws", LongType, true),
             field("ig_delta", DoubleType, true),
             field("ig_rel_delta", DoubleType, true),
+            field("metric", StringType, true),
+            field("category", StringType, true),
+            field("higher_is_better", BooleanType, true),
+            field("value", DoubleType, true),
+            field("curve", DataTypes.createArrayType(DoubleType, false), true),
+            field("metric_params", StringType, true),
+            field("nan_reason", StringType, true),
             field("error_stage", StringType, true),
             field("error_class", StringType, true),
             field("error_message", StringType, true)});
@@ -81,6 +122,7 @@ public final class Tables {
             field("n_images", LongType, false),
             field("n_attributions", LongType, false),
             field("n_errors", LongType, false),
+            field("n_metric_values", LongType, false),
             field("images_per_s", DoubleType, false),
             field("run_id", StringType, false)});
 

@@ -62,7 +62,7 @@ class ExplainJobTest {
 
     static JobConfig config(Path out, String... sets) {
         List<String> all = new ArrayList<>(List.of("run.output=" + out, "model.path=" + modelFile,
-                "dataset.builtin.images=24", "engine.batch_size=5", "engine.micro_batch=16"));
+                "dataset.builtin.images=24", "engine.batch_size=5", "engine.micro_batch=16", "metrics.causal_step=512"));
         all.addAll(List.of(sets));
         return JobConfigLoader.fromString(METHODS, all);
     }
@@ -97,6 +97,32 @@ class ExplainJobTest {
                 + "FROM attributions WHERE method = 'noisegrad' LIMIT 1").first();
         assertEquals("3", params.getString(0));
         assertEquals("before_aggregation", params.getString(1));
+
+        // Metrics: every map scored by every metric (the built-in set has masks), values in range, and a summary.
+        int nMetrics = io.noiselens.metrics.Metrics.names().size();
+        assertEquals(24L * N_METHODS * nMetrics, o.metricValues());
+        table(out, "metrics").createOrReplaceTempView("metrics");
+        assertEquals(0, spark.sql("SELECT image_id, method, metric FROM metrics WHERE run_id = 'a' "
+                + "GROUP BY image_id, method, metric HAVING count(*) > 1").count());
+        assertEquals(0, spark.sql("SELECT * FROM metrics WHERE run_id = 'a' AND category = 'localisation' "
+                + "AND NOT (value BETWEEN 0 AND 1)").count());
+        assertEquals(0, spark.sql("SELECT * FROM metrics WHERE run_id = 'a' AND isnan(value) AND nan_reason IS NULL").count());
+        Row del = spark.sql("SELECT count(*), min(size(curve)), max(value) FROM metrics WHERE run_id = 'a' "
+                + "AND metric = 'deletion_auc'").first();
+        assertEquals(24L * N_METHODS, del.getLong(0));
+        assertEquals(9, del.getInt(1)); // 4096 pixels in steps of 512, plus the start
+        assertTrue(del.getDouble(2) <= 1);
+        table(out, "summary").createOrReplaceTempView("summary");
+        assertEquals(N_METHODS * nMetrics, spark.sql("SELECT * FROM summary WHERE run_id = 'a' AND label_name IS NULL").count());
+        assertEquals(0, spark.sql("SELECT * FROM summary WHERE run_id = 'a' AND n > 1 AND "
+                + "NOT (ci95_low <= mean AND mean <= ci95_high)").count());
+        Row sp = spark.sql("SELECT s.mean, avg(m.value), s.n FROM summary s JOIN metrics m ON m.run_id = s.run_id "
+                + "AND m.method = s.method AND m.metric = s.metric WHERE s.run_id = 'a' AND s.metric = 'sparseness' "
+                + "AND s.method = 'gradient' AND s.label_name IS NULL GROUP BY s.mean, s.n").first();
+        assertEquals(sp.getDouble(1), sp.getDouble(0), 1e-12);
+        assertEquals(24, sp.getLong(2));
+        assertEquals(5 * N_METHODS * nMetrics, spark.sql("SELECT * FROM summary WHERE run_id = 'a' "
+                + "AND label_name IS NOT NULL").count());
 
         Row run = table(out, "runs").where("run_id = 'a'").first();
         assertEquals("succeeded", run.getAs("status"));
@@ -164,6 +190,9 @@ class ExplainJobTest {
         assertEquals(3, o.errors());
         assertEquals(10 * N_METHODS, o.attributions());
         assertEquals(10, o.explainedImages());
+        // No masks in a plain folder: by default only the metrics that need none are computed.
+        assertEquals(0, table(out, "metrics").where("category = 'localisation'").count());
+        assertEquals(10L * N_METHODS * 4, o.metricValues());
         table(out, "errors").createOrReplaceTempView("errors");
         List<Row> errors = spark.sql("SELECT image_id, path, error_stage, error_message FROM errors "
                 + "WHERE run_id = 'f' ORDER BY image_id").collectAsList();
