@@ -20,6 +20,11 @@ public record AttributionMethod(String id, String kind, BaseExplainer base, Nois
         return new AttributionMethod(id, kind, newBase, plan, output, target, abs, channelReduction);
     }
 
+    /** The same method explaining another target (robustness metrics re-explain the original class). */
+    public AttributionMethod withTarget(TargetSource newTarget) {
+        return new AttributionMethod(id, kind, base, plan, output, newTarget, abs, channelReduction);
+    }
+
     /** Every parameter, defaults explicit, as stored in {@code method_params}. */
     public Map<String, Object> params(long runSeed) {
         Map<String, Object> m = new LinkedHashMap<>();

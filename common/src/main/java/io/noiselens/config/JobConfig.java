@@ -17,7 +17,12 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
      * computed where the image has one; names listed explicitly are computed for every map, NaN with a reason
      * where they cannot be.
      */
-    public record Metrics(List<String> names, boolean explicit, int causalStep, int bootstrapSamples) implements Serializable {}
+    public record Metrics(List<String> names, boolean explicit, int causalStep, int robustnessSamples,
+                          int bootstrapSamples) implements Serializable {
+        public io.noiselens.metrics.Metrics.Settings settings() {
+            return new io.noiselens.metrics.Metrics.Settings(causalStep, robustnessSamples);
+        }
+    }
 
     /** run.*: identity of the run and where its tables go. */
     public record Run(String id, long seed, String output) implements Serializable {}

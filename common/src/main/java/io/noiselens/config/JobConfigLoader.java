@@ -73,6 +73,8 @@ public final class JobConfigLoader {
                     + "Names: " + io.noiselens.metrics.Metrics.names()),
             ConfigKey.of("metrics.causal_step", INT, 0, "Pixels moved per step of the deletion/insertion curves; "
                     + "0: one image row (RISE's 224 on 224×224)."),
+            ConfigKey.of("metrics.robustness_samples", INT, 10, "Perturbed copies each robustness metric re-explains "
+                    + "per map (Quantus uses 200; each costs one full run of the method)."),
             ConfigKey.of("metrics.bootstrap_samples", INT, 1000, "Bootstrap resamples for the summary's 95 % interval."));
 
     public static final List<ConfigKey> METHOD_KEYS = List.of(
@@ -185,7 +187,8 @@ public final class JobConfigLoader {
         io.noiselens.metrics.Metrics.create(metricNames, io.noiselens.metrics.Metrics.Settings.defaults(), "metrics.names");
         JobConfig.Metrics metrics = new JobConfig.Metrics(
                 metricNames.isEmpty() ? io.noiselens.metrics.Metrics.names() : metricNames, !metricNames.isEmpty(),
-                atLeast(c, "metrics.causal_step", 0), atLeast(c, "metrics.bootstrap_samples", 100));
+                atLeast(c, "metrics.causal_step", 0), atLeast(c, "metrics.robustness_samples", 1),
+                atLeast(c, "metrics.bootstrap_samples", 100));
         String json = c.root().render(ConfigRenderOptions.concise());
         return new JobConfig(run, spark, dataset, model, engine, methods, metrics, json);
     }

@@ -19,14 +19,40 @@ public final class MetricContext {
     /** One scored map: the model input x (model space), its H×W heat map, the ground-truth mask, the target. */
     public record Item(String id, float[] input, float[] heatmap, boolean[] mask, int target) {}
 
+    /**
+     * Re-runs the scored method on other inputs for the same targets, returning H×W heat maps (robustness
+     * metrics). {@code ids} key the method's own noise, so re-explanations are deterministic too.
+     */
+    @FunctionalInterface
+    public interface Reexplainer {
+        float[][] heatmaps(List<float[]> inputs, List<String> ids, int[] targets);
+    }
+
+    /** Maps a clean input to a perturbed copy, drawing from the keyed stream {@code key}. */
+    @FunctionalInterface
+    public interface Perturbation {
+        float[] apply(float[] x, long key);
+    }
+
+    /** Heat maps of perturbed copies: [item][sample], with ‖x − x_k‖₂ per copy. */
+    public record Perturbed(float[][][] heatmaps, double[][] inputDistances) {}
+
     private final ModelSpec spec;
     private final ForwardEvaluator evaluator;
     private final List<Item> items;
     private final int[][] rankings;
     private final Map<String, double[][]> curves = new HashMap<>();
     private final float[][] blurred;
+    private final Reexplainer reexplainer;
+    private final long seed;
+    private final Map<String, Perturbed> perturbed = new HashMap<>();
 
+    /** A context without re-explanation: robustness metrics report NaN with the reason. */
     public MetricContext(ModelSpec spec, ForwardEvaluator evaluator, List<Item> items) {
+        this(spec, evaluator, null, 0, items);
+    }
+
+    public MetricContext(ModelSpec spec, ForwardEvaluator evaluator, Reexplainer reexplainer, long seed, List<Item> items) {
         int plane = spec.height() * spec.width();
         for (Item it : items) {
             if (it.heatmap().length != plane || (it.mask() != null && it.mask().length != plane)) {
@@ -38,6 +64,46 @@ public final class MetricContext {
         this.items = List.copyOf(items);
         this.rankings = new int[items.size()][];
         this.blurred = new float[items.size()][];
+        this.reexplainer = reexplainer;
+        this.seed = seed;
+    }
+
+    public boolean canReexplain() {
+        return reexplainer != null;
+    }
+
+    /**
+     * The method's maps of {@code samples} perturbed copies of every item, computed once per {@code key} for the
+     * whole batch (Max- and Avg-Sensitivity share them). Copy k of item i is drawn from the stream keyed by
+     * (seed, item id, key, k).
+     */
+    public Perturbed perturbed(String key, int samples, Perturbation perturbation) {
+        if (reexplainer == null) throw new IllegalStateException("no re-explainer in this context");
+        return perturbed.computeIfAbsent(key + "/" + samples, k -> {
+            int n = items.size();
+            List<float[]> inputs = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            int[] targets = new int[n * samples];
+            double[][] dist = new double[n][samples];
+            for (int i = 0; i < n; i++) {
+                Item it = items.get(i);
+                for (int s = 0; s < samples; s++) {
+                    float[] xs = perturbation.apply(it.input(), io.noiselens.noise.KeyedRandom.key(seed,
+                            io.noiselens.noise.KeyedRandom.Purpose.INPUT, io.noiselens.noise.KeyedRandom.hash(it.id()),
+                            io.noiselens.noise.KeyedRandom.hash(key), s));
+                    double d = 0;
+                    for (int j = 0; j < xs.length; j++) d += (double) (xs[j] - it.input()[j]) * (xs[j] - it.input()[j]);
+                    dist[i][s] = Math.sqrt(d);
+                    inputs.add(xs);
+                    ids.add(it.id() + "#" + key + "#" + s);
+                    targets[i * samples + s] = it.target();
+                }
+            }
+            float[][] maps = reexplainer.heatmaps(inputs, ids, targets);
+            float[][][] out = new float[n][samples][];
+            for (int j = 0; j < maps.length; j++) out[j / samples][j % samples] = maps[j];
+            return new Perturbed(out, dist);
+        });
     }
 
     /** Item i's input blurred per channel by an 11×11 Gaussian with σ = 5 and zero padding (RISE's substrate). */

@@ -10,6 +10,8 @@ import io.noiselens.metrics.localisation.PointingGame;
 import io.noiselens.metrics.localisation.RelevanceMassAccuracy;
 import io.noiselens.metrics.localisation.RelevanceRankAccuracy;
 import io.noiselens.metrics.localisation.TopKIntersection;
+import io.noiselens.metrics.robustness.LocalLipschitzEstimate;
+import io.noiselens.metrics.robustness.Sensitivity;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,9 +21,9 @@ import java.util.Map;
 /** The registry of metrics by name, with their default parameters. */
 public final class Metrics {
     /** Settings shared by the metrics of a run (more arrive with the remaining metrics). */
-    public record Settings(int causalStep) {
+    public record Settings(int causalStep, int robustnessSamples) {
         public static Settings defaults() {
-            return new Settings(0);
+            return new Settings(0, 10);
         }
     }
 
@@ -37,6 +39,9 @@ public final class Metrics {
         REGISTRY.put("relevance_mass_accuracy", s -> new RelevanceMassAccuracy());
         REGISTRY.put("relevance_rank_accuracy", s -> new RelevanceRankAccuracy());
         REGISTRY.put("auc", s -> new MaskAuc());
+        REGISTRY.put("max_sensitivity", s -> new Sensitivity(true, s.robustnessSamples(), 0.2));
+        REGISTRY.put("avg_sensitivity", s -> new Sensitivity(false, s.robustnessSamples(), 0.2));
+        REGISTRY.put("local_lipschitz_estimate", s -> new LocalLipschitzEstimate(s.robustnessSamples(), 0.1));
         REGISTRY.put("sparseness", s -> new Sparseness());
         REGISTRY.put("complexity", s -> new Complexity());
     }

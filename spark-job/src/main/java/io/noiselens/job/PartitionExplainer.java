@@ -72,8 +72,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
         SyntheticShapes synthetic = config.dataset().builtin()
                 ? new SyntheticShapes(config.dataset().builtinSeed(), spec.height()) : null;
         boolean needsLabel = methods.stream().anyMatch(m -> m.target() == TargetSource.LABEL);
-        List<Metric> metrics = Metrics.create(config.metrics().names(),
-                new Metrics.Settings(config.metrics().causalStep()), "metrics.names");
+        List<Metric> metrics = Metrics.create(config.metrics().names(), config.metrics().settings(), "metrics.names");
         ForwardEvaluator evaluator = new ForwardEvaluator(classifier, config.engine().microBatch());
         String runId = config.run().id();
 
@@ -213,7 +212,15 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                     items.add(new MetricContext.Item(rows.get(res.index()).getAs("image_id"), inputs.get(res.index()),
                             MetricContext.heatmap(res.map(), res.channels(), plane), masks.get(res.index()), res.target()));
                 }
-                MetricContext ctx = new MetricContext(spec, evaluator, items);
+                AttributionMethod forced = m.withTarget(TargetSource.LABEL);
+                MetricContext.Reexplainer again = (xs, ids, targets) -> {
+                    float[][] maps = new float[xs.size()][];
+                    for (AttributionResult r : engine.explain(new ExplainBatch(ids, xs, targets), List.of(forced)).results()) {
+                        maps[r.index()] = MetricContext.heatmap(r.map(), r.channels(), plane);
+                    }
+                    return maps;
+                };
+                MetricContext ctx = new MetricContext(spec, evaluator, again, config.run().seed(), items);
                 for (Metric metric : metrics) {
                     MetricInfo info = metric.info();
                     for (int i = 0; i < items.size(); i++) {

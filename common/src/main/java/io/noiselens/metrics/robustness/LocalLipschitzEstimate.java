@@ -1,0 +1,54 @@
+package io.noiselens.metrics.robustness;
+
+import io.noiselens.metrics.Metric;
+import io.noiselens.metrics.MetricCategory;
+import io.noiselens.metrics.MetricContext;
+import io.noiselens.metrics.MetricInfo;
+import io.noiselens.metrics.MetricValue;
+import io.noiselens.noise.KeyedRandom;
+
+import java.util.Map;
+
+/**
+ * Local Lipschitz estimate (Alvarez-Melis & Jaakkola, "On the Robustness of Interpretability Methods", 2018;
+ * Quantus {@code LocalLipschitzEstimate}): L̂(x) = max_k ‖Φ(x) − Φ(x_k)‖₂ / ‖x − x_k‖₂ over copies
+ * x_k = x + N(0, σ²) per feature, the method re-explaining the original class. Maps are not normalised (Quantus
+ * normalises by the batch maximum, which makes the score depend on the batch, METHODS.md §8). Lower is better.
+ */
+public final class LocalLipschitzEstimate implements Metric {
+    private final int samples;
+    private final double sigma;
+
+    public LocalLipschitzEstimate(int samples, double sigma) {
+        if (samples < 1 || !(sigma > 0)) throw new IllegalArgumentException("samples ≥ 1 and sigma > 0 required");
+        this.samples = samples;
+        this.sigma = sigma;
+    }
+
+    @Override
+    public MetricInfo info() {
+        return new MetricInfo("local_lipschitz_estimate", MetricCategory.ROBUSTNESS, false, false,
+                Map.of("samples", samples, "perturbation", "gaussian", "sigma", sigma, "norm", "l2",
+                        "normalise", false, "target", "original class"));
+    }
+
+    @Override
+    public MetricValue score(MetricContext ctx, int i) {
+        if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
+        MetricContext.Perturbed p = ctx.perturbed("gaussian:" + sigma, samples, (x, key) -> {
+            float[] y = new float[x.length];
+            KeyedRandom.fillGaussian(key, y, 0, y.length);
+            for (int j = 0; j < x.length; j++) y[j] = (float) (x[j] + sigma * y[j]);
+            return y;
+        });
+        float[] a = ctx.item(i).heatmap();
+        double best = 0;
+        for (int k = 0; k < samples; k++) {
+            float[] b = p.heatmaps()[i][k];
+            double d = 0;
+            for (int j = 0; j < a.length; j++) d += (double) (b[j] - a[j]) * (b[j] - a[j]);
+            best = Math.max(best, Math.sqrt(d) / p.inputDistances()[i][k]);
+        }
+        return MetricValue.of(best);
+    }
+}
