@@ -46,6 +46,7 @@ public final class MetricContext {
     private final Reexplainer reexplainer;
     private final long seed;
     private final Map<String, Perturbed> perturbed = new HashMap<>();
+    private final Map<String, Object> sharedValues = new HashMap<>();
 
     /** A context without re-explanation: robustness metrics report NaN with the reason. */
     public MetricContext(ModelSpec spec, ForwardEvaluator evaluator, List<Item> items) {
@@ -190,29 +191,79 @@ public final class MetricContext {
     /**
      * The RISE causal curves of every item (Petsiuk et al. 2018): probability of the target after moving the
      * top-ranked pixels, {@code step} pixels at a time, from {@code start} to {@code finish} (deletion: start = x,
-     * finish = substrate; insertion: the reverse). Curves have ⌈H·W/step⌉ + 1 points; all items' perturbed inputs
-     * go through one batched evaluation.
+     * finish = substrate; insertion: the reverse). Curves have ⌈H·W/step⌉ + 1 points.
      */
     public double[][] causalCurves(String key, int step, float[][] starts, float[][] finishes) {
-        return curves.computeIfAbsent(key + "/" + step, k -> {
+        int[][] orders = new int[items.size()][];
+        for (int i = 0; i < orders.length; i++) orders[i] = ranking(i);
+        return curves(key + "/" + step, orders, uniformSteps(step), starts, finishes, OutputSpace.PROBABILITY);
+    }
+
+    /** Step boundaries of {@code step} pixels for every item: step, 2·step, …, H·W. */
+    public int[][] uniformSteps(int step) {
+        int steps = (pixels() + step - 1) / step;
+        int[] b = new int[steps];
+        for (int k = 0; k < steps; k++) b[k] = Math.min(pixels(), (k + 1) * step);
+        int[][] all = new int[items.size()][];
+        java.util.Arrays.fill(all, b);
+        return all;
+    }
+
+    /**
+     * Perturbation curves of every item, computed once per {@code key} and shared by the metrics that read them:
+     * point 0 scores {@code starts[i]}; point k + 1 scores it with the first {@code boundaries[i][k]} pixels of
+     * {@code orders[i]} (all channels) taken from {@code finishes[i]}. All items' perturbed inputs go through one
+     * batched evaluation, generated on the fly.
+     */
+    public double[][] curves(String key, int[][] orders, int[][] boundaries, float[][] starts, float[][] finishes,
+                             OutputSpace space) {
+        return curves.computeIfAbsent(key + "/" + space, k -> {
             int plane = pixels(), channels = spec.channels(), size = spec.inputSize();
-            int steps = (plane + step - 1) / step;
-            int n = items.size() * (steps + 1);
+            int points = boundaries[0].length + 1;
+            int n = items.size() * points;
             int[] targets = new int[n];
-            for (int j = 0; j < n; j++) targets[j] = items.get(j / (steps + 1)).target();
+            for (int j = 0; j < n; j++) targets[j] = items.get(j / points).target();
             double[] s = evaluator.scores(n, (j, buf, off) -> {
-                int i = j / (steps + 1), moved = Math.min(plane, (j % (steps + 1)) * step);
+                int i = j / points, p = j % points, moved = p == 0 ? 0 : boundaries[i][p - 1];
                 System.arraycopy(starts[i], 0, buf, off, size);
-                int[] rank = ranking(i);
                 for (int r = 0; r < moved; r++) {
-                    int p = rank[r];
-                    for (int c = 0; c < channels; c++) buf[off + c * plane + p] = finishes[i][c * plane + p];
+                    int px = orders[i][r];
+                    for (int c = 0; c < channels; c++) buf[off + c * plane + px] = finishes[i][c * plane + px];
                 }
-            }, targets, OutputSpace.PROBABILITY);
-            double[][] out = new double[items.size()][steps + 1];
-            for (int j = 0; j < n; j++) out[j / (steps + 1)][j % (steps + 1)] = s[j];
+            }, targets, space);
+            double[][] out = new double[items.size()][points];
+            for (int j = 0; j < n; j++) out[j / points][j % points] = s[j];
             return out;
         });
+    }
+
+    /** Forward scores of arbitrary generated inputs (faithfulness correlation's random subsets). */
+    public double[] scores(int n, ForwardEvaluator.InputWriter writer, int[] targets, OutputSpace space) {
+        return evaluator.scores(n, writer, targets, space);
+    }
+
+    /** Quantus's "black" baseline: every value of item i replaced by the image's minimum (METHODS.md §8). */
+    public float[] minimumImage(int i) {
+        float[] out = new float[items.get(i).input().length];
+        java.util.Arrays.fill(out, minimum(i));
+        return out;
+    }
+
+    /** The smallest value of item i's input. */
+    public float minimum(int i) {
+        float min = Float.POSITIVE_INFINITY;
+        for (float v : items.get(i).input()) min = Math.min(min, v);
+        return min;
+    }
+
+    /** A statistic shared by the metrics of this batch, computed by {@code compute} the first time it is asked for. */
+    @SuppressWarnings("unchecked")
+    public <T> T shared(String key, java.util.function.Supplier<T> compute) {
+        return (T) sharedValues.computeIfAbsent(key, k -> compute.get());
+    }
+
+    public long seed() {
+        return seed;
     }
 
     public List<float[]> inputs() {

@@ -4,6 +4,9 @@ import io.noiselens.config.Errors;
 import io.noiselens.metrics.complexity.Complexity;
 import io.noiselens.metrics.complexity.Sparseness;
 import io.noiselens.metrics.faithfulness.CausalMetric;
+import io.noiselens.metrics.faithfulness.FaithfulnessCorrelation;
+import io.noiselens.metrics.faithfulness.PixelFlipping;
+import io.noiselens.metrics.faithfulness.RegionPerturbation;
 import io.noiselens.metrics.localisation.AttributionLocalisation;
 import io.noiselens.metrics.localisation.MaskAuc;
 import io.noiselens.metrics.localisation.PointingGame;
@@ -32,6 +35,10 @@ public final class Metrics {
     static {
         REGISTRY.put("deletion_auc", s -> new CausalMetric(CausalMetric.Mode.DELETION, s.causalStep()));
         REGISTRY.put("insertion_auc", s -> new CausalMetric(CausalMetric.Mode.INSERTION, s.causalStep()));
+        REGISTRY.put("pixel_flipping", s -> new PixelFlipping(s.causalStep()));
+        REGISTRY.put("region_perturbation_morf", s -> new RegionPerturbation(true, 8, 100));
+        REGISTRY.put("region_perturbation_lerf", s -> new RegionPerturbation(false, 8, 100));
+        REGISTRY.put("faithfulness_correlation", s -> new FaithfulnessCorrelation(100, 224));
         REGISTRY.put("pointing_game", s -> new PointingGame(0));
         REGISTRY.put("attribution_localisation", s -> new AttributionLocalisation(false));
         REGISTRY.put("attribution_localisation_weighted", s -> new AttributionLocalisation(true));

@@ -62,7 +62,8 @@ class ExplainJobTest {
 
     static JobConfig config(Path out, String... sets) {
         List<String> all = new ArrayList<>(List.of("run.output=" + out, "model.path=" + modelFile,
-                "dataset.builtin.images=24", "engine.batch_size=5", "engine.micro_batch=16", "metrics.causal_step=512", "metrics.robustness_samples=1"));
+                "dataset.builtin.images=24", "engine.batch_size=5", "engine.micro_batch=16", "metrics.causal_step=512", "metrics.robustness_samples=1",
+                "metrics.names=[sparseness, deletion_auc]"));
         all.addAll(List.of(sets));
         return JobConfigLoader.fromString(METHODS, all);
     }
@@ -75,7 +76,7 @@ class ExplainJobTest {
     void builtinRunWritesOneFiniteMapPerImageAndMethodAndARunRecord() {
         Path out = dir.resolve("builtin");
         int loadsBefore = ExecutorModelCache.loads();
-        ExplainJob.Outcome o = ExplainJob.run(spark, config(out, "run.id=a", "spark.partitions=4"));
+        ExplainJob.Outcome o = ExplainJob.run(spark, config(out, "run.id=a", "spark.partitions=4", "metrics.names=[]"));
         assertEquals(24, o.images());
         assertEquals(24 * N_METHODS, o.attributions());
         assertEquals(0, o.errors());
@@ -187,7 +188,7 @@ class ExplainJobTest {
 
         Path out = dir.resolve("folder-out");
         ExplainJob.Outcome o = ExplainJob.run(spark, config(out, "run.id=f", "dataset.kind=folder",
-                "dataset.folder.path=" + root));
+                "dataset.folder.path=" + root, "metrics.names=[]"));
         assertEquals(13, o.images());
         assertEquals(3, o.errors());
         assertEquals(10 * N_METHODS, o.attributions());
