@@ -1,0 +1,2 @@
+/** Complexity metrics (METHODS.md §8). */
+package io.noiselens.metrics.complexity;

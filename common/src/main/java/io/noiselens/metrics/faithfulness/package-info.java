@@ -1,0 +1,2 @@
+/** Faithfulness metrics (METHODS.md §8). */
+package io.noiselens.metrics.faithfulness;

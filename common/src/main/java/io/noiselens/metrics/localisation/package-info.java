@@ -1,0 +1,2 @@
+/** Localisation metrics (METHODS.md §8). */
+package io.noiselens.metrics.localisation;

@@ -1,0 +1,2 @@
+/** Robustness metrics (METHODS.md §8). */
+package io.noiselens.metrics.robustness;
