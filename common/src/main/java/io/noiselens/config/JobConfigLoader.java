@@ -75,6 +75,8 @@ public final class JobConfigLoader {
                     + "0: one image row (RISE's 224 on 224×224)."),
             ConfigKey.of("metrics.robustness_samples", INT, 10, "Perturbed copies each robustness metric re-explains "
                     + "per map (Quantus uses 200; each costs one full run of the method)."),
+            ConfigKey.of("replicas.eval_images", INT, 256, "Labelled images on which each NoiseGrad/FusionGrad "
+                    + "replica's accuracy is measured (the replicas table); 0 turns it off."),
             ConfigKey.of("metrics.bootstrap_samples", INT, 1000, "Bootstrap resamples for the summary's 95 % interval."));
 
     public static final List<ConfigKey> METHOD_KEYS = List.of(
@@ -190,7 +192,8 @@ public final class JobConfigLoader {
                 atLeast(c, "metrics.causal_step", 0), atLeast(c, "metrics.robustness_samples", 1),
                 atLeast(c, "metrics.bootstrap_samples", 100));
         String json = c.root().render(ConfigRenderOptions.concise());
-        return new JobConfig(run, spark, dataset, model, engine, methods, metrics, json);
+        JobConfig.Replicas replicas = new JobConfig.Replicas(atLeast(c, "replicas.eval_images", 0));
+        return new JobConfig(run, spark, dataset, model, engine, methods, metrics, replicas, json);
     }
 
     private static List<MethodConfig> methods(Config c) {

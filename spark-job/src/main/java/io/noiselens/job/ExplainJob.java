@@ -89,6 +89,9 @@ public final class ExplainJob {
         Dataset<Row> written = spark.read().parquet(out + "/" + Tables.METRICS + "/run_id=" + runId);
         replacePartition(spark, Summaries.of(written, runId, cfg.run().seed(), cfg.metrics().bootstrapSamples()),
                 out, Tables.SUMMARY, runId);
+        boolean replicas = cfg.replicas().evalImages() > 0 && !ReplicaEvaluation.plan(cfg).isEmpty();
+        replacePartition(spark, replicas ? ReplicaEvaluation.run(spark, cfg, images, broadcast, threads)
+                : spark.createDataFrame(List.of(), ReplicaEvaluation.SCHEMA), out, Tables.REPLICAS, runId);
         long nImages = results.select("image_id").distinct().count();
 
         double seconds = (System.currentTimeMillis() - start) / 1000.0;

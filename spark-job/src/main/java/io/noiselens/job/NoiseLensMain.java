@@ -100,7 +100,7 @@ public final class NoiseLensMain {
         out.printf("%nRun %s: %d images, %d maps, %d errors in %.1f s%n", o.runId(), o.images(), o.attributions(),
                 o.errors(), o.seconds());
         out.println("Tables (Parquet, partitioned by run_id):");
-        for (String t : List.of(Tables.ATTRIBUTIONS, Tables.METRICS, Tables.SUMMARY, Tables.ERRORS, Tables.RUNS)) {
+        for (String t : List.of(Tables.ATTRIBUTIONS, Tables.METRICS, Tables.SUMMARY, Tables.REPLICAS, Tables.ERRORS, Tables.RUNS)) {
             out.println("  " + t + ": " + Path.of(o.output(), t).toAbsolutePath());
         }
         out.println();

@@ -11,9 +11,7 @@ import io.noiselens.attribution.Explanation;
 import io.noiselens.attribution.TargetSource;
 import io.noiselens.config.JobConfig;
 import io.noiselens.config.MethodConfig;
-import io.noiselens.data.SyntheticShapes;
 import io.noiselens.data.LabeledImage;
-import io.noiselens.image.ImageDecoder;
 import io.noiselens.metrics.ForwardEvaluator;
 import io.noiselens.metrics.Metric;
 import io.noiselens.metrics.MetricContext;
@@ -69,8 +67,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
         List<AttributionMethod> methods = config.methods().stream().map(MethodConfig::build).toList();
         AttributionEngine engine = new AttributionEngine(classifier, new EngineOptions(config.run().seed(),
                 config.engine().microBatch(), config.engine().memoryBudgetMb() * (1L << 20)));
-        SyntheticShapes synthetic = config.dataset().builtin()
-                ? new SyntheticShapes(config.dataset().builtinSeed(), spec.height()) : null;
+        ImageLoader loader = new ImageLoader(config, spec);
         boolean needsLabel = methods.stream().anyMatch(m -> m.target() == TargetSource.LABEL);
         List<Metric> metrics = Metrics.create(config.metrics().names(), config.metrics().settings(), "metrics.names");
         ForwardEvaluator evaluator = new ForwardEvaluator(classifier, config.engine().microBatch());
@@ -97,36 +94,18 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                 List<boolean[]> masks = new ArrayList<>();
                 while (input.hasNext() && rows.size() < config.engine().batchSize()) {
                     Row r = input.next();
-                    String stage = "decode";
                     try {
-                        float[] x;
-                        boolean[] mask = null;
-                        if (synthetic != null) {
-                            LabeledImage img = synthetic.image("eval", r.getLong(r.fieldIndex("index")));
-                            x = img.pixels().clone();
-                            mask = img.mask();
-                        } else {
-                            if (r.isNullAt(r.fieldIndex("label"))) {
-                                stage = "dataset";
-                                throw new IllegalArgumentException("the file is not inside a class directory of "
-                                        + config.dataset().folderPath() + "; expected root/<class>/<file>");
-                            }
-                            stage = "decode";
-                            ImageDecoder.Decoded d = ImageDecoder.decode((byte[]) r.get(r.fieldIndex("content")),
-                                    spec.channels(), config.dataset().maxPixels());
-                            stage = "preprocess";
-                            x = ImageDecoder.resize(d.pixels(), d.channels(), d.height(), d.width(), spec.height(), spec.width());
-                        }
-                        stage = "preprocess";
+                        ImageLoader.Loaded l = loader.load(r);
                         if (needsLabel && r.isNullAt(r.fieldIndex("label"))) {
-                            throw new IllegalArgumentException("the image has no label, but a method explains target = label");
+                            out.add(errorRow(r, "preprocess", new IllegalArgumentException(
+                                    "the image has no label, but a method explains target = label")));
+                            continue;
                         }
-                        spec.preprocessing().normaliseInPlace(x, spec.height() * spec.width());
                         rows.add(r);
-                        inputs.add(x);
-                        masks.add(mask);
-                    } catch (ImageDecoder.BadImageException | RuntimeException e) {
-                        out.add(errorRow(r, stage, e));
+                        inputs.add(l.input());
+                        masks.add(l.mask());
+                    } catch (ImageLoader.Failure f) {
+                        out.add(errorRow(r, f.stage, f.getCause()));
                     }
                 }
                 explain(rows, inputs, masks);

@@ -26,6 +26,7 @@ public final class Tables {
     public static final String KIND_METRIC = "metric";
     public static final String METRICS = "metrics";
     public static final String SUMMARY = "summary";
+    public static final String REPLICAS = "replicas";
 
     /** Columns of the metrics table, in order. */
     public static final String[] METRIC_COLUMNS = {"image_id", "method", "metric", "label", "label_name", "model_id",

@@ -127,6 +127,20 @@ class ExplainJobTest {
         assertEquals(5 * N_METHODS * nMetrics, spark.sql("SELECT * FROM summary WHERE run_id = 'a' "
                 + "AND label_name IS NOT NULL").count());
 
+        // Replicas: the three σ_w = 0.2 replicas (NoiseGrad's N = 3 covers FusionGrad's 2) on all 24 images.
+        List<Row> reps = table(out, "replicas").where("run_id = 'a'").orderBy("replica_idx").collectAsList();
+        assertEquals(3, reps.size());
+        for (int i = 0; i < 3; i++) {
+            Row r = reps.get(i);
+            assertEquals(i, (int) r.getAs("replica_idx"));
+            assertEquals(0.2, (double) r.getAs("sigma_w"), 1e-12);
+            assertEquals(24L, (long) r.getAs("n_images"));
+            double acc = r.getAs("accuracy"), clean = r.getAs("clean_accuracy");
+            assertTrue(acc >= 0 && acc <= 1 && clean >= 0 && clean <= 1);
+            assertEquals(clean - acc, (double) r.getAs("acc_drop"), 1e-12);
+            assertEquals((double) reps.get(0).getAs("clean_accuracy"), clean, 0);
+        }
+
         Row run = table(out, "runs").where("run_id = 'a'").first();
         assertEquals("succeeded", run.getAs("status"));
         assertEquals(24L, (long) run.getAs("n_images"));
