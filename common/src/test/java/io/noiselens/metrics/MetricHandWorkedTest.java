@@ -50,7 +50,8 @@ class MetricHandWorkedTest {
         // Σ|a| = 4+3+1+2+1+5 = 16, inside = 4+3+2+0 = 9.
         assertEquals(9.0 / 16, score(new AttributionLocalisation(false), MAP, MASK), 1e-12);
         assertEquals(9.0 / 16 * 4 / 16, score(new AttributionLocalisation(true), MAP, MASK), 1e-12);
-        assertEquals(9.0 / 16, score(new RelevanceMassAccuracy(), MAP, MASK), 1e-12);
+        // Positive relevance: 4+3+2+1+5 = 15, of which 9 inside.
+        assertEquals(9.0 / 15, score(new RelevanceMassAccuracy(), MAP, MASK), 1e-12);
         // The maximum (5) is at cell 15, far from the mask: a miss; within 3 px of cell 5? distance √(4+4)=2.83.
         assertEquals(0, score(new PointingGame(0), MAP, MASK));
         assertEquals(1, score(new PointingGame(2.9), MAP, MASK));

@@ -19,10 +19,6 @@ abstract class MaskedMetric implements Metric {
 
     abstract MetricValue scoreMasked(MetricContext ctx, int i, boolean[] mask, int inside);
 
-    static double value(float v, boolean abs) {
-        return abs ? Math.abs(v) : v;
-    }
-
     /** Fraction of the first k ranked pixels that lie in the mask. */
     static double topFractionInside(int[] ranking, boolean[] mask, int k) {
         int hits = 0;
