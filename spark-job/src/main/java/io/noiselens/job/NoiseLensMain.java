@@ -111,7 +111,21 @@ public final class NoiseLensMain {
             out.printf("%-22s %6d %12.4g %12.4g %12.4g %14s%n", r.getString(0), r.getLong(1), r.getDouble(2),
                     r.getDouble(3), r.getDouble(4), r.isNullAt(5) ? "-" : String.format("%.4f", r.getDouble(5)));
         }
+        printReplicas(spark, o, out);
         printRankings(spark, o, out);
+    }
+
+    /** The weight-noise replicas' accuracy against the clean model's, per σ_w. */
+    static void printReplicas(SparkSession spark, ExplainJob.Outcome o, PrintStream out) {
+        java.nio.file.Path replicas = Path.of(o.output(), Tables.REPLICAS, "run_id=" + o.runId());
+        if (!java.nio.file.Files.isDirectory(replicas)) return;
+        spark.read().parquet(replicas.toString()).createOrReplaceTempView("nl_replicas");
+        for (Row r : spark.sql("SELECT sigma_w, count(*), first(n_images), first(clean_accuracy), avg(accuracy), "
+                + "min(accuracy) FROM nl_replicas GROUP BY sigma_w ORDER BY sigma_w").collectAsList()) {
+            out.printf("%nWeight-noise replicas at sigma_w = %.3g: %d replicas on %d images, accuracy %.3f on average "
+                            + "(lowest %.3f) against %.3f for the clean model%n", r.getDouble(0), r.getLong(1),
+                    r.getLong(2), r.getDouble(4), r.getDouble(5), r.getDouble(3));
+        }
     }
 
     /** Per metric category, the methods ranked best first by each metric's mean, with the 95 % interval. */
