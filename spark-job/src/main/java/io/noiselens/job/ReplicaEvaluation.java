@@ -56,7 +56,14 @@ final class ReplicaEvaluation {
     static Dataset<Row> run(SparkSession spark, JobConfig cfg, Dataset<Row> images, Broadcast<ModelBroadcast> model,
                             int threads) {
         TreeMap<Double, Integer> plan = plan(cfg);
-        Dataset<Row> subset = images.where(col("label").isNotNull()).orderBy("image_id").limit(cfg.replicas().evalImages());
+        // Pick the subset by id on the id and path columns only, then fetch those rows with a filter on path that the
+        // file source applies before reading any bytes, so the dataset's content is not sorted or read twice.
+        List<Row> picked = images.select("image_id", "path").where(col("label").isNotNull()).orderBy("image_id")
+                .limit(cfg.replicas().evalImages()).collectAsList();
+        Object[] ids = picked.stream().map(r -> r.getString(0)).toArray();
+        Object[] paths = picked.stream().map(r -> r.getString(1)).filter(java.util.Objects::nonNull).toArray();
+        Dataset<Row> subset = images.where(col("image_id").isin(ids));
+        if (paths.length > 0) subset = subset.where(col("path").isin(paths));
         Dataset<Row> counts = subset.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
             ExecutorModelCache.configureThreads(threads);
             SameDiffClassifier classifier = ExecutorModelCache.classifier(model.value());

@@ -228,6 +228,10 @@ class ExplainJobTest {
         assertEquals(SyntheticShapes.CLASSES.indexOf("triangle"), labels.getInt(0));
         assertEquals(labels.getInt(0), labels.getInt(1));
         assertEquals("succeeded_with_errors", table(out, "runs").where("run_id = 'f'").first().getAs("status"));
+        // Replica accuracy on the images that load (the 10 good files; bad and unlabelled ones are left out).
+        List<Row> reps = table(out, "replicas").where("run_id = 'f'").collectAsList();
+        assertEquals(3, reps.size());
+        for (Row r : reps) assertEquals(10L, (long) r.getAs("n_images"));
     }
 
     static Map<String, float[]> maps(Dataset<Row> rows) {
