@@ -63,6 +63,23 @@ class FaithfulnessTest {
     }
 
     @Test
+    void sensitivityNIsOneAtEverySizeForTheExactZeroBaselineContributions() {
+        // With x_S = 0, f(x) − f(x_S=0) = Σ_{i∈S} x_i w_ci exactly: Gradient × Input is perfectly sensitive-n.
+        ModelWeights w = Architectures.initialWeights(SPEC, 9);
+        try (SameDiffClassifier model = SameDiffClassifier.create(SPEC, w)) {
+            ForwardEvaluator eval = new ForwardEvaluator(model, 64);
+            MetricContext ctx = new MetricContext(SPEC, eval, null, 2, items(w, 2, false));
+            MetricValue v = new io.noiselens.metrics.faithfulness.SensitivityN(new double[]{0.1, 0.3, 0.6}, 12).score(ctx, 1);
+            assertEquals(3, v.curve().length);
+            for (double c : v.curve()) assertEquals(1.0, c, 1e-5);
+            assertEquals(1.0, v.value(), 1e-5);
+            long rows = eval.rows();
+            new io.noiselens.metrics.faithfulness.SensitivityN(new double[]{0.1, 0.3, 0.6}, 12).score(ctx, 0);
+            assertEquals(rows, eval.rows(), "subset evaluations are shared by the batch");
+        }
+    }
+
+    @Test
     void pixelFlippingCurveIsTheClosedFormProbability() {
         ModelWeights w = Architectures.initialWeights(SPEC, 7);
         try (SameDiffClassifier model = SameDiffClassifier.create(SPEC, w)) {

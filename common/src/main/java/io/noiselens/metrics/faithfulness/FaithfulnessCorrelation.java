@@ -20,11 +20,18 @@ import java.util.Map;
 public final class FaithfulnessCorrelation implements Metric {
     private final int runs;
     private final int subsetSize;
+    private final boolean zeroBaseline;
 
     public FaithfulnessCorrelation(int runs, int subsetSize) {
+        this(runs, subsetSize, false);
+    }
+
+    /** @param zeroBaseline remove features by setting them to 0 (Sensitivity-n) instead of the image minimum */
+    FaithfulnessCorrelation(int runs, int subsetSize, boolean zeroBaseline) {
         if (runs < 3 || subsetSize < 1) throw new IllegalArgumentException("runs ≥ 3 and subsetSize ≥ 1 required");
         this.runs = runs;
         this.subsetSize = subsetSize;
+        this.zeroBaseline = zeroBaseline;
     }
 
     @Override
@@ -39,7 +46,7 @@ public final class FaithfulnessCorrelation implements Metric {
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
-        Runs runsOfBatch = ctx.shared(info().name() + "/" + runs + "/" + subsetSize, () -> evaluate(ctx));
+        Runs runsOfBatch = ctx.shared("subset_removal/" + runs + "/" + subsetSize + "/" + zeroBaseline, () -> evaluate(ctx));
         float[] heat = ctx.item(i).heatmap();
         double[] attr = new double[runs], drop = new double[runs];
         for (int r = 0; r < runs; r++) {
@@ -57,14 +64,14 @@ public final class FaithfulnessCorrelation implements Metric {
         for (int k = 0; k < n; k++) {
             for (int r = 0; r < runs; r++) {
                 subsets[k][r] = subset(plane, size, KeyedRandom.key(ctx.seed(), KeyedRandom.Purpose.INPUT,
-                        KeyedRandom.hash(ctx.item(k).id()), KeyedRandom.hash("faithfulness_correlation"), r));
+                        KeyedRandom.hash(ctx.item(k).id()), KeyedRandom.hash("subset_removal/" + size), r));
             }
         }
         int points = runs + 1;
         int[] targets = new int[n * points];
         for (int j = 0; j < targets.length; j++) targets[j] = ctx.item(j / points).target();
         float[] minimum = new float[n];
-        for (int k = 0; k < n; k++) minimum[k] = ctx.minimum(k);
+        for (int k = 0; k < n; k++) minimum[k] = zeroBaseline ? 0 : ctx.minimum(k);
         double[] s = ctx.scores(n * points, (j, buf, off) -> {
             int k = j / points, r = j % points - 1;
             float[] x = ctx.item(k).input();
