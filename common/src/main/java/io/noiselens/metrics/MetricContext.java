@@ -256,6 +256,29 @@ public final class MetricContext {
         return min;
     }
 
+    /**
+     * The method's maps of every item's own input explained for another class, {@code target.applyAsInt(i)},
+     * computed once per {@code key} (random logit). Shaped like {@link #perturbed} with one copy per item.
+     */
+    public Perturbed reexplained(String key, java.util.function.IntUnaryOperator target) {
+        if (reexplainer == null) throw new IllegalStateException("no re-explainer in this context");
+        return perturbed.computeIfAbsent("target:" + key, k -> {
+            int n = items.size();
+            List<float[]> inputs = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            int[] targets = new int[n];
+            for (int i = 0; i < n; i++) {
+                inputs.add(items.get(i).input());
+                ids.add(items.get(i).id() + "#" + key);
+                targets[i] = target.applyAsInt(i);
+            }
+            float[][] maps = reexplainer.heatmaps(inputs, ids, targets);
+            float[][][] out = new float[n][1][];
+            for (int i = 0; i < n; i++) out[i][0] = maps[i];
+            return new Perturbed(out, new double[n][1]);
+        });
+    }
+
     /** A statistic shared by the metrics of this batch, computed by {@code compute} the first time it is asked for. */
     @SuppressWarnings("unchecked")
     public <T> T shared(String key, java.util.function.Supplier<T> compute) {

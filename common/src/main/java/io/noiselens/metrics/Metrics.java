@@ -14,6 +14,7 @@ import io.noiselens.metrics.localisation.PointingGame;
 import io.noiselens.metrics.localisation.RelevanceMassAccuracy;
 import io.noiselens.metrics.localisation.RelevanceRankAccuracy;
 import io.noiselens.metrics.localisation.TopKIntersection;
+import io.noiselens.metrics.randomisation.RandomLogit;
 import io.noiselens.metrics.robustness.LocalLipschitzEstimate;
 import io.noiselens.metrics.robustness.Sensitivity;
 
@@ -51,6 +52,7 @@ public final class Metrics {
         REGISTRY.put("max_sensitivity", s -> new Sensitivity(true, s.robustnessSamples(), 0.2));
         REGISTRY.put("avg_sensitivity", s -> new Sensitivity(false, s.robustnessSamples(), 0.2));
         REGISTRY.put("local_lipschitz_estimate", s -> new LocalLipschitzEstimate(s.robustnessSamples(), 0.1));
+        REGISTRY.put("random_logit", s -> new RandomLogit());
         REGISTRY.put("sparseness", s -> new Sparseness());
         REGISTRY.put("complexity", s -> new Complexity());
     }

@@ -1,0 +1,2 @@
+/** Randomisation (sanity-check) metrics (METHODS.md §8.5). */
+package io.noiselens.metrics.randomisation;
