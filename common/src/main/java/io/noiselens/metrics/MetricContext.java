@@ -149,10 +149,7 @@ public final class MetricContext {
 
     /** Reduces a C×H×W attribution to an H×W heat map by the signed channel sum (identity when C = 1). */
     public static float[] heatmap(float[] map, int channels, int plane) {
-        if (channels == 1) return map;
-        float[] h = new float[plane];
-        for (int c = 0; c < channels; c++) for (int i = 0; i < plane; i++) h[i] += map[c * plane + i];
-        return h;
+        return io.noiselens.attribution.ChannelReduction.SUM.apply(map, channels, plane);
     }
 
     public int size() {

@@ -6,7 +6,6 @@ import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
 
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,14 +39,16 @@ public final class CausalMetric implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         int s = step == 0 ? ctx.spec().width() : step;
-        List<float[]> inputs = ctx.inputs();
-        float[][] x = inputs.toArray(new float[0][]);
-        float[][] substrate = new float[x.length][];
-        for (int k = 0; k < x.length; k++) {
-            substrate[k] = mode == Mode.DELETION ? new float[x[k].length] : ctx.blurred(k);
-        }
-        double[][] curves = mode == Mode.DELETION ? ctx.causalCurves("deletion", s, x, substrate)
-                : ctx.causalCurves("insertion", s, substrate, x);
+        // The batch's substrates and curves are built once, by the first image that asks for them.
+        double[][] curves = ctx.shared(mode + "/" + s, () -> {
+            float[][] x = ctx.inputs().toArray(new float[0][]);
+            float[][] substrate = new float[x.length][];
+            for (int k = 0; k < x.length; k++) {
+                substrate[k] = mode == Mode.DELETION ? new float[x[k].length] : ctx.blurred(k);
+            }
+            return mode == Mode.DELETION ? ctx.causalCurves("deletion", s, x, substrate)
+                    : ctx.causalCurves("insertion", s, substrate, x);
+        });
         return MetricValue.of(auc(curves[i]), curves[i]);
     }
 

@@ -36,16 +36,17 @@ public final class PixelFlipping implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         int step = featuresInStep == 0 ? ctx.spec().width() : featuresInStep;
-        int n = ctx.size();
-        float[][] x = new float[n][], black = new float[n][];
-        int[][] orders = new int[n][];
-        for (int k = 0; k < n; k++) {
-            x[k] = ctx.item(k).input();
-            black[k] = ctx.minimumImage(k);
-            orders[k] = ctx.ranking(k);
-        }
-        double[] full = ctx.curves("pixel_flipping/" + step, orders, ctx.uniformSteps(step), x, black,
-                OutputSpace.PROBABILITY)[i];
+        double[] full = ctx.shared("pixel_flipping/" + step, () -> {
+            int n = ctx.size();
+            float[][] x = new float[n][], black = new float[n][];
+            int[][] orders = new int[n][];
+            for (int k = 0; k < n; k++) {
+                x[k] = ctx.item(k).input();
+                black[k] = ctx.minimumImage(k);
+                orders[k] = ctx.ranking(k);
+            }
+            return ctx.curves("pixel_flipping/" + step, orders, ctx.uniformSteps(step), x, black, OutputSpace.PROBABILITY);
+        })[i];
         double[] curve = Arrays.copyOfRange(full, 1, full.length);
         if (curve.length < 2) return MetricValue.of(curve[0], curve);
         return MetricValue.of(CausalMetric.auc(curve), curve);

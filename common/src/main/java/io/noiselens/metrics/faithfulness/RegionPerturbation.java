@@ -43,7 +43,20 @@ public final class RegionPerturbation implements Metric {
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
-        int n = ctx.size(), h = ctx.spec().height(), w = ctx.spec().width();
+        int used = Math.min(regions, cells(ctx).size());
+        double[] curve = ctx.shared(info().name() + "/" + patch + "/" + used, () -> curves(ctx, used))[i];
+        double[] deltas = new double[used];
+        double aopc = 0;
+        for (int k = 0; k < used; k++) {
+            deltas[k] = curve[0] - curve[k + 1];
+            aopc += deltas[k];
+        }
+        return MetricValue.of(aopc / (used + 1), deltas);
+    }
+
+    /** The non-overlapping patch grid; the last row and column of cells may be smaller. */
+    private List<int[]> cells(MetricContext ctx) {
+        int h = ctx.spec().height(), w = ctx.spec().width();
         List<int[]> cells = new ArrayList<>();
         for (int y = 0; y < h; y += patch) {
             for (int x = 0; x < w; x += patch) {
@@ -53,7 +66,13 @@ public final class RegionPerturbation implements Metric {
                 cells.add(c);
             }
         }
-        int used = Math.min(regions, cells.size());
+        return cells;
+    }
+
+    /** Every item's curve, the first {@code used} cells of its order removed one cell per step (once per batch). */
+    private double[][] curves(MetricContext ctx, int used) {
+        int n = ctx.size();
+        List<int[]> cells = cells(ctx);
         float[][] x = new float[n][], black = new float[n][];
         int[][] orders = new int[n][];
         int[][] bounds = new int[n][];
@@ -79,14 +98,6 @@ public final class RegionPerturbation implements Metric {
                 bounds[k][r] = pos;
             }
         }
-        double[] curve = ctx.curves(info().name() + "/" + patch + "/" + used, orders, bounds, x, black,
-                OutputSpace.PROBABILITY)[i];
-        double[] deltas = new double[used];
-        double aopc = 0;
-        for (int k = 0; k < used; k++) {
-            deltas[k] = curve[0] - curve[k + 1];
-            aopc += deltas[k];
-        }
-        return MetricValue.of(aopc / (used + 1), deltas);
+        return ctx.curves(info().name() + "/" + patch + "/" + used, orders, bounds, x, black, OutputSpace.PROBABILITY);
     }
 }
