@@ -1,6 +1,7 @@
 package io.noiselens.metrics;
 
 import io.noiselens.config.Errors;
+import io.noiselens.metrics.complexity.Autvc;
 import io.noiselens.metrics.complexity.Complexity;
 import io.noiselens.metrics.complexity.Sparseness;
 import io.noiselens.metrics.faithfulness.CausalMetric;
@@ -55,6 +56,7 @@ public final class Metrics {
         REGISTRY.put("random_logit", s -> new RandomLogit());
         REGISTRY.put("sparseness", s -> new Sparseness());
         REGISTRY.put("complexity", s -> new Complexity());
+        REGISTRY.put("autvc", s -> new Autvc(1.5, 30));
     }
 
     private Metrics() {}
