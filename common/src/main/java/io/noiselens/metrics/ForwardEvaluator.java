@@ -28,11 +28,23 @@ public final class ForwardEvaluator {
         this.microBatch = Math.max(1, microBatch);
     }
 
+    /** Per generated input: the target's logit and softmax probability, and the predicted class. */
+    public record Scores(double[] logit, double[] probability, int[] argmax) {
+        public double[] in(OutputSpace space) {
+            return space == OutputSpace.LOGIT ? logit : probability;
+        }
+    }
+
     /** Score of class {@code targets[k]} (logit or softmax probability) for each of the n generated inputs. */
     public double[] scores(int n, InputWriter writer, int[] targets, OutputSpace space) {
+        return evaluate(n, writer, targets).in(space);
+    }
+
+    /** Logit, probability of class {@code targets[k]} and the arg-max class for each of the n generated inputs. */
+    public Scores evaluate(int n, InputWriter writer, int[] targets) {
         ModelSpec spec = model.spec();
         int size = spec.inputSize();
-        double[] out = new double[n];
+        Scores out = new Scores(new double[n], new double[n], new int[n]);
         float[] buf = new float[Math.min(n, microBatch) * size];
         for (int start = 0; start < n; start += microBatch) {
             int count = Math.min(microBatch, n - start);
@@ -42,8 +54,11 @@ public final class ForwardEvaluator {
                     .reshape(count, spec.channels(), spec.height(), spec.width())).castTo(DataType.DOUBLE);
             for (int r = 0; r < count; r++) {
                 double[] l = logits.getRow(r).toDoubleVector();
-                int t = targets[start + r];
-                out[start + r] = space == OutputSpace.LOGIT ? l[t] : softmax(l, t);
+                int t = targets[start + r], best = 0;
+                for (int c = 1; c < l.length; c++) if (l[c] > l[best]) best = c;
+                out.logit()[start + r] = l[t];
+                out.probability()[start + r] = softmax(l, t);
+                out.argmax()[start + r] = best;
             }
             rows += count;
         }

@@ -41,6 +41,7 @@ public final class MetricContext {
     private final ForwardEvaluator evaluator;
     private final List<Item> items;
     private final int[][] rankings;
+    private final int[][] ascending;
     private final Map<String, double[][]> curves = new HashMap<>();
     private final float[][] blurred;
     private final Reexplainer reexplainer;
@@ -64,6 +65,7 @@ public final class MetricContext {
         this.evaluator = evaluator;
         this.items = List.copyOf(items);
         this.rankings = new int[items.size()][];
+        this.ascending = new int[items.size()][];
         this.blurred = new float[items.size()][];
         this.reexplainer = reexplainer;
         this.seed = seed;
@@ -170,19 +172,26 @@ public final class MetricContext {
 
     /** Pixel indices by decreasing heat, ties broken by index (a stable order, so results are reproducible). */
     public int[] ranking(int i) {
-        if (rankings[i] == null) {
-            float[] h = items.get(i).heatmap();
-            Integer[] idx = new Integer[h.length];
-            for (int k = 0; k < idx.length; k++) idx[k] = k;
-            Arrays.sort(idx, (a, b) -> {
-                int c = Float.compare(h[b], h[a]);
-                return c != 0 ? c : Integer.compare(a, b);
-            });
-            int[] r = new int[h.length];
-            for (int k = 0; k < r.length; k++) r[k] = idx[k];
-            rankings[i] = r;
-        }
+        if (rankings[i] == null) rankings[i] = order(items.get(i).heatmap(), true);
         return rankings[i];
+    }
+
+    /** Pixel indices by increasing heat, ties broken by index (LeRF orders). */
+    public int[] ascendingRanking(int i) {
+        if (ascending[i] == null) ascending[i] = order(items.get(i).heatmap(), false);
+        return ascending[i];
+    }
+
+    private static int[] order(float[] h, boolean decreasing) {
+        Integer[] idx = new Integer[h.length];
+        for (int k = 0; k < idx.length; k++) idx[k] = k;
+        Arrays.sort(idx, (a, b) -> {
+            int c = decreasing ? Float.compare(h[b], h[a]) : Float.compare(h[a], h[b]);
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        int[] r = new int[h.length];
+        for (int k = 0; k < r.length; k++) r[k] = idx[k];
+        return r;
     }
 
     /**
@@ -237,6 +246,11 @@ public final class MetricContext {
     /** Forward scores of arbitrary generated inputs (faithfulness correlation's random subsets). */
     public double[] scores(int n, ForwardEvaluator.InputWriter writer, int[] targets, OutputSpace space) {
         return evaluator.scores(n, writer, targets, space);
+    }
+
+    /** Target logit, probability and arg-max class of arbitrary generated inputs (ROAD, AUPC). */
+    public ForwardEvaluator.Scores evaluate(int n, ForwardEvaluator.InputWriter writer, int[] targets) {
+        return evaluator.evaluate(n, writer, targets);
     }
 
     /** Quantus's "black" baseline: every value of item i replaced by the image's minimum (METHODS.md §8). */

@@ -8,6 +8,7 @@ import io.noiselens.metrics.faithfulness.CausalMetric;
 import io.noiselens.metrics.faithfulness.FaithfulnessCorrelation;
 import io.noiselens.metrics.faithfulness.PixelFlipping;
 import io.noiselens.metrics.faithfulness.RegionPerturbation;
+import io.noiselens.metrics.faithfulness.Road;
 import io.noiselens.metrics.faithfulness.SensitivityN;
 import io.noiselens.metrics.localisation.AttributionLocalisation;
 import io.noiselens.metrics.localisation.MaskAuc;
@@ -41,6 +42,8 @@ public final class Metrics {
         REGISTRY.put("pixel_flipping", s -> new PixelFlipping(s.causalStep()));
         REGISTRY.put("region_perturbation_morf", s -> new RegionPerturbation(true, 8, 100));
         REGISTRY.put("region_perturbation_lerf", s -> new RegionPerturbation(false, 8, 100));
+        REGISTRY.put("road_morf", s -> new Road(true, Road.defaultPercentages(), 0.01));
+        REGISTRY.put("road_lerf", s -> new Road(false, Road.defaultPercentages(), 0.01));
         REGISTRY.put("faithfulness_correlation", s -> new FaithfulnessCorrelation(100, 224));
         REGISTRY.put("sensitivity_n", s -> new SensitivityN(new double[]{0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8}, 30));
         REGISTRY.put("pointing_game", s -> new PointingGame(0));
