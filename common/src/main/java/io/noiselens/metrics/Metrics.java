@@ -4,6 +4,7 @@ import io.noiselens.config.Errors;
 import io.noiselens.metrics.complexity.Autvc;
 import io.noiselens.metrics.complexity.Complexity;
 import io.noiselens.metrics.complexity.Sparseness;
+import io.noiselens.metrics.faithfulness.Aupc;
 import io.noiselens.metrics.faithfulness.CausalMetric;
 import io.noiselens.metrics.faithfulness.FaithfulnessCorrelation;
 import io.noiselens.metrics.faithfulness.PixelFlipping;
@@ -44,6 +45,7 @@ public final class Metrics {
         REGISTRY.put("region_perturbation_lerf", s -> new RegionPerturbation(false, 8, 100));
         REGISTRY.put("road_morf", s -> new Road(true, Road.defaultPercentages(), 0.01));
         REGISTRY.put("road_lerf", s -> new Road(false, Road.defaultPercentages(), 0.01));
+        REGISTRY.put("aupc", s -> new Aupc(15, 30, 50));
         REGISTRY.put("faithfulness_correlation", s -> new FaithfulnessCorrelation(100, 224));
         REGISTRY.put("sensitivity_n", s -> new SensitivityN(new double[]{0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8}, 30));
         REGISTRY.put("pointing_game", s -> new PointingGame(0));
