@@ -25,6 +25,16 @@ public record AttributionMethod(String id, String kind, BaseExplainer base, Nois
         return new AttributionMethod(id, kind, base, plan, output, newTarget, abs, channelReduction);
     }
 
+    /**
+     * The σ → 0 limit of the method: one noise-free draw of the base explainer under the same aggregation (Gradient
+     * for SmoothGrad and NoiseGrad, Gradient² for SG², 0 for VarGrad); fidelity's reference.
+     */
+    public AttributionMethod denoised() {
+        NoisePlan none = NoisePlan.none();
+        return new AttributionMethod(id, kind, base, new NoisePlan(1, none.weightNoise(), 1, none.inputNoise(),
+                plan.aggregation()), output, target, abs, channelReduction);
+    }
+
     /** Every parameter, defaults explicit, as stored in {@code method_params}. */
     public Map<String, Object> params(long runSeed) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -21,9 +21,9 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
      * where they cannot be.
      */
     public record Metrics(List<String> names, boolean explicit, int causalStep, int robustnessSamples,
-                          int bootstrapSamples) implements Serializable {
+                          int aupcPatches, int bootstrapSamples) implements Serializable {
         public io.noiselens.metrics.Metrics.Settings settings() {
-            return new io.noiselens.metrics.Metrics.Settings(causalStep, robustnessSamples);
+            return new io.noiselens.metrics.Metrics.Settings(causalStep, robustnessSamples, aupcPatches);
         }
     }
 
@@ -43,13 +43,21 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
     }
 
     /** model.*: a model file, or "builtin:demo" (trained on first use and cached in cacheDir). */
-    public record Model(String path, String cacheDir) implements Serializable {
+    public record Model(List<String> paths, String cacheDir, int splits, int trainImages, int trainEpochs)
+            implements Serializable {
         public static final String BUILTIN_DEMO = "builtin:demo";
 
         public boolean builtinDemo() {
-            return BUILTIN_DEMO.equals(path);
+            return paths.size() == 1 && BUILTIN_DEMO.equals(paths.get(0));
+        }
+
+        /** The recipe of built-in demo model {@code split} (of {@link #splits}). */
+        public io.noiselens.model.DemoModel.Recipe recipe(int split) {
+            io.noiselens.model.DemoModel.Recipe r = io.noiselens.model.DemoModel.Recipe.standard().split(split);
+            return r.trainSize() == trainImages && r.training().epochs() == trainEpochs ? r : r.sized(trainImages, trainEpochs);
         }
     }
+
 
     /** engine.*: images per engine batch, rows per gradient call, and the memory budget of one call. */
     public record Engine(int batchSize, int microBatch, int memoryBudgetMb, int ompThreads) implements Serializable {}

@@ -63,6 +63,12 @@ public final class JobConfigLoader {
             ConfigKey.of("dataset.max_pixels", LONG, 50_000_000L, "Images with more pixels go to the errors table."),
             ConfigKey.of("model.path", STRING, JobConfig.Model.BUILTIN_DEMO,
                     "A NoiseLens model file (.nlm), or builtin:demo for the small CNN trained on the built-in set."),
+            ConfigKey.of("model.paths", LIST, List.of(), "Several model files (.nlm) explained in one run, replacing "
+                    + "model.path; the stability_error metric compares their maps image by image."),
+            ConfigKey.of("model.splits", INT, 1, "With builtin:demo: train this many demo models on disjoint parts of "
+                    + "the built-in training stream and explain with each (stability across training sets)."),
+            ConfigKey.of("model.train_images", INT, 3600, "Training images of each builtin:demo model."),
+            ConfigKey.of("model.train_epochs", INT, 6, "Training epochs of each builtin:demo model."),
             ConfigKey.of("model.cache_dir", STRING, "", "Where builtin:demo is cached; empty: ~/.cache/noiselens."),
             ConfigKey.of("engine.batch_size", INT, 32, "Images per engine batch."),
             ConfigKey.of("engine.micro_batch", INT, 64, "Most rows (path points × draws) per gradient call."),
@@ -75,6 +81,8 @@ public final class JobConfigLoader {
                     + "0: one image row (RISE's 224 on 224×224)."),
             ConfigKey.of("metrics.robustness_samples", INT, 10, "Perturbed copies each robustness metric re-explains "
                     + "per map (Quantus uses 200; each costs one full run of the method)."),
+            ConfigKey.of("metrics.aupc_patches", INT, 50, "Random patches tried per window of SmoothTaylor's "
+                    + "perturbation curve (aupc); each is one forward pass, 30 windows per map."),
             ConfigKey.of("replicas.eval_images", INT, 256, "Labelled images on which each NoiseGrad/FusionGrad "
                     + "replica's accuracy is measured (the replicas table); 0 turns it off."),
             ConfigKey.of("metrics.bootstrap_samples", INT, 1000, "Bootstrap resamples for the summary's 95 % interval."));
@@ -177,7 +185,19 @@ public final class JobConfigLoader {
                 atLeastLong(c, "dataset.max_pixels", 1));
         String cacheDir = str(c, "model.cache_dir");
         if (cacheDir.isEmpty()) cacheDir = Path.of(System.getProperty("user.home"), ".cache", "noiselens").toString();
-        JobConfig.Model model = new JobConfig.Model(nonEmpty(c, "model.path"), cacheDir);
+        List<String> paths = strings(c, "model.paths");
+        if (paths.isEmpty()) paths = List.of(nonEmpty(c, "model.path"));
+        if (new java.util.HashSet<>(paths).size() != paths.size()) {
+            throw Errors.invalidValue("model.paths", String.join(", ", paths), "List each model once.");
+        }
+        int splits = atLeast(c, "model.splits", 1);
+        JobConfig.Model model = new JobConfig.Model(paths, cacheDir, splits, atLeast(c, "model.train_images", 10),
+                atLeast(c, "model.train_epochs", 1));
+        if (splits > 1 && !model.builtinDemo()) {
+            throw Errors.invalidValue("model.splits", String.valueOf(splits), "Splits train the built-in demo model on "
+                    + "disjoint data; they need model.path = builtin:demo. To compare your own models, list them in "
+                    + "model.paths.");
+        }
         JobConfig.Engine engine = new JobConfig.Engine(atLeast(c, "engine.batch_size", 1), atLeast(c, "engine.micro_batch", 1),
                 atLeast(c, "engine.memory_budget_mb", 16), atLeast(c, "engine.omp_threads", 0));
         if (!c.hasPath("methods")) {
@@ -190,7 +210,7 @@ public final class JobConfigLoader {
         JobConfig.Metrics metrics = new JobConfig.Metrics(
                 metricNames.isEmpty() ? io.noiselens.metrics.Metrics.names() : metricNames, !metricNames.isEmpty(),
                 atLeast(c, "metrics.causal_step", 0), atLeast(c, "metrics.robustness_samples", 1),
-                atLeast(c, "metrics.bootstrap_samples", 100));
+                atLeast(c, "metrics.aupc_patches", 1), atLeast(c, "metrics.bootstrap_samples", 100));
         String json = c.root().render(ConfigRenderOptions.concise());
         JobConfig.Replicas replicas = new JobConfig.Replicas(atLeast(c, "replicas.eval_images", 0));
         return new JobConfig(run, spark, dataset, model, engine, methods, metrics, replicas, json);

@@ -65,6 +65,11 @@ public final class ForwardEvaluator {
         return out;
     }
 
+    /** The parameters the model currently uses. */
+    public io.noiselens.model.ModelWeights weights() {
+        return model.weights();
+    }
+
     /** Forward rows evaluated so far. */
     public long rows() {
         return rows;

@@ -16,16 +16,32 @@ import java.util.Map;
  * broadcast C·H·W values splits pixels and breaks ROAD on RGB).
  */
 public final class MetricContext {
-    /** One scored map: the model input x (model space), its H×W heat map, the ground-truth mask, the target. */
-    public record Item(String id, float[] input, float[] heatmap, boolean[] mask, int target) {}
+    /**
+     * One scored map: the model input x (model space), its H×W heat map, the ground-truth mask, the target, and
+     * the map as the method emitted it (C′×H×W after its channel reduction; the heat map when C′ = 1).
+     */
+    public record Item(String id, float[] input, float[] heatmap, boolean[] mask, int target, float[] map) {
+        public Item(String id, float[] input, float[] heatmap, boolean[] mask, int target) {
+            this(id, input, heatmap, mask, target, heatmap);
+        }
+    }
 
     /**
-     * Re-runs the scored method on other inputs for the same targets, returning H×W heat maps (robustness
-     * metrics). {@code ids} key the method's own noise, so re-explanations are deterministic too.
+     * How a re-explanation differs from the scored map: {@code denoised} drops the method's noise plan (its noise-free
+     * base explainer, for fidelity), {@code weights} replaces the model's parameters (null: its own; MPRT).
+     * {@code key} names the variant in the context's cache.
+     */
+    public record Variant(String key, boolean denoised, io.noiselens.model.ModelWeights weights) {
+        public static final Variant SAME = new Variant("same", false, null);
+    }
+
+    /**
+     * Re-runs the scored method (or a {@link Variant} of it) on other inputs for the given targets, returning the
+     * maps as the method emits them. {@code ids} key the method's own noise, so re-explanations are deterministic.
      */
     @FunctionalInterface
     public interface Reexplainer {
-        float[][] heatmaps(List<float[]> inputs, List<String> ids, int[] targets);
+        float[][] maps(List<float[]> inputs, List<String> ids, int[] targets, Variant variant);
     }
 
     /** Maps a clean input to a perturbed copy, drawing from the keyed stream {@code key}. */
@@ -102,9 +118,9 @@ public final class MetricContext {
                     targets[i * samples + s] = it.target();
                 }
             }
-            float[][] maps = reexplainer.heatmaps(inputs, ids, targets);
+            float[][] maps = reexplainer.maps(inputs, ids, targets, Variant.SAME);
             float[][][] out = new float[n][samples][];
-            for (int j = 0; j < maps.length; j++) out[j / samples][j % samples] = maps[j];
+            for (int j = 0; j < maps.length; j++) out[j / samples][j % samples] = heatmapOf(maps[j]);
             return new Perturbed(out, dist);
         });
     }
@@ -283,11 +299,39 @@ public final class MetricContext {
                 ids.add(items.get(i).id() + "#" + key);
                 targets[i] = target.applyAsInt(i);
             }
-            float[][] maps = reexplainer.heatmaps(inputs, ids, targets);
+            float[][] maps = reexplainer.maps(inputs, ids, targets, Variant.SAME);
             float[][][] out = new float[n][1][];
-            for (int i = 0; i < n; i++) out[i][0] = maps[i];
+            for (int i = 0; i < n; i++) out[i][0] = heatmapOf(maps[i]);
             return new Perturbed(out, new double[n][1]);
         });
+    }
+
+    /**
+     * The maps of a {@link Variant} of the method on every item's own input and target (as the method emits them),
+     * computed once per variant key for the batch: MPRT's randomised models, fidelity's noise-free base.
+     */
+    public float[][] variantMaps(Variant variant) {
+        if (reexplainer == null) throw new IllegalStateException("no re-explainer in this context");
+        return shared("variant:" + variant.key(), () -> {
+            List<String> ids = new ArrayList<>();
+            int[] targets = new int[items.size()];
+            for (int i = 0; i < targets.length; i++) {
+                ids.add(items.get(i).id());
+                targets[i] = items.get(i).target();
+            }
+            return reexplainer.maps(inputs(), ids, targets, variant);
+        });
+    }
+
+    /** The H×W heat map of a map as the method emitted it (signed channel sum). */
+    public float[] heatmapOf(float[] map) {
+        return heatmap(map, map.length / pixels(), pixels());
+    }
+
+    /** The parameters of the scored model (MPRT randomises them layer by layer). */
+    public io.noiselens.model.ModelWeights weights() {
+        if (evaluator == null) throw new IllegalStateException("no model in this context");
+        return evaluator.weights();
     }
 
     /** A statistic shared by the metrics of this batch, computed by {@code compute} the first time it is asked for. */

@@ -17,9 +17,11 @@ import io.noiselens.metrics.localisation.PointingGame;
 import io.noiselens.metrics.localisation.RelevanceMassAccuracy;
 import io.noiselens.metrics.localisation.RelevanceRankAccuracy;
 import io.noiselens.metrics.localisation.TopKIntersection;
+import io.noiselens.metrics.randomisation.Mprt;
 import io.noiselens.metrics.randomisation.RandomLogit;
 import io.noiselens.metrics.robustness.LocalLipschitzEstimate;
 import io.noiselens.metrics.robustness.Sensitivity;
+import io.noiselens.metrics.stability.FidelityError;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,10 +30,10 @@ import java.util.Map;
 
 /** The registry of metrics by name, with their default parameters. */
 public final class Metrics {
-    /** Settings shared by the metrics of a run (more arrive with the remaining metrics). */
-    public record Settings(int causalStep, int robustnessSamples) {
+    /** Settings shared by the metrics of a run: the costs users most often trade against precision. */
+    public record Settings(int causalStep, int robustnessSamples, int aupcPatches) {
         public static Settings defaults() {
-            return new Settings(0, 10);
+            return new Settings(0, 10, 50);
         }
     }
 
@@ -45,7 +47,7 @@ public final class Metrics {
         REGISTRY.put("region_perturbation_lerf", s -> new RegionPerturbation(false, 8, 100));
         REGISTRY.put("road_morf", s -> new Road(true, Road.defaultPercentages(), 0.01));
         REGISTRY.put("road_lerf", s -> new Road(false, Road.defaultPercentages(), 0.01));
-        REGISTRY.put("aupc", s -> new Aupc(15, 30, 50));
+        REGISTRY.put("aupc", s -> new Aupc(15, 30, s.aupcPatches()));
         REGISTRY.put("faithfulness_correlation", s -> new FaithfulnessCorrelation(100, 224));
         REGISTRY.put("sensitivity_n", s -> new SensitivityN(new double[]{0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8}, 30));
         REGISTRY.put("pointing_game", s -> new PointingGame(0));
@@ -59,21 +61,43 @@ public final class Metrics {
         REGISTRY.put("avg_sensitivity", s -> new Sensitivity(false, s.robustnessSamples(), 0.2));
         REGISTRY.put("local_lipschitz_estimate", s -> new LocalLipschitzEstimate(s.robustnessSamples(), 0.1));
         REGISTRY.put("random_logit", s -> new RandomLogit());
+        for (Mprt.Mode mode : Mprt.Mode.values()) {
+            for (Mprt.Measure measure : Mprt.Measure.values()) {
+                Metric m = new Mprt(mode, measure);
+                REGISTRY.put(m.info().name(), s -> new Mprt(mode, measure));
+            }
+        }
+        REGISTRY.put("fidelity_error", s -> new FidelityError());
         REGISTRY.put("sparseness", s -> new Sparseness());
         REGISTRY.put("complexity", s -> new Complexity());
         REGISTRY.put("autvc", s -> new Autvc(1.5, 30));
     }
 
+    /**
+     * Metrics of one image across the run's models rather than of one map: the job computes them with a Spark SQL
+     * join of the {@code attributions} table on (image, method) over model pairs (Ye and Farnia's stability error,
+     * METHODS.md §7: ‖S_a(x) − S_b(x)‖₂ of the raw maps, and the same for maps divided by their own L2 norm).
+     */
+    public static final Map<String, MetricInfo> CROSS_MODEL = Map.of(
+            "stability_error", new MetricInfo("stability_error", MetricCategory.STABILITY, false, false,
+                    Map.of("norm", "l2", "values", "raw map (C×H×W as emitted)", "pairs", "every pair of the run's models")),
+            "stability_error_normalised", new MetricInfo("stability_error_normalised", MetricCategory.STABILITY, false,
+                    false, Map.of("norm", "l2", "values", "raw map / its own l2 norm", "pairs", "every pair of the run's models")));
+
     private Metrics() {}
 
+    /** Every metric name a run accepts: the per-map metrics, then the cross-model ones. */
     public static List<String> names() {
-        return List.copyOf(REGISTRY.keySet());
+        List<String> all = new ArrayList<>(REGISTRY.keySet());
+        all.addAll(new java.util.TreeSet<>(CROSS_MODEL.keySet()));
+        return List.copyOf(all);
     }
 
-    /** The named metrics; {@code key} names the configuration key in errors. */
+    /** The named per-map metrics (cross-model names are skipped); {@code key} names the configuration key in errors. */
     public static List<Metric> create(List<String> names, Settings settings, String key) {
         List<Metric> out = new ArrayList<>();
         for (String n : names) {
+            if (CROSS_MODEL.containsKey(n)) continue;
             java.util.function.Function<Settings, Metric> f = REGISTRY.get(n);
             if (f == null) throw Errors.invalidValue(key, n, "Use metric names from " + names() + ".");
             out.add(f.apply(settings));

@@ -3,7 +3,8 @@ package io.noiselens.metrics;
 /**
  * Similarity of two heat maps, for the randomisation metrics: SSIM (Wang, Bovik, Sheikh, Simoncelli, IEEE TIP
  * 2004) on the H×W maps with a 7×7 uniform window (valid positions only), C₁ = (0.01 L)², C₂ = (0.03 L)², L the joint
- * value range of both maps, sample covariances as in scikit-image; the mean of the local SSIM values.
+ * value range of both maps, sample covariances as in scikit-image; the mean of the local SSIM values. Also
+ * Spearman's rank correlation, MPRT's other similarity (Adebayo et al. 2018).
  */
 public final class Similarity {
     private Similarity() {}
@@ -42,5 +43,46 @@ public final class Similarity {
             }
         }
         return total / count;
+    }
+
+    /**
+     * Spearman's rank correlation (Pearson correlation of the ranks, tied values sharing their mean rank, as
+     * {@code scipy.stats.spearmanr}). NaN when either map is constant.
+     */
+    public static double spearman(float[] a, float[] b) {
+        return pearson(ranks(a), ranks(b));
+    }
+
+    static double pearson(double[] x, double[] y) {
+        double mx = 0, my = 0;
+        for (int i = 0; i < x.length; i++) {
+            mx += x[i];
+            my += y[i];
+        }
+        mx /= x.length;
+        my /= y.length;
+        double sxy = 0, sxx = 0, syy = 0;
+        for (int i = 0; i < x.length; i++) {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+            syy += (y[i] - my) * (y[i] - my);
+        }
+        return sxy / Math.sqrt(sxx * syy);
+    }
+
+    /** Ranks 1..n with ties given their average rank. */
+    static double[] ranks(float[] v) {
+        Integer[] idx = new Integer[v.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        java.util.Arrays.sort(idx, (p, q) -> Float.compare(v[p], v[q]));
+        double[] r = new double[v.length];
+        for (int start = 0; start < idx.length; ) {
+            int end = start;
+            while (end + 1 < idx.length && v[idx[end + 1]] == v[idx[start]]) end++;
+            double rank = (start + end) / 2.0 + 1;
+            for (int k = start; k <= end; k++) r[idx[k]] = rank;
+            start = end + 1;
+        }
+        return r;
     }
 }

@@ -21,16 +21,31 @@ import java.util.List;
 public final class DemoModel {
     private static final Logger LOG = LoggerFactory.getLogger(DemoModel.class);
 
-    /** What to train: image size, split sizes and the training settings. */
-    public record Recipe(int imageSize, int trainSize, int testSize, long dataSeed, Trainer.Settings training) {
+    /**
+     * What to train: image size, split sizes, the training settings, and which disjoint part of the built-in
+     * training stream to learn from: part p uses training images [p·trainSize, (p+1)·trainSize) and training seed
+     * + p (Ye & Farnia's disjoint splits, {@code two_split.py}).
+     */
+    public record Recipe(int imageSize, int trainSize, int testSize, long dataSeed, Trainer.Settings training, int split) {
         public static Recipe standard() {
-            return new Recipe(64, 3600, 1000, 1234, new Trainer.Settings(6, 64, 2.5e-3, 99));
+            return new Recipe(64, 3600, 1000, 1234, new Trainer.Settings(6, 64, 2.5e-3, 99), 0);
+        }
+
+        /** The same recipe on disjoint part {@code p} of the training stream. */
+        public Recipe split(int p) {
+            return new Recipe(imageSize, trainSize, testSize, dataSeed, training, p);
+        }
+
+        /** The same recipe with another training-set size and number of epochs. */
+        public Recipe sized(int images, int epochs) {
+            return new Recipe(imageSize, images, testSize, dataSeed, new Trainer.Settings(epochs, training.batchSize(),
+                    training.learningRate(), training.seed()), split);
         }
 
         String cacheName() {
             String key = String.format("data-v%d-arch-v%d-%d-%d-%d-%d-%s", SyntheticShapes.VERSION, SmallCnn.VERSION,
                     imageSize, trainSize, testSize, dataSeed, training);
-            return "demo-small_cnn-" + Long.toHexString(KeyedRandom.hash(key)) + ".nlm";
+            return "demo-small_cnn-" + Long.toHexString(KeyedRandom.hash(key)) + (split == 0 ? "" : "-split" + split) + ".nlm";
         }
     }
 
@@ -47,11 +62,14 @@ public final class DemoModel {
                 recipe.imageSize(), recipe.imageSize(), recipe.training().epochs(), file);
         SyntheticShapes data = new SyntheticShapes(recipe.dataSeed(), recipe.imageSize());
         List<LabeledImage> train = new ArrayList<>(), test = new ArrayList<>();
-        for (int i = 0; i < recipe.trainSize(); i++) train.add(data.image("train", i));
+        long first = (long) recipe.split() * recipe.trainSize();
+        for (int i = 0; i < recipe.trainSize(); i++) train.add(data.image("train", first + i));
         for (int i = 0; i < recipe.testSize(); i++) test.add(data.image("test", i));
         ModelSpec spec = new ModelSpec(SmallCnn.NAME, 3, recipe.imageSize(), recipe.imageSize(),
                 SyntheticShapes.CLASSES.size(), SyntheticShapes.CLASSES, channelStats(train));
-        Trainer.Result r = Trainer.train(spec, train, test, recipe.training(), LOG::info);
+        Trainer.Settings t = recipe.training();
+        Trainer.Result r = Trainer.train(spec, train, test, new Trainer.Settings(t.epochs(), t.batchSize(), t.learningRate(),
+                t.seed() + recipe.split()), LOG::info);
         LOG.info("Demo model trained in {} s, held-out accuracy {}", String.format("%.0f", r.seconds()),
                 String.format("%.3f", r.testAccuracy()));
         try {

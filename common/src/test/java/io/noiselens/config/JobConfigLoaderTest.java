@@ -78,6 +78,22 @@ class JobConfigLoaderTest {
         assertMessage(METHODS, List.of("dataset.kind=s3"), "dataset.kind", "builtin");
         assertMessage(METHODS, List.of("metrics.names=[sparseness, magic]"), "metrics.names", "'magic'", "deletion_auc");
         assertMessage(METHODS, List.of("metrics.causal_step=-1"), "metrics.causal_step", "≥ 0");
+        assertMessage(METHODS, List.of("model.path=/m/a.nlm", "model.splits=2"), "model.splits", "builtin:demo", "model.paths");
+        assertMessage(METHODS, List.of("model.paths=[a.nlm, a.nlm]"), "model.paths", "once");
+    }
+
+    @Test
+    void severalModelsAndDemoSplitsAreRead() {
+        JobConfig c = JobConfigLoader.fromString(METHODS, List.of("model.paths=[a.nlm, b.nlm]"));
+        assertEquals(List.of("a.nlm", "b.nlm"), c.model().paths());
+        assertFalse(c.model().builtinDemo());
+        JobConfig d = JobConfigLoader.fromString(METHODS, List.of("model.splits=3", "model.train_images=500"));
+        assertTrue(d.model().builtinDemo());
+        assertEquals(3, d.model().splits());
+        assertEquals(500, d.model().recipe(2).trainSize());
+        assertEquals(2, d.model().recipe(2).split());
+        assertEquals(io.noiselens.model.DemoModel.Recipe.standard(), JobConfigLoader.fromString(METHODS, List.of())
+                .model().recipe(0), "the defaults are the standard demo recipe, whose cached file is reused");
     }
 
     @Test

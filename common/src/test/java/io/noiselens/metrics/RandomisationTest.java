@@ -72,7 +72,7 @@ class RandomisationTest {
                 items.add(new MetricContext.Item(ids.get(r.index()), xs.get(r.index()), r.map(), null, r.target()));
             }
             int[][] asked = new int[1][];
-            MetricContext.Reexplainer again = (in, pids, targets) -> {
+            MetricContext.Reexplainer again = (in, pids, targets, variant) -> {
                 asked[0] = targets.clone();
                 float[][] maps = new float[in.size()][];
                 for (AttributionResult r : engine.explain(new ExplainBatch(pids, in, targets),

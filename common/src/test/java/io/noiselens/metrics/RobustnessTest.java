@@ -54,7 +54,7 @@ class RobustnessTest {
         }
         List<float[]> seen = new ArrayList<>();
         int[] calls = {0};
-        MetricContext.Reexplainer again = (in, pids, t) -> {
+        MetricContext.Reexplainer again = (in, pids, t, variant) -> {
             calls[0]++;
             seen.addAll(in);
             float[][] maps = new float[in.size()][];

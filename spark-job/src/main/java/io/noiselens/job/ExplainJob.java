@@ -5,6 +5,7 @@ import io.noiselens.config.JobConfig;
 import io.noiselens.config.MethodConfig;
 import io.noiselens.model.DemoModel;
 import io.noiselens.model.ModelFile;
+import io.noiselens.model.ModelSpec;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -46,34 +47,43 @@ public final class ExplainJob {
 
     private ExplainJob() {}
 
+    /** One of the run's models: where it came from, its bytes, and its id in the tables. */
+    record ResolvedModel(String path, byte[] bytes, ModelFile.Loaded loaded, String id) {}
+
     public static Outcome run(SparkSession spark, JobConfig cfg) {
         long start = System.currentTimeMillis();
         String runId = cfg.run().id();
-        String modelPath = resolveModel(cfg.model());
-        byte[] bytes = readModel(modelPath);
-        ModelFile.Loaded model = ModelFile.fromBytes(bytes, java.nio.file.Path.of(modelPath));
-        String modelId = model.spec().architecture() + "@" + model.sha256().substring(0, 12);
-        LOG.info("Run {}: model {} ({}), dataset {}, methods {}", runId, modelId, modelPath,
+        List<ResolvedModel> models = resolveModels(cfg.model());
+        ModelFile.Loaded model = models.get(0).loaded();
+        LOG.info("Run {}: model(s) {}, dataset {}, methods {}", runId,
+                models.stream().map(m -> m.id() + " (" + m.path() + ")").toList(),
                 ImageSource.describe(cfg.dataset()), cfg.methods().stream().map(m -> m.build().id()).toList());
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int partitions = cfg.spark().partitions() > 0 ? cfg.spark().partitions() : 2 * jsc.defaultParallelism();
         int threads = cfg.engine().ompThreads() > 0 ? cfg.engine().ompThreads()
                 : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
-        Broadcast<ModelBroadcast> broadcast = jsc.broadcast(new ModelBroadcast(bytes, model.sha256(), modelPath));
+        List<Broadcast<ModelBroadcast>> broadcasts = models.stream()
+                .map(m -> jsc.broadcast(new ModelBroadcast(m.bytes(), m.loaded().sha256(), m.path()))).toList();
         LongAccumulator imagesDone = spark.sparkContext().longAccumulator("noiselens.images_done");
 
         Dataset<Row> images = ImageSource.read(spark, cfg.dataset(), model.spec(), partitions);
         long total = cfg.dataset().builtin() ? cfg.dataset().builtinImages() : images.count();
-        LOG.info("Explaining {} images in {} partitions ({} native thread(s) per task)", total, partitions, threads);
+        LOG.info("Explaining {} images with {} model(s) in {} partitions ({} native thread(s) per task)", total,
+                models.size(), partitions, threads);
 
         String out = cfg.run().output();
         String staging = out + "/" + Tables.RESULTS_STAGING + "/run_id=" + runId;
-        ProgressReporter progress = new ProgressReporter(imagesDone, total, 10);
+        ProgressReporter progress = new ProgressReporter(imagesDone, total * models.size(), 10);
         spark.sparkContext().addSparkListener(progress);
         try {
-            images.mapPartitions(new PartitionExplainer(cfg, broadcast, imagesDone, threads), Encoders.row(Tables.RESULTS))
-                    .write().mode(SaveMode.Overwrite).parquet(staging);
+            Dataset<Row> explained = null;
+            for (Broadcast<ModelBroadcast> b : broadcasts) {
+                Dataset<Row> one = images.mapPartitions(new PartitionExplainer(cfg, b, imagesDone, threads),
+                        Encoders.row(Tables.RESULTS));
+                explained = explained == null ? one : explained.union(one);
+            }
+            explained.write().mode(SaveMode.Overwrite).parquet(staging);
         } finally {
             spark.sparkContext().removeSparkListener(progress);
             progress.close();
@@ -82,21 +92,33 @@ public final class ExplainJob {
         Dataset<Row> results = spark.read().schema(Tables.RESULTS).parquet(staging);
         long nAttr = replacePartition(spark, results.filter(col("kind").equalTo(Tables.KIND_MAP))
                 .select(cols(Tables.ATTRIBUTION_COLUMNS)), out, Tables.ATTRIBUTIONS, runId);
+        // An image that cannot be read fails the same way for every model: one row per distinct failure.
         long nErr = replacePartition(spark, results.filter(col("kind").equalTo(Tables.KIND_ERROR))
-                .select(cols(Tables.ERROR_COLUMNS)), out, Tables.ERRORS, runId);
-        long nMetrics = replacePartition(spark, results.filter(col("kind").equalTo(Tables.KIND_METRIC))
-                .select(cols(Tables.METRIC_COLUMNS)), out, Tables.METRICS, runId);
+                .select(cols(Tables.ERROR_COLUMNS)).dropDuplicates(), out, Tables.ERRORS, runId);
+        Dataset<Row> metricRows = results.filter(col("kind").equalTo(Tables.KIND_METRIC)).select(cols(Tables.METRIC_COLUMNS));
+        if (models.size() > 1) {
+            Dataset<Row> maps = spark.read().parquet(out + "/" + Tables.ATTRIBUTIONS + "/run_id=" + runId);
+            Dataset<Row> stability = Stability.of(maps, cfg.metrics().names(), runId);
+            if (stability != null) metricRows = metricRows.unionByName(stability);
+        }
+        long nMetrics = replacePartition(spark, metricRows, out, Tables.METRICS, runId);
         Dataset<Row> written = spark.read().parquet(out + "/" + Tables.METRICS + "/run_id=" + runId);
         replacePartition(spark, Summaries.of(written, runId, cfg.run().seed(), cfg.metrics().bootstrapSamples()),
                 out, Tables.SUMMARY, runId);
-        boolean replicas = cfg.replicas().evalImages() > 0 && !ReplicaEvaluation.plan(cfg).isEmpty();
-        replacePartition(spark, replicas ? ReplicaEvaluation.run(spark, cfg, images, broadcast, threads)
-                : spark.createDataFrame(List.of(), ReplicaEvaluation.SCHEMA), out, Tables.REPLICAS, runId);
+        Dataset<Row> replicaRows = spark.createDataFrame(List.of(), ReplicaEvaluation.SCHEMA);
+        if (cfg.replicas().evalImages() > 0 && !ReplicaEvaluation.plan(cfg).isEmpty()) {
+            for (int k = 0; k < models.size(); k++) {
+                replicaRows = replicaRows.unionByName(ReplicaEvaluation.run(spark, cfg, images, broadcasts.get(k),
+                        models.get(k).id(), threads));
+            }
+        }
+        replacePartition(spark, replicaRows, out, Tables.REPLICAS, runId);
         long nImages = results.select("image_id").distinct().count();
 
         double seconds = (System.currentTimeMillis() - start) / 1000.0;
         Row run = RowFactory.create(nErr == 0 ? "succeeded" : "succeeded_with_errors", new Timestamp(start),
-                new Timestamp(System.currentTimeMillis()), seconds, cfg.json(), modelPath, modelId, model.sha256(),
+                new Timestamp(System.currentTimeMillis()), seconds, cfg.json(), joined(models, ResolvedModel::path),
+                joined(models, ResolvedModel::id), joined(models, m -> m.loaded().sha256()),
                 ImageSource.describe(cfg.dataset()),
                 cfg.methods().stream().map(MethodConfig::build).map(m -> m.id()).toArray(String[]::new),
                 CODE_VERSION, spark.version(), partitions, nImages, nAttr, nErr, nMetrics,
@@ -106,6 +128,10 @@ public final class ExplainJob {
         LOG.info("Run {} done in {} s: {} images, {} maps, {} metric values, {} errors", runId,
                 String.format("%.1f", seconds), nImages, nAttr, nMetrics, nErr);
         return new Outcome(runId, out, nImages, nAttr, nErr, nMetrics, seconds, imagesDone.value());
+    }
+
+    private static String joined(List<ResolvedModel> models, java.util.function.Function<ResolvedModel, String> f) {
+        return String.join(",", models.stream().map(f).toList());
     }
 
     /**
@@ -140,11 +166,40 @@ public final class ExplainJob {
         return java.util.Arrays.stream(names).map(org.apache.spark.sql.functions::col).toArray(org.apache.spark.sql.Column[]::new);
     }
 
-    private static String resolveModel(JobConfig.Model m) {
+    /**
+     * The run's models: builtin:demo (trained on {@code model.splits} disjoint parts of the built-in stream, each
+     * cached) or the listed files. All must read the same input, since one dataset feeds them all.
+     */
+    static List<ResolvedModel> resolveModels(JobConfig.Model m) {
+        List<String> paths = new java.util.ArrayList<>();
         if (m.builtinDemo()) {
-            return DemoModel.getOrTrain(java.nio.file.Path.of(m.cacheDir()), DemoModel.Recipe.standard()).toString();
+            for (int p = 0; p < m.splits(); p++) {
+                paths.add(DemoModel.getOrTrain(java.nio.file.Path.of(m.cacheDir()), m.recipe(p)).toString());
+            }
+        } else {
+            paths.addAll(m.paths());
         }
-        return m.path();
+        List<ResolvedModel> out = new java.util.ArrayList<>();
+        for (String path : paths) {
+            byte[] bytes = readModel(path);
+            ModelFile.Loaded loaded = ModelFile.fromBytes(bytes, java.nio.file.Path.of(path));
+            String id = loaded.spec().architecture() + "@" + loaded.sha256().substring(0, 12);
+            ModelSpec first = out.isEmpty() ? loaded.spec() : out.get(0).loaded().spec();
+            if (first.channels() != loaded.spec().channels() || first.height() != loaded.spec().height()
+                    || first.width() != loaded.spec().width()) {
+                throw Errors.invalidValue("model.paths", path, "It takes " + shape(loaded.spec()) + " inputs but "
+                        + out.get(0).path() + " takes " + shape(first) + "; a run's models must read the same images.");
+            }
+            for (ResolvedModel r : out) {
+                if (r.id().equals(id)) throw Errors.invalidValue("model.paths", path, "It is the same model as " + r.path() + ".");
+            }
+            out.add(new ResolvedModel(path, bytes, loaded, id));
+        }
+        return out;
+    }
+
+    private static String shape(ModelSpec s) {
+        return s.channels() + "×" + s.height() + "×" + s.width();
     }
 
     private static byte[] readModel(String path) {

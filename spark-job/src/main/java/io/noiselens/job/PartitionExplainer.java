@@ -12,6 +12,7 @@ import io.noiselens.attribution.TargetSource;
 import io.noiselens.config.JobConfig;
 import io.noiselens.config.MethodConfig;
 import io.noiselens.data.LabeledImage;
+import io.noiselens.metrics.EngineReexplainer;
 import io.noiselens.metrics.ForwardEvaluator;
 import io.noiselens.metrics.Metric;
 import io.noiselens.metrics.MetricContext;
@@ -65,8 +66,9 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
         ModelSpec spec = classifier.spec();
         String modelId = spec.architecture() + "@" + model.value().sha256().substring(0, 12);
         List<AttributionMethod> methods = config.methods().stream().map(MethodConfig::build).toList();
-        AttributionEngine engine = new AttributionEngine(classifier, new EngineOptions(config.run().seed(),
-                config.engine().microBatch(), config.engine().memoryBudgetMb() * (1L << 20)));
+        EngineOptions options = new EngineOptions(config.run().seed(), config.engine().microBatch(),
+                config.engine().memoryBudgetMb() * (1L << 20));
+        AttributionEngine engine = new AttributionEngine(classifier, options);
         ImageLoader loader = new ImageLoader(config, spec);
         boolean needsLabel = methods.stream().anyMatch(m -> m.target() == TargetSource.LABEL);
         List<Metric> metrics = Metrics.create(config.metrics().names(), config.metrics().settings(), "metrics.names");
@@ -189,17 +191,11 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                 int plane = spec.height() * spec.width();
                 for (AttributionResult res : results) {
                     items.add(new MetricContext.Item(rows.get(res.index()).getAs("image_id"), inputs.get(res.index()),
-                            MetricContext.heatmap(res.map(), res.channels(), plane), masks.get(res.index()), res.target()));
+                            MetricContext.heatmap(res.map(), res.channels(), plane), masks.get(res.index()), res.target(),
+                            res.map()));
                 }
-                AttributionMethod forced = m.withTarget(TargetSource.LABEL);
-                MetricContext.Reexplainer again = (xs, ids, targets) -> {
-                    float[][] maps = new float[xs.size()][];
-                    for (AttributionResult r : engine.explain(new ExplainBatch(ids, xs, targets), List.of(forced)).results()) {
-                        maps[r.index()] = MetricContext.heatmap(r.map(), r.channels(), plane);
-                    }
-                    return maps;
-                };
-                MetricContext ctx = new MetricContext(spec, evaluator, again, config.run().seed(), items);
+                MetricContext ctx = new MetricContext(spec, evaluator, new EngineReexplainer(classifier, options, m),
+                        config.run().seed(), items);
                 for (Metric metric : metrics) {
                     MetricInfo info = metric.info();
                     for (int i = 0; i < items.size(); i++) {

@@ -38,7 +38,8 @@ final class ReplicaEvaluation {
             .add("noise_type", DataTypes.StringType, false).add("seed", DataTypes.LongType, false)
             .add("n_images", DataTypes.LongType, false).add("accuracy", DataTypes.DoubleType, true)
             .add("clean_accuracy", DataTypes.DoubleType, true).add("acc_drop", DataTypes.DoubleType, true)
-            .add("rel_acc_drop", DataTypes.DoubleType, true).add("run_id", DataTypes.StringType, false);
+            .add("rel_acc_drop", DataTypes.DoubleType, true).add("model_id", DataTypes.StringType, false)
+            .add("run_id", DataTypes.StringType, false);
 
     private ReplicaEvaluation() {}
 
@@ -54,7 +55,7 @@ final class ReplicaEvaluation {
     }
 
     static Dataset<Row> run(SparkSession spark, JobConfig cfg, Dataset<Row> images, Broadcast<ModelBroadcast> model,
-                            int threads) {
+                            String modelId, int threads) {
         TreeMap<Double, Integer> plan = plan(cfg);
         // Pick the subset by id on the id and path columns only, then fetch those rows with a filter on path that the
         // file source applies before reading any bytes, so the dataset's content is not sorted or read twice.
@@ -99,6 +100,6 @@ final class ReplicaEvaluation {
                         col("clean_accuracy").minus(col("accuracy")).as("acc_drop"),
                         when(col("clean_accuracy").gt(0), col("clean_accuracy").minus(col("accuracy")).divide(col("clean_accuracy")))
                                 .as("rel_acc_drop"),
-                        lit(cfg.run().id()).as("run_id"));
+                        lit(modelId).as("model_id"), lit(cfg.run().id()).as("run_id"));
     }
 }

@@ -32,8 +32,12 @@ public final class Tables {
     public static final String[] METRIC_COLUMNS = {"image_id", "method", "metric", "label", "label_name", "model_id",
             "category", "higher_is_better", "value", "curve", "metric_params", "nan_reason", "run_id"};
 
-    /** The summary table: per method × metric, over all images (label_name null) and per class. */
+    /**
+     * The summary table: per model × method × metric, over all images (label_name null) and per class; model_id is
+     * "a vs b" for the cross-model stability metrics.
+     */
     public static final StructType SUMMARY_SCHEMA = new StructType(new StructField[]{
+            field("model_id", StringType, false),
             field("method", StringType, false),
             field("metric", StringType, false),
             field("label_name", StringType, true),
@@ -112,6 +116,7 @@ public final class Tables {
             field("finished_at", TimestampType, false),
             field("duration_s", DoubleType, false),
             field("config_json", StringType, false),
+            // With several models (model.paths, model.splits) these three list them, comma-separated, in order.
             field("model_path", StringType, false),
             field("model_id", StringType, false),
             field("model_sha256", StringType, false),

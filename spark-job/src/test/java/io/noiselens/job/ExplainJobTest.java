@@ -62,7 +62,7 @@ class ExplainJobTest {
 
     static JobConfig config(Path out, String... sets) {
         List<String> all = new ArrayList<>(List.of("run.output=" + out, "model.path=" + modelFile,
-                "dataset.builtin.images=24", "engine.batch_size=5", "engine.micro_batch=16", "metrics.causal_step=512", "metrics.robustness_samples=1",
+                "dataset.builtin.images=24", "engine.batch_size=5", "engine.micro_batch=16", "metrics.causal_step=512", "metrics.robustness_samples=1", "metrics.aupc_patches=4",
                 "metrics.names=[sparseness, deletion_auc]"));
         all.addAll(List.of(sets));
         return JobConfigLoader.fromString(METHODS, all);
@@ -100,7 +100,8 @@ class ExplainJobTest {
         assertEquals("before_aggregation", params.getString(1));
 
         // Metrics: every map scored by every metric (the built-in set has masks), values in range, and a summary.
-        int nMetrics = io.noiselens.metrics.Metrics.names().size();
+        int nMetrics = io.noiselens.metrics.Metrics.create(io.noiselens.metrics.Metrics.names(),
+                io.noiselens.metrics.Metrics.Settings.defaults(), "t").size();
         assertEquals(24L * N_METHODS * nMetrics, o.metricValues());
         table(out, "metrics").createOrReplaceTempView("metrics");
         assertEquals(0, spark.sql("SELECT image_id, method, metric FROM metrics WHERE run_id = 'a' "
@@ -147,6 +148,57 @@ class ExplainJobTest {
         assertEquals(24L * N_METHODS, (long) run.getAs("n_attributions"));
         assertTrue(((String) run.getAs("config_json")).contains("\"micro_batch\":16"));
         assertFalse(Files.exists(out.resolve(Tables.RESULTS_STAGING).resolve("run_id=a")), "staging left behind");
+    }
+
+    @Test
+    void modelsTrainedOnDisjointSplitsAreComparedBySparkSqlStabilityAndFidelity() {
+        Path out = dir.resolve("stability");
+        ExplainJob.Outcome o = ExplainJob.run(spark, JobConfigLoader.fromString(
+                "methods = [{kind = gradient}, {kind = smoothgrad, samples = 4, sigma = 0.2}]", List.of(
+                        "run.output=" + out, "run.id=s", "model.path=builtin:demo", "model.splits=2",
+                        "model.train_images=200", "model.train_epochs=1", "model.cache_dir=" + dir.resolve("cache"),
+                        "dataset.builtin.images=6", "engine.batch_size=3",
+                        "metrics.names=[fidelity_error, stability_error, stability_error_normalised]")));
+        assertEquals(6 * 2 * 2, o.attributions(), "every image × method × model");
+        assertTrue(Files.exists(dir.resolve("cache")) && dir.resolve("cache").toFile().list().length == 2,
+                "two demo models trained and cached");
+        table(out, "attributions").createOrReplaceTempView("st_maps");
+        List<Row> maps = spark.sql("SELECT image_id, method, model_id, map FROM st_maps ORDER BY image_id, method, model_id")
+                .collectAsList();
+        assertEquals(2, maps.stream().map(r -> r.getString(2)).distinct().count());
+        Map<String, Double> expected = new HashMap<>(), expectedNormalised = new HashMap<>();
+        for (int k = 0; k < maps.size(); k += 2) {
+            List<Float> a = maps.get(k).getList(3), b = maps.get(k + 1).getList(3);
+            double ss = 0, na = 0, nb = 0, ssn = 0;
+            for (int p = 0; p < a.size(); p++) {
+                ss += Math.pow(a.get(p) - b.get(p), 2);
+                na += a.get(p) * a.get(p);
+                nb += b.get(p) * b.get(p);
+            }
+            for (int p = 0; p < a.size(); p++) ssn += Math.pow(a.get(p) / Math.sqrt(na) - b.get(p) / Math.sqrt(nb), 2);
+            String key = maps.get(k).getString(0) + "/" + maps.get(k).getString(1);
+            expected.put(key, Math.sqrt(ss));
+            expectedNormalised.put(key, Math.sqrt(ssn));
+        }
+        table(out, "metrics").createOrReplaceTempView("st_metrics");
+        List<Row> st = spark.sql("SELECT image_id, method, metric, model_id, value FROM st_metrics "
+                + "WHERE metric LIKE 'stability%'").collectAsList();
+        assertEquals(6 * 2 * 2, st.size());
+        for (Row r : st) {
+            String key = r.getString(0) + "/" + r.getString(1);
+            double want = r.getString(2).equals("stability_error") ? expected.get(key) : expectedNormalised.get(key);
+            assertEquals(want, r.getDouble(4), 1e-4 * Math.max(1, want), key + " " + r.getString(2));
+            assertTrue(r.getString(3).contains(" vs "), r.getString(3));
+        }
+        Row fidelity = spark.sql("SELECT max(CASE WHEN method = 'gradient' THEN value END), "
+                + "min(CASE WHEN method = 'smoothgrad' THEN value END), count(*) FROM st_metrics WHERE metric = 'fidelity_error'").first();
+        assertEquals(0, fidelity.getDouble(0), 1e-6, "a noise-free method is its own σ → 0 limit");
+        assertTrue(fidelity.getDouble(1) > 0, "SmoothGrad departs from the gradient");
+        assertEquals(6 * 2 * 2, fidelity.getLong(2), "fidelity per model");
+        table(out, "summary").createOrReplaceTempView("st_summary");
+        assertEquals(2, spark.sql("SELECT * FROM st_summary WHERE metric = 'stability_error' AND label_name IS NULL").count());
+        assertEquals(4, spark.sql("SELECT * FROM st_summary WHERE metric = 'fidelity_error' AND label_name IS NULL").count());
+        assertTrue(table(out, "runs").first().<String>getAs("model_id").contains(","));
     }
 
     @Test
