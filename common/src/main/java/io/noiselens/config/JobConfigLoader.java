@@ -93,9 +93,11 @@ public final class JobConfigLoader {
             ConfigKey.oneOf("base", "gradient", "Base explainer of a noise plan.", "gradient", "gradient_x_input",
                     "integrated_gradients"),
             ConfigKey.of("replicas", INT, null, "Weight replicas N (noisegrad, fusiongrad)."),
-            ConfigKey.of("sigma_w", DOUBLE, 0.2, "Multiplicative weight noise σ_w (noisegrad, fusiongrad)."),
+            ConfigKey.of("sigma_w", DOUBLE, 0.2, "Multiplicative weight noise σ_w (noisegrad, fusiongrad); a list is a "
+                    + "sweep: one method per value, id suffixed _sigma_w<value>."),
             ConfigKey.of("samples", INT, null, "Input-noise samples M per replica."),
-            ConfigKey.of("sigma", DOUBLE, null, "Input noise σ (absolute, or fraction of the image range)."),
+            ConfigKey.of("sigma", DOUBLE, null, "Input noise σ (absolute, or fraction of the image range); a list is a "
+                    + "sweep: one method per value, id suffixed _sigma<value>."),
             ConfigKey.oneOf("sigma_mode", null, "How sigma is read.", "absolute", "range_fraction"),
             ConfigKey.of("steps", INT, 50, "Integrated Gradients steps."),
             ConfigKey.oneOf("quadrature", "gauss_legendre", "Integrated Gradients rule.", names(Quadrature.values())),
@@ -234,39 +236,66 @@ public final class JobConfigLoader {
             if (v.valueType() != ConfigValueType.OBJECT) {
                 throw Errors.wrongType(where, v.unwrapped(), "an object such as {kind = smoothgrad, samples = 25}");
             }
-            Config m = ((ConfigObject) v).toConfig();
             for (String k : ((ConfigObject) v).keySet()) {
                 if (!keys.containsKey(k)) throw Errors.unknownKey(where + "." + k, keys.keySet());
             }
-            if (!m.hasPath("kind")) throw Errors.missingKey(where + ".kind", "Set kind to one of " + Arrays.toString(kinds()) + ".");
-            AttributionMethod.Kind kind = AttributionMethod.Kind.valueOf(
-                    methodEnum(m, where, keys.get("kind")).toUpperCase(Locale.ROOT));
-            checkApplies(m, where, kind);
-            String base = opt(m, "base") ? methodEnum(m, where, keys.get("base")) : null;
-            MethodConfig mc = new MethodConfig(
-                    opt(m, "id") ? str(m, "id", where + ".id") : null, kind, base,
-                    opt(m, "replicas") ? positive(m, "replicas", where) : null,
-                    opt(m, "sigma_w") ? nonNegative(m, "sigma_w", where) : null,
-                    opt(m, "samples") ? positive(m, "samples", where) : null,
-                    opt(m, "sigma") ? nonNegative(m, "sigma", where) : null,
-                    opt(m, "sigma_mode") ? InputNoise.Mode.valueOf(upper(methodEnum(m, where, keys.get("sigma_mode")))) : null,
-                    opt(m, "steps") ? positive(m, "steps", where) : null,
-                    opt(m, "quadrature") ? Quadrature.valueOf(upper(methodEnum(m, where, keys.get("quadrature")))) : null,
-                    opt(m, "baseline") ? Baseline.valueOf(upper(methodEnum(m, where, keys.get("baseline")))) : null,
-                    opt(m, "output") ? OutputSpace.valueOf(upper(methodEnum(m, where, keys.get("output")))) : null,
-                    opt(m, "target") ? TargetSource.valueOf(upper(methodEnum(m, where, keys.get("target")))) : null,
-                    opt(m, "abs") ? AbsMode.valueOf(upper(methodEnum(m, where, keys.get("abs")))) : null,
-                    opt(m, "channel_reduction") ? ChannelReduction.valueOf(upper(methodEnum(m, where, keys.get("channel_reduction")))) : null);
-            if (mc.quadrature() == Quadrature.RIEMANN_TRAPEZOID && mc.steps() != null && mc.steps() < 2) {
-                throw Errors.invalidValue(where + ".steps", mc.steps(), "The trapezoid rule needs steps ≥ 2.");
-            }
-            String id = mc.build().id();
-            if (!ids.add(id)) {
-                throw Errors.invalidValue(where + ".id", id, "Each method needs a distinct id; set 'id' on one of them.");
-            }
-            out.add(mc);
+            for (Config m : sweep(((ConfigObject) v).toConfig(), where)) out.add(method(m, where, keys, ids));
         }
         return out;
+    }
+
+    /**
+     * A σ sweep: a method whose {@code sigma} or {@code sigma_w} is a list becomes one method per value (per
+     * combination when both are lists), with ids {@code <id>_sigma<σ>} and {@code <id>_sigma_w<σ_w>}.
+     */
+    private static List<Config> sweep(Config m, String where) {
+        for (String key : List.of("sigma", "sigma_w")) {
+            if (!m.hasPath(key) || m.getValue(key).valueType() != ConfigValueType.LIST) continue;
+            List<? extends ConfigValue> values = m.getList(key);
+            if (values.isEmpty()) throw Errors.invalidValue(where + "." + key, "[]", "List at least one value to sweep.");
+            String id = m.hasPath("id") ? m.getString("id") : m.hasPath("kind") ? m.getString("kind") : "method";
+            List<Config> out = new ArrayList<>();
+            for (ConfigValue value : values) {
+                if (value.valueType() != ConfigValueType.NUMBER) {
+                    throw Errors.wrongType(where + "." + key, value.unwrapped(), "a number or a list of numbers");
+                }
+                String label = new java.math.BigDecimal(value.unwrapped().toString()).stripTrailingZeros().toPlainString();
+                out.addAll(sweep(m.withValue(key, value).withValue("id",
+                        com.typesafe.config.ConfigValueFactory.fromAnyRef(id + "_" + key + label)), where));
+            }
+            return out;
+        }
+        return List.of(m);
+    }
+
+    private static MethodConfig method(Config m, String where, Map<String, ConfigKey> keys, Set<String> ids) {
+        if (!m.hasPath("kind")) throw Errors.missingKey(where + ".kind", "Set kind to one of " + Arrays.toString(kinds()) + ".");
+        AttributionMethod.Kind kind = AttributionMethod.Kind.valueOf(
+                methodEnum(m, where, keys.get("kind")).toUpperCase(Locale.ROOT));
+        checkApplies(m, where, kind);
+        String base = opt(m, "base") ? methodEnum(m, where, keys.get("base")) : null;
+        MethodConfig mc = new MethodConfig(
+                opt(m, "id") ? str(m, "id", where + ".id") : null, kind, base,
+                opt(m, "replicas") ? positive(m, "replicas", where) : null,
+                opt(m, "sigma_w") ? nonNegative(m, "sigma_w", where) : null,
+                opt(m, "samples") ? positive(m, "samples", where) : null,
+                opt(m, "sigma") ? nonNegative(m, "sigma", where) : null,
+                opt(m, "sigma_mode") ? InputNoise.Mode.valueOf(upper(methodEnum(m, where, keys.get("sigma_mode")))) : null,
+                opt(m, "steps") ? positive(m, "steps", where) : null,
+                opt(m, "quadrature") ? Quadrature.valueOf(upper(methodEnum(m, where, keys.get("quadrature")))) : null,
+                opt(m, "baseline") ? Baseline.valueOf(upper(methodEnum(m, where, keys.get("baseline")))) : null,
+                opt(m, "output") ? OutputSpace.valueOf(upper(methodEnum(m, where, keys.get("output")))) : null,
+                opt(m, "target") ? TargetSource.valueOf(upper(methodEnum(m, where, keys.get("target")))) : null,
+                opt(m, "abs") ? AbsMode.valueOf(upper(methodEnum(m, where, keys.get("abs")))) : null,
+                opt(m, "channel_reduction") ? ChannelReduction.valueOf(upper(methodEnum(m, where, keys.get("channel_reduction")))) : null);
+        if (mc.quadrature() == Quadrature.RIEMANN_TRAPEZOID && mc.steps() != null && mc.steps() < 2) {
+            throw Errors.invalidValue(where + ".steps", mc.steps(), "The trapezoid rule needs steps ≥ 2.");
+        }
+        String id = mc.build().id();
+        if (!ids.add(id)) {
+            throw Errors.invalidValue(where + ".id", id, "Each method needs a distinct id; set 'id' on one of them.");
+        }
+        return mc;
     }
 
     /** Rejects keys that the kind would silently ignore. */

@@ -83,6 +83,21 @@ class JobConfigLoaderTest {
     }
 
     @Test
+    void aListOfSigmasIsASweepOfMethods() {
+        JobConfig c = JobConfigLoader.fromString("methods = [{kind = gradient}, "
+                + "{kind = smoothgrad, sigma = [0.05, 0.1, 0.20], samples = 8}, "
+                + "{kind = fusiongrad, id = fg, sigma_w = [0.1, 0.2], sigma = [0, 0.5]}]", List.of());
+        List<String> ids = c.methods().stream().map(m -> m.build().id()).toList();
+        assertEquals(List.of("gradient", "smoothgrad_sigma0.05", "smoothgrad_sigma0.1", "smoothgrad_sigma0.2",
+                "fg_sigma0_sigma_w0.1", "fg_sigma0_sigma_w0.2", "fg_sigma0.5_sigma_w0.1", "fg_sigma0.5_sigma_w0.2"), ids);
+        assertEquals(0.1, c.methods().get(2).build().plan().inputNoise().sigma());
+        assertEquals(8, c.methods().get(3).build().plan().samples());
+        assertEquals(0.2, c.methods().get(7).build().plan().weightNoise().sigma());
+        assertMessage("methods = [{kind = smoothgrad, sigma = [0.1, high]}]", List.of(), "methods[0].sigma", "'high'");
+        assertMessage("methods = [{kind = gradient, sigma = [0.1]}]", List.of(), "methods[0].sigma", "does not apply");
+    }
+
+    @Test
     void severalModelsAndDemoSplitsAreRead() {
         JobConfig c = JobConfigLoader.fromString(METHODS, List.of("model.paths=[a.nlm, b.nlm]"));
         assertEquals(List.of("a.nlm", "b.nlm"), c.model().paths());

@@ -133,7 +133,8 @@ public final class NoiseLensMain {
         java.nio.file.Path summary = Path.of(o.output(), Tables.SUMMARY, "run_id=" + o.runId());
         if (!java.nio.file.Files.isDirectory(summary)) return;
         spark.read().parquet(summary.toString()).createOrReplaceTempView("nl_summary");
-        List<Row> rows = spark.sql("SELECT category, metric, higher_is_better, method, n, mean, ci95_low, ci95_high "
+        boolean severalModels = spark.sql("SELECT count(DISTINCT model_id) FROM nl_summary").first().getLong(0) > 1;
+        List<Row> rows = spark.sql("SELECT category, metric, higher_is_better, method, n, mean, ci95_low, ci95_high, model_id "
                 + "FROM nl_summary WHERE label_name IS NULL AND mean IS NOT NULL "
                 + "ORDER BY category, metric, CASE WHEN higher_is_better THEN -mean ELSE mean END").collectAsList();
         String category = null, metric = null;
@@ -148,7 +149,8 @@ public final class NoiseLensMain {
                 rank = 0;
                 out.printf("  %s (%s is better)%n", metric, r.getBoolean(2) ? "higher" : "lower");
             }
-            out.printf("    %d. %-22s %9.4f  [%.4f, %.4f]  n=%d%n", ++rank, r.getString(3), r.getDouble(5),
+            String who = severalModels ? r.getString(3) + " @ " + r.getString(8) : r.getString(3);
+            out.printf("    %d. %-22s %9.4f  [%.4f, %.4f]  n=%d%n", ++rank, who, r.getDouble(5),
                     r.getDouble(6), r.getDouble(7), r.getLong(4));
         }
     }
