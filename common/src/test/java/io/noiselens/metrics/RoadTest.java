@@ -60,6 +60,25 @@ class RoadTest {
     }
 
     @Test
+    void largeHolesAndScatteredPixelsGoThroughTheMultigridSolverExactly() {
+        int c = 2, h = 48, w = 44, plane = h * w;
+        float[] x = new float[c * plane];
+        for (int ch = 0; ch < c; ch++) {
+            for (int y = 0; y < h; y++) for (int xx = 0; xx < w; xx++) x[ch * plane + y * w + xx] = 0.05f * y - 0.03f * (ch + 1) * xx;
+        }
+        List<Integer> hole = new ArrayList<>(), scattered = new ArrayList<>();
+        for (int y = 2; y < h - 2; y++) for (int xx = 3; xx < w - 3; xx++) hole.add(y * w + xx);        // 1520 unknowns
+        for (int y = 1; y < h - 1; y += 2) for (int xx = 1; xx < w - 1; xx += 2) scattered.add(y * w + xx); // isolated
+        for (List<Integer> removed : List.of(hole, scattered)) {
+            assertTrue(removed.size() > 128, "more unknowns than the direct solve takes");
+            float[] out = new float[x.length];
+            new NoisyLinearImputation(c, h, w, 0).impute(x, removed.stream().mapToInt(Integer::intValue).toArray(),
+                    removed.size(), 0, out, 0);
+            for (int k = 0; k < x.length; k++) assertEquals(x[k], out[k], 2e-4, "value " + k);
+        }
+    }
+
+    @Test
     void noiseIsKeyedAndHasTheConfiguredScale() {
         int h = 30, w = 30;
         float[] x = image(1, h, w, 2);
