@@ -94,6 +94,7 @@ public final class AttributionEngine {
         TreeMap<double[], List<int[]>> groups = new TreeMap<>((a, c) -> a[0] != c[0]
                 ? Double.compare(a[0], c[0]) : Double.compare(a[1], c[1]));
         for (int m = 0; m < nm; m++) {
+            if (methods.get(m).driver() != null) continue;
             NoisePlan p = methods.get(m).plan();
             for (int i = 0; i < p.replicas(); i++) {
                 double s = p.weightNoise().sigma();
@@ -114,7 +115,8 @@ public final class AttributionEngine {
                         AttributionMethod method = methods.get(m);
                         NoisePlan plan = method.plan();
                         double absSigma = plan.inputNoise().absoluteSigma(x);
-                        float[] baseline = method.base().baseline() == null ? null : baselines.get(method.base().baseline());
+                        float[] baseline = method.base().anchoredAtInput() ? x
+                                : method.base().baseline() == null ? null : baselines.get(method.base().baseline());
                         for (int j = 0; j < plan.samples(); j++) {
                             float[] z = new float[size];
                             plan.inputNoise().perturb(x, absSigma, options.runSeed(), imageKeys[b], i * plan.samples() + j, z);
@@ -134,36 +136,52 @@ public final class AttributionEngine {
         List<AttributionResult> results = new ArrayList<>(nm * n);
         for (int m = 0; m < nm; m++) {
             AttributionMethod method = methods.get(m);
+            if (method.driver() != null) {
+                results.addAll(method.driver().explain(this, batch, method, targets[m]));
+                continue;
+            }
             double[] fBase = completenessBaselineScores(method, baselines, targets[m]);
             for (int b = 0; b < n; b++) {
-                float[] map = moments[m][b].result(method.plan().aggregation());
-                if (method.abs() == AbsMode.AFTER_AGGREGATION) for (int i = 0; i < map.length; i++) map[i] = Math.abs(map[i]);
-                int plane = spec.height() * spec.width();
-                float[] reduced = method.channelReduction().apply(map, spec.channels(), plane);
-                int channels = reduced.length / plane;
-                double delta = Double.NaN, fx = Double.NaN, fb = Double.NaN;
+                AttributionResult r = result(b, method, targets[m][b], moments[m][b].result(method.plan().aggregation()),
+                        moments[m][b].count());
                 if (fBase != null) {
-                    int t = targets[m][b];
-                    fx = method.output() == OutputSpace.LOGIT ? logits[b][t] : probs[b][t];
-                    fb = fBase[b];
-                    delta = signedSum[m][b] - (fx - fb);
+                    double fx = method.output().of(logits[b], targets[m][b]);
+                    r = new AttributionResult(b, method, r.target(), r.map(), r.channels(), r.height(), r.width(),
+                            r.draws(), signedSum[m][b] - (fx - fBase[b]), fx, fBase[b]);
                 }
-                results.add(new AttributionResult(b, method, targets[m][b], reduced, channels, spec.height(),
-                        spec.width(), moments[m][b].count(), delta, fx, fb));
+                results.add(r);
             }
         }
         return new Explanation(predicted, predictedProb, probs, results);
+    }
+
+    /**
+     * A finished map of image {@code index}: the method's abs-after-aggregation and channel reduction applied to the
+     * raw C×H×W {@code map} (drivers build their results with it).
+     */
+    public AttributionResult result(int index, AttributionMethod method, int target, float[] map, long draws) {
+        if (method.abs() == AbsMode.AFTER_AGGREGATION) for (int i = 0; i < map.length; i++) map[i] = Math.abs(map[i]);
+        int plane = spec.height() * spec.width();
+        float[] reduced = method.channelReduction().apply(map, spec.channels(), plane);
+        return new AttributionResult(index, method, target, reduced, reduced.length / plane, spec.height(), spec.width(),
+                draws, Double.NaN, Double.NaN, Double.NaN);
+    }
+
+    /** The model this engine explains (drivers evaluate it directly, e.g. for objectives and attacks). */
+    public ClassifierModel model() {
+        return model;
+    }
+
+    public EngineOptions options() {
+        return options;
     }
 
     /** f(x′) per image for methods where completeness is defined (complete base, no noise); null otherwise. */
     private double[] completenessBaselineScores(AttributionMethod method, Map<Baseline, float[]> baselines, int[] targets) {
         if (!method.base().complete() || !method.plan().clean() || method.plan().draws() != 1) return null;
         float[] bl = forward(List.of(baselines.get(method.base().baseline())))[0];
-        float[] bp = softmax(bl);
         double[] out = new double[targets.length];
-        for (int b = 0; b < targets.length; b++) {
-            out[b] = method.output() == OutputSpace.LOGIT ? bl[targets[b]] : bp[targets[b]];
-        }
+        for (int b = 0; b < targets.length; b++) out[b] = method.output().of(bl, targets[b]);
         return out;
     }
 

@@ -13,21 +13,37 @@ import java.util.Map;
  * {@code id} names the map in the tables ({@code method} column); {@code kind} is the method family.
  */
 public record AttributionMethod(String id, String kind, BaseExplainer base, NoisePlan plan, OutputSpace output,
-                                TargetSource target, AbsMode abs, ChannelReduction channelReduction) {
+                                TargetSource target, AbsMode abs, ChannelReduction channelReduction, Driver driver) {
+
+    public AttributionMethod(String id, String kind, BaseExplainer base, NoisePlan plan, OutputSpace output,
+                             TargetSource target, AbsMode abs, ChannelReduction channelReduction) {
+        this(id, kind, base, plan, output, target, abs, channelReduction, null);
+    }
+
+    /** The same method under another sampling plan (adaptive noising tries several σ). */
+    public AttributionMethod withPlan(NoisePlan newPlan) {
+        return new AttributionMethod(id, kind, base, newPlan, output, target, abs, channelReduction, driver);
+    }
+
+    /** The same method computed by {@code newDriver} (null: by its noise plan alone). */
+    public AttributionMethod withDriver(Driver newDriver) {
+        return new AttributionMethod(id, kind, base, plan, output, target, abs, channelReduction, newDriver);
+    }
 
     /** The same method over another base explainer (e.g. Integrated Gradients with a different rule). */
     public AttributionMethod withBase(BaseExplainer newBase) {
-        return new AttributionMethod(id, kind, newBase, plan, output, target, abs, channelReduction);
+        return new AttributionMethod(id, kind, newBase, plan, output, target, abs, channelReduction, driver);
     }
 
     /** The same method explaining another target (robustness metrics re-explain the original class). */
     public AttributionMethod withTarget(TargetSource newTarget) {
-        return new AttributionMethod(id, kind, base, plan, output, newTarget, abs, channelReduction);
+        return new AttributionMethod(id, kind, base, plan, output, newTarget, abs, channelReduction, driver);
     }
 
     /**
      * The σ → 0 limit of the method: one noise-free draw of the base explainer under the same aggregation (Gradient
-     * for SmoothGrad and NoiseGrad, Gradient² for SG², 0 for VarGrad); fidelity's reference.
+     * for SmoothGrad and NoiseGrad, Gradient² for SG², 0 for VarGrad, 0 for SmoothTaylor); fidelity's reference.
+     * A driver is dropped: its plan's noise-free limit is the reference.
      */
     public AttributionMethod denoised() {
         NoisePlan none = NoisePlan.none();
@@ -49,12 +65,14 @@ public record AttributionMethod(String id, String kind, BaseExplainer base, Nois
         m.put("replica_policy", "shared_bank");
         m.put("seed", runSeed);
         m.put("rng_algo", io.noiselens.noise.KeyedRandom.ALGORITHM);
+        if (driver != null) m.putAll(driver.params());
         return m;
     }
 
     /** The method families and their plans: the estimator view of DESIGN.md §3. */
     public enum Kind {
-        GRADIENT, GRADIENT_X_INPUT, INTEGRATED_GRADIENTS, SMOOTHGRAD, SMOOTHGRAD_SQ, VARGRAD, NOISEGRAD, FUSIONGRAD;
+        GRADIENT, GRADIENT_X_INPUT, INTEGRATED_GRADIENTS, SMOOTHGRAD, SMOOTHGRAD_SQ, VARGRAD, NOISEGRAD, FUSIONGRAD,
+        SMOOTHTAYLOR;
 
         public String key() {
             return name().toLowerCase();
@@ -62,11 +80,11 @@ public record AttributionMethod(String id, String kind, BaseExplainer base, Nois
 
         /** Whether the method wraps a configurable base explainer (the noise-tunnel family). */
         public boolean wrapsBase() {
-            return ordinal() >= SMOOTHGRAD.ordinal();
+            return ordinal() >= SMOOTHGRAD.ordinal() && this != SMOOTHTAYLOR;
         }
 
         public boolean usesInputNoise() {
-            return this == SMOOTHGRAD || this == SMOOTHGRAD_SQ || this == VARGRAD || this == FUSIONGRAD;
+            return this == SMOOTHGRAD || this == SMOOTHGRAD_SQ || this == VARGRAD || this == FUSIONGRAD || this == SMOOTHTAYLOR;
         }
 
         public boolean usesWeightNoise() {

@@ -3,10 +3,23 @@ package io.noiselens.attribution;
 /**
  * One map: image {@code index} of the batch explained by {@code method}. {@code map} has C×H×W values
  * (C = 1 after a channel reduction). {@code igDelta} is Σ map − (f(x) − f(x′)) before abs and reduction, for
- * complete methods without noise (NaN otherwise); {@code fx}/{@code fBaseline} are the explained scores.
+ * complete methods without noise (NaN otherwise); {@code fx}/{@code fBaseline} are the explained scores;
+ * {@code details} holds what a driver decided for this map.
  */
 public record AttributionResult(int index, AttributionMethod method, int target, float[] map, int channels,
-                                int height, int width, long draws, double igDelta, double fx, double fBaseline) {
+                                int height, int width, long draws, double igDelta, double fx, double fBaseline,
+                                java.util.Map<String, Object> details) {
+    public AttributionResult(int index, AttributionMethod method, int target, float[] map, int channels, int height,
+                             int width, long draws, double igDelta, double fx, double fBaseline) {
+        this(index, method, target, map, channels, height, width, draws, igDelta, fx, fBaseline, java.util.Map.of());
+    }
+
+    /** The same result with per-map details (e.g. the σ adaptive noising chose), stored in {@code method_params}. */
+    public AttributionResult withDetails(java.util.Map<String, Object> more) {
+        return new AttributionResult(index, method, target, map, channels, height, width, draws, igDelta, fx, fBaseline,
+                more);
+    }
+
     public double min() {
         double m = Double.POSITIVE_INFINITY;
         for (float v : map) m = Math.min(m, v);

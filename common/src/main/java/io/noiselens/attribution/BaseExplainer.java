@@ -23,6 +23,14 @@ public interface BaseExplainer {
     /** Writes the draw's map from z, the baseline and G into {@code out}. */
     void finish(float[] z, float[] baseline, float[] weightedGradient, float[] out);
 
+    /**
+     * Whether {@link #finish} takes the clean input x as its reference instead of a baseline image (SmoothTaylor's
+     * Taylor term evaluates the expansion around the noisy root z at x).
+     */
+    default boolean anchoredAtInput() {
+        return false;
+    }
+
     /** The baseline this explainer integrates from, or null. */
     default Baseline baseline() {
         return null;

@@ -7,7 +7,7 @@ import io.noiselens.noise.InputNoise;
  * Builds {@link AttributionMethod}s with every default explicit. Defaults follow the reference code
  * (METHODS.md §2–3): IG 50 Gauss–Legendre steps from a zero baseline (Captum); SmoothGrad family 25 samples at
  * 15 % of the input range (PAIR saliency); NoiseGrad N = 25, σ_w = 0.2; FusionGrad N = M = 10, σ_w = 0.2,
- * σ_x = 0.4 absolute (official 2021 code). Maps explain the logit of the predicted class, signed, summed over
+ * σ_x = 0.4 absolute (official 2021 code); SmoothTaylor N = 150 roots at σ = 0.5 absolute (official code). Maps explain the logit of the predicted class, signed, summed over
  * channels.
  */
 public final class Methods {
@@ -33,14 +33,16 @@ public final class Methods {
 
         private Builder(AttributionMethod.Kind kind) {
             this.kind = kind;
-            boolean fg = kind == AttributionMethod.Kind.FUSIONGRAD;
+            boolean fg = kind == AttributionMethod.Kind.FUSIONGRAD, st = kind == AttributionMethod.Kind.SMOOTHTAYLOR;
             this.replicas = fg ? 10 : 25;
-            this.samples = fg ? 10 : 25;
+            this.samples = fg ? 10 : st ? 150 : 25;
             this.inputNoise = fg ? new InputNoise(0.4, InputNoise.Mode.ABSOLUTE)
+                    : st ? new InputNoise(0.5, InputNoise.Mode.ABSOLUTE)
                     : new InputNoise(0.15, InputNoise.Mode.RANGE_FRACTION);
             this.base = switch (kind) {
                 case GRADIENT_X_INPUT -> new GradientXInput();
                 case INTEGRATED_GRADIENTS -> integratedGradients(50, Quadrature.GAUSS_LEGENDRE, Baseline.ZERO);
+                case SMOOTHTAYLOR -> new TaylorTerm();
                 default -> new Gradient();
             };
         }

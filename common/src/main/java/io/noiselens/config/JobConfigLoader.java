@@ -83,6 +83,9 @@ public final class JobConfigLoader {
                     + "per map (Quantus uses 200; each costs one full run of the method)."),
             ConfigKey.of("metrics.aupc_patches", INT, 50, "Random patches tried per window of SmoothTaylor's "
                     + "perturbation curve (aupc); each is one forward pass, 30 windows per map."),
+            ConfigKey.of("metrics.adversarial_epsilon", DOUBLE, 0.1, "L∞ radius of the PGD attack of "
+                    + "adversarial_retrieval, in model-input (normalised) units (Lim et al. use 0.07 to 8)."),
+            ConfigKey.of("metrics.adversarial_steps", INT, 40, "PGD iterations (step 0.01) of adversarial_retrieval."),
             ConfigKey.of("replicas.eval_images", INT, 256, "Labelled images on which each NoiseGrad/FusionGrad "
                     + "replica's accuracy is measured (the replicas table); 0 turns it off."),
             ConfigKey.of("metrics.bootstrap_samples", INT, 1000, "Bootstrap resamples for the summary's 95 % interval."));
@@ -102,7 +105,9 @@ public final class JobConfigLoader {
             ConfigKey.of("steps", INT, 50, "Integrated Gradients steps."),
             ConfigKey.oneOf("quadrature", "gauss_legendre", "Integrated Gradients rule.", names(Quadrature.values())),
             ConfigKey.oneOf("baseline", "zero", "Integrated Gradients baseline.", names(Baseline.values())),
-            ConfigKey.oneOf("output", "logit", "Explained output.", "logit", "probability"),
+            ConfigKey.oneOf("output", "logit", "Explained output.", "logit", "probability", "log_probability"),
+            ConfigKey.oneOf("adaptive", "none", "SmoothTaylor's per-image search for σ minimising aupc or autvc "
+                    + "(adaptive noising); the chosen σ is stored with each map.", "none", "aupc", "autvc"),
             ConfigKey.oneOf("target", "predicted", "Explained class.", "predicted", "label"),
             ConfigKey.oneOf("abs", "none", "Where abs is taken.", names(AbsMode.values())),
             ConfigKey.oneOf("channel_reduction", "sum", "Channel reduction of the map.", names(ChannelReduction.values())));
@@ -212,7 +217,8 @@ public final class JobConfigLoader {
         JobConfig.Metrics metrics = new JobConfig.Metrics(
                 metricNames.isEmpty() ? io.noiselens.metrics.Metrics.names() : metricNames, !metricNames.isEmpty(),
                 atLeast(c, "metrics.causal_step", 0), atLeast(c, "metrics.robustness_samples", 1),
-                atLeast(c, "metrics.aupc_patches", 1), atLeast(c, "metrics.bootstrap_samples", 100));
+                atLeast(c, "metrics.aupc_patches", 1), nonNegativeDouble(c, "metrics.adversarial_epsilon"),
+                atLeast(c, "metrics.adversarial_steps", 1), atLeast(c, "metrics.bootstrap_samples", 100));
         String json = c.root().render(ConfigRenderOptions.concise());
         JobConfig.Replicas replicas = new JobConfig.Replicas(atLeast(c, "replicas.eval_images", 0));
         return new JobConfig(run, spark, dataset, model, engine, methods, metrics, replicas, json);
@@ -287,7 +293,8 @@ public final class JobConfigLoader {
                 opt(m, "output") ? OutputSpace.valueOf(upper(methodEnum(m, where, keys.get("output")))) : null,
                 opt(m, "target") ? TargetSource.valueOf(upper(methodEnum(m, where, keys.get("target")))) : null,
                 opt(m, "abs") ? AbsMode.valueOf(upper(methodEnum(m, where, keys.get("abs")))) : null,
-                opt(m, "channel_reduction") ? ChannelReduction.valueOf(upper(methodEnum(m, where, keys.get("channel_reduction")))) : null);
+                opt(m, "channel_reduction") ? ChannelReduction.valueOf(upper(methodEnum(m, where, keys.get("channel_reduction")))) : null,
+                opt(m, "adaptive") ? methodEnum(m, where, keys.get("adaptive")) : null);
         if (mc.quadrature() == Quadrature.RIEMANN_TRAPEZOID && mc.steps() != null && mc.steps() < 2) {
             throw Errors.invalidValue(where + ".steps", mc.steps(), "The trapezoid rule needs steps ≥ 2.");
         }
@@ -306,7 +313,7 @@ public final class JobConfigLoader {
                 "base", kind.wrapsBase(),
                 "replicas", kind.usesWeightNoise(), "sigma_w", kind.usesWeightNoise(),
                 "samples", kind.usesInputNoise(), "sigma", kind.usesInputNoise(), "sigma_mode", kind.usesInputNoise(),
-                "steps", ig, "quadrature", ig, "baseline", ig);
+                "steps", ig, "quadrature", ig, "baseline", ig, "adaptive", kind == AttributionMethod.Kind.SMOOTHTAYLOR);
         for (Map.Entry<String, Boolean> e : applies.entrySet()) {
             if (m.hasPath(e.getKey()) && !e.getValue()) {
                 throw Errors.invalidValue(where + "." + e.getKey(), m.getValue(e.getKey()).unwrapped(),
@@ -403,13 +410,22 @@ public final class JobConfigLoader {
     }
 
     private static double nonNegative(Config m, String k, String where) {
+        return finiteNonNegative(m, k, where + "." + k);
+    }
+
+    private static double nonNegativeDouble(Config c, String path) {
+        return finiteNonNegative(c, path, path);
+    }
+
+    /** A finite number ≥ 0 at {@code path}, named {@code name} in errors. */
+    private static double finiteNonNegative(Config c, String path, String name) {
         double v;
         try {
-            v = m.getDouble(k);
+            v = c.getDouble(path);
         } catch (ConfigException.WrongType e) {
-            throw Errors.wrongType(where + "." + k, m.getValue(k).unwrapped(), "a number");
+            throw Errors.wrongType(name, c.getValue(path).unwrapped(), "a number");
         }
-        if (!(v >= 0) || Double.isInfinite(v)) throw Errors.invalidValue(where + "." + k, v, "It must be a finite number ≥ 0.");
+        if (!(v >= 0) || Double.isInfinite(v)) throw Errors.invalidValue(name, v, "It must be a finite number ≥ 0.");
         return v;
     }
 

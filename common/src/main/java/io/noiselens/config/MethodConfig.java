@@ -10,6 +10,7 @@ import io.noiselens.attribution.GradientXInput;
 import io.noiselens.attribution.Methods;
 import io.noiselens.attribution.Quadrature;
 import io.noiselens.attribution.TargetSource;
+import io.noiselens.drivers.AdaptiveNoising;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.noise.InputNoise;
 
@@ -22,7 +23,7 @@ import java.io.Serializable;
 public record MethodConfig(String id, AttributionMethod.Kind kind, String base, Integer replicas, Double sigmaW,
                            Integer samples, Double sigma, InputNoise.Mode sigmaMode, Integer steps,
                            Quadrature quadrature, Baseline baseline, OutputSpace output, TargetSource target,
-                           AbsMode abs, ChannelReduction channelReduction) implements Serializable {
+                           AbsMode abs, ChannelReduction channelReduction, String adaptive) implements Serializable {
 
     public AttributionMethod build() {
         Methods.Builder b = Methods.builder(kind);
@@ -43,6 +44,9 @@ public record MethodConfig(String id, AttributionMethod.Kind kind, String base, 
         if (channelReduction != null) b.channelReduction(channelReduction);
         AttributionMethod m = b.build();
         if (kind == AttributionMethod.Kind.INTEGRATED_GRADIENTS) m = m.withBase(integratedGradients());
+        if (adaptive != null && !adaptive.equals("none")) {
+            m = m.withDriver(AdaptiveNoising.defaults(AdaptiveNoising.Objective.valueOf(adaptive.toUpperCase())));
+        }
         return m;
     }
 

@@ -28,10 +28,14 @@ public final class ForwardEvaluator {
         this.microBatch = Math.max(1, microBatch);
     }
 
-    /** Per generated input: the target's logit and softmax probability, and the predicted class. */
-    public record Scores(double[] logit, double[] probability, int[] argmax) {
+    /** Per generated input: the target's logit, softmax probability and its log, and the predicted class. */
+    public record Scores(double[] logit, double[] probability, double[] logProbability, int[] argmax) {
         public double[] in(OutputSpace space) {
-            return space == OutputSpace.LOGIT ? logit : probability;
+            return switch (space) {
+                case LOGIT -> logit;
+                case PROBABILITY -> probability;
+                case LOG_PROBABILITY -> logProbability;
+            };
         }
     }
 
@@ -44,7 +48,7 @@ public final class ForwardEvaluator {
     public Scores evaluate(int n, InputWriter writer, int[] targets) {
         ModelSpec spec = model.spec();
         int size = spec.inputSize();
-        Scores out = new Scores(new double[n], new double[n], new int[n]);
+        Scores out = new Scores(new double[n], new double[n], new double[n], new int[n]);
         float[] buf = new float[Math.min(n, microBatch) * size];
         for (int start = 0; start < n; start += microBatch) {
             int count = Math.min(microBatch, n - start);
@@ -57,12 +61,17 @@ public final class ForwardEvaluator {
                 int t = targets[start + r], best = 0;
                 for (int c = 1; c < l.length; c++) if (l[c] > l[best]) best = c;
                 out.logit()[start + r] = l[t];
-                out.probability()[start + r] = softmax(l, t);
+                out.logProbability()[start + r] = OutputSpace.LOG_PROBABILITY.of(l, t);
+                out.probability()[start + r] = Math.exp(out.logProbability()[start + r]);
                 out.argmax()[start + r] = best;
             }
             rows += count;
         }
         return out;
+    }
+
+    public ClassifierModel model() {
+        return model;
     }
 
     /** The parameters the model currently uses. */
@@ -73,12 +82,5 @@ public final class ForwardEvaluator {
     /** Forward rows evaluated so far. */
     public long rows() {
         return rows;
-    }
-
-    static double softmax(double[] logits, int t) {
-        double max = Double.NEGATIVE_INFINITY, sum = 0;
-        for (double v : logits) max = Math.max(max, v);
-        for (double v : logits) sum += Math.exp(v - max);
-        return Math.exp(logits[t] - max) / sum;
     }
 }

@@ -328,6 +328,29 @@ public final class MetricContext {
         return heatmap(map, map.length / pixels(), pixels());
     }
 
+    /**
+     * The method's raw maps of other inputs, one per item, for the items' own targets, computed once per
+     * {@code key} (adversarial retrieval explains x′ for the clean class).
+     */
+    public float[][] mapsOn(String key, List<float[]> inputs) {
+        if (reexplainer == null) throw new IllegalStateException("no re-explainer in this context");
+        return shared("on:" + key, () -> {
+            List<String> ids = new ArrayList<>();
+            int[] targets = new int[items.size()];
+            for (int i = 0; i < targets.length; i++) {
+                ids.add(items.get(i).id() + "#" + key);
+                targets[i] = items.get(i).target();
+            }
+            return reexplainer.maps(inputs, ids, targets, Variant.SAME);
+        });
+    }
+
+    /** The scored model (attacks need its gradients). */
+    public io.noiselens.model.ClassifierModel model() {
+        if (evaluator == null) throw new IllegalStateException("no model in this context");
+        return evaluator.model();
+    }
+
     /** The parameters of the scored model (MPRT randomises them layer by layer). */
     public io.noiselens.model.ModelWeights weights() {
         if (evaluator == null) throw new IllegalStateException("no model in this context");
@@ -337,7 +360,13 @@ public final class MetricContext {
     /** A statistic shared by the metrics of this batch, computed by {@code compute} the first time it is asked for. */
     @SuppressWarnings("unchecked")
     public <T> T shared(String key, java.util.function.Supplier<T> compute) {
-        return (T) sharedValues.computeIfAbsent(key, k -> compute.get());
+        // Not computeIfAbsent: a shared statistic may itself read others (retrieval reads re-explained maps).
+        Object v = sharedValues.get(key);
+        if (v == null) {
+            v = compute.get();
+            sharedValues.put(key, v);
+        }
+        return (T) v;
     }
 
     public long seed() {

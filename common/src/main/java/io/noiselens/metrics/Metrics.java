@@ -1,6 +1,8 @@
 package io.noiselens.metrics;
 
+import io.noiselens.adversarial.Pgd;
 import io.noiselens.config.Errors;
+import io.noiselens.metrics.adversarial.AdversarialRetrieval;
 import io.noiselens.metrics.complexity.Autvc;
 import io.noiselens.metrics.complexity.Complexity;
 import io.noiselens.metrics.complexity.Sparseness;
@@ -31,9 +33,10 @@ import java.util.Map;
 /** The registry of metrics by name, with their default parameters. */
 public final class Metrics {
     /** Settings shared by the metrics of a run: the costs users most often trade against precision. */
-    public record Settings(int causalStep, int robustnessSamples, int aupcPatches) {
+    public record Settings(int causalStep, int robustnessSamples, int aupcPatches, double adversarialEpsilon,
+                           int adversarialSteps) {
         public static Settings defaults() {
-            return new Settings(0, 10, 50);
+            return new Settings(0, 10, 50, 0.1, 40);
         }
     }
 
@@ -68,6 +71,8 @@ public final class Metrics {
             }
         }
         REGISTRY.put("fidelity_error", s -> new FidelityError());
+        REGISTRY.put("adversarial_retrieval", s -> new AdversarialRetrieval(
+                new Pgd(s.adversarialEpsilon(), 0.01, s.adversarialSteps(), true)));
         REGISTRY.put("sparseness", s -> new Sparseness());
         REGISTRY.put("complexity", s -> new Complexity());
         REGISTRY.put("autvc", s -> new Autvc(1.5, 30));

@@ -20,6 +20,7 @@ public final class SameDiffClassifier implements ClassifierModel {
     public static final String INPUT = "input";
     private static final String TARGET_LOGIT = "target_logit";
     private static final String TARGET_PROB = "target_prob";
+    private static final String TARGET_LOG_PROB = "target_log_prob";
 
     private final ModelSpec spec;
     private final DataType dataType;
@@ -46,7 +47,12 @@ public final class SameDiffClassifier implements ClassifierModel {
         this.logitsName = logits.name();
         SDVariable tl = sd.placeHolder(TARGET_LOGIT, dataType, -1, spec.numClasses());
         SDVariable tp = sd.placeHolder(TARGET_PROB, dataType, -1, spec.numClasses());
-        SDVariable score = tl.mul(logits).sum().add(tp.mul(sd.nn().softmax(logits, 1)).sum());
+        SDVariable tlp = sd.placeHolder(TARGET_LOG_PROB, dataType, -1, spec.numClasses());
+        // log-softmax spelled out: SameDiff M2.1's LogSoftMax op fails to clone when the gradient graph is built.
+        SDVariable shifted = logits.sub(logits.max(true, 1));
+        SDVariable logSoftmax = shifted.sub(sd.math().log(sd.math().exp(shifted).sum(true, 1)));
+        SDVariable score = tl.mul(logits).sum().add(tp.mul(sd.nn().softmax(logits, 1)).sum())
+                .add(tlp.mul(logSoftmax).sum());
         sd.setLossVariables(score);
         createGradFunctionQuietly(sd);
         this.layers = l;
@@ -99,17 +105,23 @@ public final class SameDiffClassifier implements ClassifierModel {
         }
         INDArray tl = Nd4j.zeros(dataType, n, spec.numClasses());
         INDArray tp = Nd4j.zeros(dataType, n, spec.numClasses());
+        INDArray tlp = Nd4j.zeros(dataType, n, spec.numClasses());
         for (int i = 0; i < n; i++) {
             if (targets[i] < 0 || targets[i] >= spec.numClasses()) {
                 throw new IllegalArgumentException("Target class " + targets[i] + " outside [0, "
                         + spec.numClasses() + ")");
             }
-            (spaces[i] == OutputSpace.LOGIT ? tl : tp).putScalar(i, targets[i], 1.0);
+            (switch (spaces[i]) {
+                case LOGIT -> tl;
+                case PROBABILITY -> tp;
+                case LOG_PROBABILITY -> tlp;
+            }).putScalar(i, targets[i], 1.0);
         }
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(INPUT, input.castTo(dataType));
         ph.put(TARGET_LOGIT, tl);
         ph.put(TARGET_PROB, tp);
+        ph.put(TARGET_LOG_PROB, tlp);
         return sd.calculateGradients(ph, INPUT).get(INPUT);
     }
 

@@ -24,7 +24,7 @@ public final class KeyedRandom {
     private KeyedRandom() {}
 
     /** What a stream is for; part of every key so that weight noise and input noise never share numbers. */
-    public enum Purpose { WEIGHTS, INPUT, DATASET, TRAINING, SHUFFLE, BOOTSTRAP, RANDOMISATION }
+    public enum Purpose { WEIGHTS, INPUT, DATASET, TRAINING, SHUFFLE, BOOTSTRAP, RANDOMISATION, ADVERSARIAL }
 
     /** The SplitMix64 finaliser: a bijective avalanche mix of 64 bits. */
     public static long mix64(long z) {

@@ -40,6 +40,7 @@ class MethodClosedFormTest {
         List<Function<Methods.Builder, Methods.Builder>> variants = List.of(
                 b -> b,
                 b -> b.output(OutputSpace.PROBABILITY),
+                b -> b.output(OutputSpace.LOG_PROBABILITY),
                 b -> b.abs(AbsMode.BEFORE_AGGREGATION).channelReduction(ChannelReduction.NONE),
                 b -> b.abs(AbsMode.AFTER_AGGREGATION).channelReduction(ChannelReduction.MAX_ABS),
                 b -> b.target(TargetSource.LABEL).channelReduction(ChannelReduction.ABS_SUM));
@@ -116,7 +117,8 @@ class MethodClosedFormTest {
         double[] min = new double[n], max = new double[n];
         java.util.Arrays.fill(min, Double.POSITIVE_INFINITY);
         java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
-        float[] baseline = m.base().baseline() == null ? null : m.base().baseline().image(spec);
+        // The explainer's reference: the baseline image, or the clean input for SmoothTaylor's Taylor term.
+        float[] baseline = m.base().anchoredAtInput() ? x : m.base().baseline() == null ? null : m.base().baseline().image(spec);
         double absSigma = plan.inputNoise().absoluteSigma(x);
         for (int i = 0; i < plan.replicas(); i++) {
             ModelWeights wi = plan.weightNoise().replica(clean, SEED, i);
@@ -158,6 +160,11 @@ class MethodClosedFormTest {
         if (base instanceof GradientXInput) {
             double[] g = ReferenceMlp.gradient(w, z, c, space);
             for (int e = 0; e < n; e++) out[e] = z[e] * g[e];
+            return out;
+        }
+        if (base instanceof TaylorTerm) {
+            double[] g = ReferenceMlp.gradient(w, z, c, space);
+            for (int e = 0; e < n; e++) out[e] = (b[e] - z[e]) * g[e];   // b is the clean input x
             return out;
         }
         IntegratedGradients ig = (IntegratedGradients) base;

@@ -26,7 +26,8 @@ final class ReferenceMlp {
         for (int k = 0; k < l.length; k++) p[k] /= sum;
         double[] g = new double[x.length];
         for (int k = 0; k < l.length; k++) {
-            double coef = p[c] * ((k == c ? 1 : 0) - p[k]);
+            // ∂p_c/∂l_k = p_c(δ_kc − p_k); ∂log p_c/∂l_k = δ_kc − p_k.
+            double coef = (space == OutputSpace.PROBABILITY ? p[c] : 1) * ((k == c ? 1 : 0) - p[k]);
             double[] gk = logitGradient(w, x, k);
             for (int i = 0; i < g.length; i++) g[i] += coef * gk[i];
         }

@@ -24,6 +24,7 @@ class InputGradientTest {
         return Stream.of(
                 Arguments.of(SmallCnn.NAME, 3, 32, OutputSpace.LOGIT),
                 Arguments.of(SmallCnn.NAME, 3, 32, OutputSpace.PROBABILITY),
+                Arguments.of(SmallCnn.NAME, 3, 32, OutputSpace.LOG_PROBABILITY),
                 Arguments.of("resnet18", 3, 64, OutputSpace.LOGIT),
                 Arguments.of("resnet18", 3, 64, OutputSpace.PROBABILITY),
                 Arguments.of("resnet50", 3, 64, OutputSpace.LOGIT));
@@ -80,6 +81,7 @@ class InputGradientTest {
         if (space == OutputSpace.LOGIT) return logits.getDouble(0, target);
         double max = logits.maxNumber().doubleValue(), sum = 0;
         for (int k = 0; k < logits.size(1); k++) sum += Math.exp(logits.getDouble(0, k) - max);
-        return Math.exp(logits.getDouble(0, target) - max) / sum;
+        double p = Math.exp(logits.getDouble(0, target) - max) / sum;
+        return space == OutputSpace.PROBABILITY ? p : Math.log(p);
     }
 }

@@ -159,7 +159,9 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                     v.put("kind", Tables.KIND_MAP);
                     v.put("method", m.id());
                     v.put("base_method", m.base().name());
-                    v.put("method_params", json(m.params(config.run().seed())));
+                    Map<String, Object> params = m.params(config.run().seed());
+                    params.putAll(res.details());
+                    v.put("method_params", json(params));
                     v.put("target", res.target());
                     v.put("target_source", m.target().name().toLowerCase());
                     v.put("output_space", m.output().name().toLowerCase());

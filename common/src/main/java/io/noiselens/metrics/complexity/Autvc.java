@@ -43,13 +43,21 @@ public final class Autvc implements Metric {
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
-        double[] atv = levels(ctx.item(i).heatmap(), ctx.spec().height(), ctx.spec().width());
-        if (atv.length == 0) return MetricValue.nan("the map is smaller than " + minSide + " px on a side");
+        return of(ctx.item(i).heatmap(), ctx.spec().height(), ctx.spec().width());
+    }
+
+    /** AUTVC of an H×W heat map, with the ATV per level as the curve (NaN when no level is large enough). */
+    public MetricValue of(float[] heat, int h, int w) {
+        double[] atv = levels(heat, h, w);
+        if (atv.length < 2) {
+            return MetricValue.nan("the area under the ATV curve needs two pyramid levels of at least " + minSide
+                    + " px; the map is " + h + "×" + w);
+        }
         return MetricValue.of(Simpson.integrate(atv), atv);
     }
 
     /** ATV of every pyramid level with both sides ≥ minSide. */
-    double[] levels(float[] heat, int h, int w) {
+    private double[] levels(float[] heat, int h, int w) {
         List<Double> out = new ArrayList<>();
         double[] level = new double[heat.length];
         for (int k = 0; k < heat.length; k++) level[k] = heat[k];

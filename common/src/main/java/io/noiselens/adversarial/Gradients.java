@@ -1,0 +1,57 @@
+package io.noiselens.adversarial;
+
+import io.noiselens.model.ClassifierModel;
+import io.noiselens.model.ModelSpec;
+import io.noiselens.model.OutputSpace;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** Input gradients of many inputs in micro-batches: one call per micro-batch, never one per input. */
+public final class Gradients {
+    private Gradients() {}
+
+    /** ∂ space(class targets[i]) / ∂ inputs[i] for every input. */
+    public static float[][] of(ClassifierModel model, List<float[]> inputs, int[] targets, OutputSpace space, int microBatch) {
+        ModelSpec spec = model.spec();
+        int size = spec.inputSize(), n = inputs.size();
+        float[][] out = new float[n][];
+        for (int start = 0; start < n; start += microBatch) {
+            int rows = Math.min(microBatch, n - start);
+            float[] buf = new float[rows * size];
+            for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
+            OutputSpace[] spaces = new OutputSpace[rows];
+            Arrays.fill(spaces, space);
+            INDArray g = model.inputGradients(Nd4j.createFromArray(buf).reshape(rows, spec.channels(), spec.height(),
+                    spec.width()), Arrays.copyOfRange(targets, start, start + rows), spaces);
+            float[] flat = g.castTo(DataType.FLOAT).reshape((long) rows * size).toFloatVector();
+            for (int r = 0; r < rows; r++) out[start + r] = Arrays.copyOfRange(flat, r * size, (r + 1) * size);
+        }
+        return out;
+    }
+
+    /** Logits of many inputs in micro-batches. */
+    public static float[][] logits(ClassifierModel model, List<float[]> inputs, int microBatch) {
+        ModelSpec spec = model.spec();
+        int size = spec.inputSize(), n = inputs.size();
+        float[][] out = new float[n][];
+        for (int start = 0; start < n; start += microBatch) {
+            int rows = Math.min(microBatch, n - start);
+            float[] buf = new float[rows * size];
+            for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
+            INDArray l = model.logits(Nd4j.createFromArray(buf).reshape(rows, spec.channels(), spec.height(), spec.width()))
+                    .castTo(DataType.FLOAT);
+            for (int r = 0; r < rows; r++) out[start + r] = l.getRow(r).toFloatVector();
+        }
+        return out;
+    }
+
+    public static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}
