@@ -16,6 +16,14 @@ public final class Gradients {
 
     /** ∂ space(class targets[i]) / ∂ inputs[i] for every input. */
     public static float[][] of(ClassifierModel model, List<float[]> inputs, int[] targets, OutputSpace space, int microBatch) {
+        OutputSpace[] spaces = new OutputSpace[inputs.size()];
+        Arrays.fill(spaces, space);
+        return of(model, inputs, targets, spaces, microBatch);
+    }
+
+    /** ∂ spaces[i](class targets[i]) / ∂ inputs[i] for every input; rows may mix output spaces. */
+    public static float[][] of(ClassifierModel model, List<float[]> inputs, int[] targets, OutputSpace[] spaces,
+                               int microBatch) {
         ModelSpec spec = model.spec();
         int size = spec.inputSize(), n = inputs.size();
         float[][] out = new float[n][];
@@ -23,10 +31,8 @@ public final class Gradients {
             int rows = Math.min(microBatch, n - start);
             float[] buf = new float[rows * size];
             for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
-            OutputSpace[] spaces = new OutputSpace[rows];
-            Arrays.fill(spaces, space);
             INDArray g = model.inputGradients(Nd4j.createFromArray(buf).reshape(rows, spec.channels(), spec.height(),
-                    spec.width()), Arrays.copyOfRange(targets, start, start + rows), spaces);
+                    spec.width()), Arrays.copyOfRange(targets, start, start + rows), Arrays.copyOfRange(spaces, start, start + rows));
             float[] flat = g.castTo(DataType.FLOAT).reshape((long) rows * size).toFloatVector();
             for (int r = 0; r < rows; r++) out[start + r] = Arrays.copyOfRange(flat, r * size, (r + 1) * size);
         }

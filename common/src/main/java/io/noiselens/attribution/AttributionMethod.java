@@ -72,7 +72,7 @@ public record AttributionMethod(String id, String kind, BaseExplainer base, Nois
     /** The method families and their plans: the estimator view of DESIGN.md §3. */
     public enum Kind {
         GRADIENT, GRADIENT_X_INPUT, INTEGRATED_GRADIENTS, SMOOTHGRAD, SMOOTHGRAD_SQ, VARGRAD, NOISEGRAD, FUSIONGRAD,
-        SMOOTHTAYLOR;
+        SMOOTHTAYLOR, RELEX;
 
         public String key() {
             return name().toLowerCase();
@@ -80,11 +80,13 @@ public record AttributionMethod(String id, String kind, BaseExplainer base, Nois
 
         /** Whether the method wraps a configurable base explainer (the noise-tunnel family). */
         public boolean wrapsBase() {
-            return ordinal() >= SMOOTHGRAD.ordinal() && this != SMOOTHTAYLOR;
+            return this == SMOOTHGRAD || this == SMOOTHGRAD_SQ || this == VARGRAD || this == NOISEGRAD || this == FUSIONGRAD;
         }
 
+        /** Whether samples/sigma/sigma_mode apply (RelEx reads them as its B noisy copies and their noise level). */
         public boolean usesInputNoise() {
-            return this == SMOOTHGRAD || this == SMOOTHGRAD_SQ || this == VARGRAD || this == FUSIONGRAD || this == SMOOTHTAYLOR;
+            return this == SMOOTHGRAD || this == SMOOTHGRAD_SQ || this == VARGRAD || this == FUSIONGRAD || this == SMOOTHTAYLOR
+                    || this == RELEX;
         }
 
         public boolean usesWeightNoise() {

@@ -12,6 +12,14 @@ public interface Driver extends java.io.Serializable {
     /** The driver's name and every setting, defaults explicit, merged into {@code method_params}. */
     Map<String, Object> params();
 
+    /**
+     * Whether the method has a noise-free limit that {@link AttributionMethod#denoised()} computes (adaptive noising:
+     * SmoothTaylor at σ → 0); optimisations such as RelEx have none, and fidelity error is undefined for them.
+     */
+    default boolean hasNoiseFreeLimit() {
+        return false;
+    }
+
     /** One result per image of the batch ({@link AttributionResult#index()} = image index), for its target. */
     List<AttributionResult> explain(AttributionEngine engine, ExplainBatch batch, AttributionMethod method, int[] targets);
 }

@@ -7,7 +7,8 @@ import io.noiselens.noise.InputNoise;
  * Builds {@link AttributionMethod}s with every default explicit. Defaults follow the reference code
  * (METHODS.md §2–3): IG 50 Gauss–Legendre steps from a zero baseline (Captum); SmoothGrad family 25 samples at
  * 15 % of the input range (PAIR saliency); NoiseGrad N = 25, σ_w = 0.2; FusionGrad N = M = 10, σ_w = 0.2,
- * σ_x = 0.4 absolute (official 2021 code); SmoothTaylor N = 150 roots at σ = 0.5 absolute (official code). Maps explain the logit of the predicted class, signed, summed over
+ * σ_x = 0.4 absolute (official 2021 code); SmoothTaylor N = 150 roots at σ = 0.5 absolute (official code); RelEx
+ * B = 50 copies at 10 % of the range with its reference optimiser settings. Maps explain the logit of the predicted class, signed, summed over
  * channels.
  */
 public final class Methods {
@@ -30,15 +31,19 @@ public final class Methods {
         private TargetSource target = TargetSource.PREDICTED;
         private AbsMode abs = AbsMode.NONE;
         private ChannelReduction channelReduction = ChannelReduction.SUM;
+        private Driver driver;
 
         private Builder(AttributionMethod.Kind kind) {
             this.kind = kind;
-            boolean fg = kind == AttributionMethod.Kind.FUSIONGRAD, st = kind == AttributionMethod.Kind.SMOOTHTAYLOR;
+            boolean fg = kind == AttributionMethod.Kind.FUSIONGRAD, st = kind == AttributionMethod.Kind.SMOOTHTAYLOR,
+                    relex = kind == AttributionMethod.Kind.RELEX;
             this.replicas = fg ? 10 : 25;
-            this.samples = fg ? 10 : st ? 150 : 25;
+            this.samples = fg ? 10 : st ? 150 : relex ? 50 : 25;
             this.inputNoise = fg ? new InputNoise(0.4, InputNoise.Mode.ABSOLUTE)
                     : st ? new InputNoise(0.5, InputNoise.Mode.ABSOLUTE)
+                    : relex ? new InputNoise(0.1, InputNoise.Mode.RANGE_FRACTION)
                     : new InputNoise(0.15, InputNoise.Mode.RANGE_FRACTION);
+            if (relex) this.driver = io.noiselens.drivers.RelEx.defaults();
             this.base = switch (kind) {
                 case GRADIENT_X_INPUT -> new GradientXInput();
                 case INTEGRATED_GRADIENTS -> integratedGradients(50, Quadrature.GAUSS_LEGENDRE, Baseline.ZERO);
@@ -102,9 +107,15 @@ public final class Methods {
             return this;
         }
 
+        /** The driver computing the method (RelEx's settings, adaptive noising); null: the noise plan alone. */
+        public Builder driver(Driver d) {
+            this.driver = d;
+            return this;
+        }
+
         public AttributionMethod build() {
             return new AttributionMethod(id == null ? kind.key() : id, kind.key(), base,
-                    kind.plan(replicas, sigmaW, samples, inputNoise), output, target, abs, channelReduction);
+                    kind.plan(replicas, sigmaW, samples, inputNoise), output, target, abs, channelReduction, driver);
         }
     }
 

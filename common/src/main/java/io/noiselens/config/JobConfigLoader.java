@@ -106,6 +106,9 @@ public final class JobConfigLoader {
             ConfigKey.oneOf("quadrature", "gauss_legendre", "Integrated Gradients rule.", names(Quadrature.values())),
             ConfigKey.oneOf("baseline", "zero", "Integrated Gradients baseline.", names(Baseline.values())),
             ConfigKey.oneOf("output", "logit", "Explained output.", "logit", "probability", "log_probability"),
+            ConfigKey.of("iterations", INT, 50, "RelEx optimisation steps."),
+            ConfigKey.of("l1", DOUBLE, 1e-4, "RelEx L1 weight λ₁ on the mask."),
+            ConfigKey.of("l2", DOUBLE, 1.0, "RelEx weight λ₂ of the term that keeps the complement uninformative."),
             ConfigKey.oneOf("adaptive", "none", "SmoothTaylor's per-image search for σ minimising aupc or autvc "
                     + "(adaptive noising); the chosen σ is stored with each map.", "none", "aupc", "autvc"),
             ConfigKey.oneOf("target", "predicted", "Explained class.", "predicted", "label"),
@@ -294,7 +297,10 @@ public final class JobConfigLoader {
                 opt(m, "target") ? TargetSource.valueOf(upper(methodEnum(m, where, keys.get("target")))) : null,
                 opt(m, "abs") ? AbsMode.valueOf(upper(methodEnum(m, where, keys.get("abs")))) : null,
                 opt(m, "channel_reduction") ? ChannelReduction.valueOf(upper(methodEnum(m, where, keys.get("channel_reduction")))) : null,
-                opt(m, "adaptive") ? methodEnum(m, where, keys.get("adaptive")) : null);
+                opt(m, "adaptive") ? methodEnum(m, where, keys.get("adaptive")) : null,
+                opt(m, "iterations") ? positive(m, "iterations", where) : null,
+                opt(m, "l1") ? nonNegative(m, "l1", where) : null,
+                opt(m, "l2") ? nonNegative(m, "l2", where) : null);
         if (mc.quadrature() == Quadrature.RIEMANN_TRAPEZOID && mc.steps() != null && mc.steps() < 2) {
             throw Errors.invalidValue(where + ".steps", mc.steps(), "The trapezoid rule needs steps ≥ 2.");
         }
@@ -309,11 +315,15 @@ public final class JobConfigLoader {
     private static void checkApplies(Config m, String where, AttributionMethod.Kind kind) {
         boolean ig = kind == AttributionMethod.Kind.INTEGRATED_GRADIENTS
                 || (kind.wrapsBase() && m.hasPath("base") && "integrated_gradients".equals(m.getString("base")));
-        Map<String, Boolean> applies = Map.of(
-                "base", kind.wrapsBase(),
-                "replicas", kind.usesWeightNoise(), "sigma_w", kind.usesWeightNoise(),
-                "samples", kind.usesInputNoise(), "sigma", kind.usesInputNoise(), "sigma_mode", kind.usesInputNoise(),
-                "steps", ig, "quadrature", ig, "baseline", ig, "adaptive", kind == AttributionMethod.Kind.SMOOTHTAYLOR);
+        boolean relex = kind == AttributionMethod.Kind.RELEX;
+        Map<String, Boolean> applies = Map.ofEntries(
+                Map.entry("base", kind.wrapsBase()),
+                Map.entry("replicas", kind.usesWeightNoise()), Map.entry("sigma_w", kind.usesWeightNoise()),
+                Map.entry("samples", kind.usesInputNoise()), Map.entry("sigma", kind.usesInputNoise()),
+                Map.entry("sigma_mode", kind.usesInputNoise()),
+                Map.entry("steps", ig), Map.entry("quadrature", ig), Map.entry("baseline", ig),
+                Map.entry("adaptive", kind == AttributionMethod.Kind.SMOOTHTAYLOR),
+                Map.entry("iterations", relex), Map.entry("l1", relex), Map.entry("l2", relex));
         for (Map.Entry<String, Boolean> e : applies.entrySet()) {
             if (m.hasPath(e.getKey()) && !e.getValue()) {
                 throw Errors.invalidValue(where + "." + e.getKey(), m.getValue(e.getKey()).unwrapped(),

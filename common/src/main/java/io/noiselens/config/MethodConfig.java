@@ -11,6 +11,7 @@ import io.noiselens.attribution.Methods;
 import io.noiselens.attribution.Quadrature;
 import io.noiselens.attribution.TargetSource;
 import io.noiselens.drivers.AdaptiveNoising;
+import io.noiselens.drivers.RelEx;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.noise.InputNoise;
 
@@ -23,7 +24,8 @@ import java.io.Serializable;
 public record MethodConfig(String id, AttributionMethod.Kind kind, String base, Integer replicas, Double sigmaW,
                            Integer samples, Double sigma, InputNoise.Mode sigmaMode, Integer steps,
                            Quadrature quadrature, Baseline baseline, OutputSpace output, TargetSource target,
-                           AbsMode abs, ChannelReduction channelReduction, String adaptive) implements Serializable {
+                           AbsMode abs, ChannelReduction channelReduction, String adaptive, Integer iterations,
+                           Double l1, Double l2) implements Serializable {
 
     public AttributionMethod build() {
         Methods.Builder b = Methods.builder(kind);
@@ -44,6 +46,11 @@ public record MethodConfig(String id, AttributionMethod.Kind kind, String base, 
         if (channelReduction != null) b.channelReduction(channelReduction);
         AttributionMethod m = b.build();
         if (kind == AttributionMethod.Kind.INTEGRATED_GRADIENTS) m = m.withBase(integratedGradients());
+        if (kind == AttributionMethod.Kind.RELEX) {
+            RelEx d = RelEx.defaults();
+            m = m.withDriver(new RelEx(iterations != null ? iterations : d.iterations(), l1 != null ? l1 : d.l1(),
+                    l2 != null ? l2 : d.l2(), d.learningRate(), d.momentum()));
+        }
         if (adaptive != null && !adaptive.equals("none")) {
             m = m.withDriver(AdaptiveNoising.defaults(AdaptiveNoising.Objective.valueOf(adaptive.toUpperCase())));
         }

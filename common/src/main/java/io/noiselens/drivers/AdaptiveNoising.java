@@ -53,6 +53,12 @@ public record AdaptiveNoising(Objective objective, double learningRate, double d
         return m;
     }
 
+    /** SmoothTaylor's σ → 0 limit (a zero map) is the reference of fidelity error. */
+    @Override
+    public boolean hasNoiseFreeLimit() {
+        return true;
+    }
+
     /** The outcome of a search: the best σ, its objective value and map, and how many σ were evaluated. */
     public record Outcome<T>(double sigma, double value, T best, int evaluations) {}
 

@@ -29,8 +29,10 @@ public final class EngineReexplainer implements MetricContext.Reexplainer {
         this.engine = new AttributionEngine(model, options);
     }
 
+    /** {@inheritDoc} Null for the denoised variant of a method without a noise-free limit (RelEx). */
     @Override
     public float[][] maps(List<float[]> inputs, List<String> ids, int[] targets, MetricContext.Variant variant) {
+        if (variant.denoised() && method.driver() != null && !method.driver().hasNoiseFreeLimit()) return null;
         AttributionMethod m = variant.denoised() ? method.denoised() : method;
         if (variant.weights() == null) return explain(engine, m, inputs, ids, targets);
         ModelWeights own = model.weights();

@@ -41,6 +41,7 @@ public final class MetricContext {
      */
     @FunctionalInterface
     public interface Reexplainer {
+        /** The maps, or null when the method has no such variant (e.g. no noise-free limit). */
         float[][] maps(List<float[]> inputs, List<String> ids, int[] targets, Variant variant);
     }
 

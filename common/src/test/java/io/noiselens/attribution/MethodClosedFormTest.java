@@ -47,6 +47,7 @@ class MethodClosedFormTest {
         List<Arguments> out = new ArrayList<>();
         for (String arch : List.of("linear", "mlp")) {
             for (AttributionMethod.Kind kind : AttributionMethod.Kind.values()) {
+                if (Methods.builder(kind).build().driver() != null) continue;   // optimisations: their own tests
                 for (int v = 0; v < variants.size(); v++) {
                     Methods.Builder b = Methods.builder(kind).replicas(3).samples(4).sigmaW(0.3)
                             .inputNoise(0.2, InputNoise.Mode.RANGE_FRACTION);

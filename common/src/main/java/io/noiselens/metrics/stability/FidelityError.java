@@ -27,7 +27,9 @@ public final class FidelityError implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
-        float[] reference = ctx.variantMaps(new MetricContext.Variant("denoised", true, null))[i];
+        float[][] references = ctx.variantMaps(new MetricContext.Variant("denoised", true, null));
+        if (references == null) return MetricValue.nan("the method is an optimisation without a noise-free limit");
+        float[] reference = references[i];
         float[] map = ctx.item(i).map();
         double ss = 0;
         for (int k = 0; k < map.length; k++) ss += (double) (map[k] - reference[k]) * (map[k] - reference[k]);
