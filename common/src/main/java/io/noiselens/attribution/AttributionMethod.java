@@ -25,6 +25,11 @@ public record AttributionMethod(String id, String kind, BaseExplainer base, Nois
         return new AttributionMethod(id, kind, base, newPlan, output, target, abs, channelReduction, driver);
     }
 
+    /** The same method with another channel reduction. */
+    public AttributionMethod withChannelReduction(ChannelReduction newReduction) {
+        return new AttributionMethod(id, kind, base, plan, output, target, abs, newReduction, driver);
+    }
+
     /** The same method computed by {@code newDriver} (null: by its noise plan alone). */
     public AttributionMethod withDriver(Driver newDriver) {
         return new AttributionMethod(id, kind, base, plan, output, target, abs, channelReduction, newDriver);
@@ -72,7 +77,7 @@ public record AttributionMethod(String id, String kind, BaseExplainer base, Nois
     /** The method families and their plans: the estimator view of DESIGN.md §3. */
     public enum Kind {
         GRADIENT, GRADIENT_X_INPUT, INTEGRATED_GRADIENTS, SMOOTHGRAD, SMOOTHGRAD_SQ, VARGRAD, NOISEGRAD, FUSIONGRAD,
-        SMOOTHTAYLOR, RELEX;
+        SMOOTHTAYLOR, RELEX, DANCE;
 
         public String key() {
             return name().toLowerCase();
@@ -80,7 +85,8 @@ public record AttributionMethod(String id, String kind, BaseExplainer base, Nois
 
         /** Whether the method wraps a configurable base explainer (the noise-tunnel family). */
         public boolean wrapsBase() {
-            return this == SMOOTHGRAD || this == SMOOTHGRAD_SQ || this == VARGRAD || this == NOISEGRAD || this == FUSIONGRAD;
+            return this == SMOOTHGRAD || this == SMOOTHGRAD_SQ || this == VARGRAD || this == NOISEGRAD || this == FUSIONGRAD
+                    || this == DANCE;
         }
 
         /** Whether samples/sigma/sigma_mode apply (RelEx reads them as its B noisy copies and their noise level). */

@@ -44,6 +44,7 @@ public final class Methods {
                     : relex ? new InputNoise(0.1, InputNoise.Mode.RANGE_FRACTION)
                     : new InputNoise(0.15, InputNoise.Mode.RANGE_FRACTION);
             if (relex) this.driver = io.noiselens.drivers.RelEx.defaults();
+            if (kind == AttributionMethod.Kind.DANCE) this.driver = io.noiselens.drivers.Dance.defaults();
             this.base = switch (kind) {
                 case GRADIENT_X_INPUT -> new GradientXInput();
                 case INTEGRATED_GRADIENTS -> integratedGradients(50, Quadrature.GAUSS_LEGENDRE, Baseline.ZERO);
@@ -57,11 +58,11 @@ public final class Methods {
             return this;
         }
 
-        /** The base explainer; only the noise-tunnel family (SmoothGrad … FusionGrad) accepts one. */
+        /** The base explainer; only the noise-tunnel family (SmoothGrad … FusionGrad) and DANCE accept one. */
         public Builder base(BaseExplainer base) {
             if (!kind.wrapsBase()) {
                 throw new IllegalArgumentException(kind.key() + " has a fixed base explainer; 'base' applies to "
-                        + "smoothgrad, smoothgrad_sq, vargrad, noisegrad and fusiongrad");
+                        + "smoothgrad, smoothgrad_sq, vargrad, noisegrad, fusiongrad and dance");
             }
             this.base = base;
             return this;

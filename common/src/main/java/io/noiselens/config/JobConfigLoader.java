@@ -106,7 +106,11 @@ public final class JobConfigLoader {
             ConfigKey.oneOf("quadrature", "gauss_legendre", "Integrated Gradients rule.", names(Quadrature.values())),
             ConfigKey.oneOf("baseline", "zero", "Integrated Gradients baseline.", names(Baseline.values())),
             ConfigKey.oneOf("output", "logit", "Explained output.", "logit", "probability", "log_probability"),
-            ConfigKey.of("iterations", INT, 50, "RelEx optimisation steps."),
+            ConfigKey.of("iterations", INT, 50, "Optimisation steps: RelEx (50) and DANCE's decoy solver (20)."),
+            ConfigKey.of("layer", STRING, null, "DANCE: the layer whose representation decoys keep (default the first)."),
+            ConfigKey.of("patch", INT, 3, "DANCE: decoy patch size K (K×K pixels, all channels)."),
+            ConfigKey.of("stride", INT, 3, "DANCE: stride of the patch grid (1 is the paper's sliding window)."),
+            ConfigKey.of("epsilon", DOUBLE, 0.1, "DANCE: allowed ‖ΔF‖∞, as a fraction of max |F(x)| at the layer."),
             ConfigKey.of("l1", DOUBLE, 1e-4, "RelEx L1 weight λ₁ on the mask."),
             ConfigKey.of("l2", DOUBLE, 1.0, "RelEx weight λ₂ of the term that keeps the complement uninformative."),
             ConfigKey.oneOf("adaptive", "none", "SmoothTaylor's per-image search for σ minimising aupc or autvc "
@@ -300,7 +304,11 @@ public final class JobConfigLoader {
                 opt(m, "adaptive") ? methodEnum(m, where, keys.get("adaptive")) : null,
                 opt(m, "iterations") ? positive(m, "iterations", where) : null,
                 opt(m, "l1") ? nonNegative(m, "l1", where) : null,
-                opt(m, "l2") ? nonNegative(m, "l2", where) : null);
+                opt(m, "l2") ? nonNegative(m, "l2", where) : null,
+                opt(m, "layer") ? str(m, "layer", where + ".layer") : null,
+                opt(m, "patch") ? positive(m, "patch", where) : null,
+                opt(m, "stride") ? positive(m, "stride", where) : null,
+                opt(m, "epsilon") ? nonNegative(m, "epsilon", where) : null);
         if (mc.quadrature() == Quadrature.RIEMANN_TRAPEZOID && mc.steps() != null && mc.steps() < 2) {
             throw Errors.invalidValue(where + ".steps", mc.steps(), "The trapezoid rule needs steps ≥ 2.");
         }
@@ -315,7 +323,7 @@ public final class JobConfigLoader {
     private static void checkApplies(Config m, String where, AttributionMethod.Kind kind) {
         boolean ig = kind == AttributionMethod.Kind.INTEGRATED_GRADIENTS
                 || (kind.wrapsBase() && m.hasPath("base") && "integrated_gradients".equals(m.getString("base")));
-        boolean relex = kind == AttributionMethod.Kind.RELEX;
+        boolean relex = kind == AttributionMethod.Kind.RELEX, dance = kind == AttributionMethod.Kind.DANCE;
         Map<String, Boolean> applies = Map.ofEntries(
                 Map.entry("base", kind.wrapsBase()),
                 Map.entry("replicas", kind.usesWeightNoise()), Map.entry("sigma_w", kind.usesWeightNoise()),
@@ -323,7 +331,8 @@ public final class JobConfigLoader {
                 Map.entry("sigma_mode", kind.usesInputNoise()),
                 Map.entry("steps", ig), Map.entry("quadrature", ig), Map.entry("baseline", ig),
                 Map.entry("adaptive", kind == AttributionMethod.Kind.SMOOTHTAYLOR),
-                Map.entry("iterations", relex), Map.entry("l1", relex), Map.entry("l2", relex));
+                Map.entry("iterations", relex || dance), Map.entry("l1", relex), Map.entry("l2", relex),
+                Map.entry("layer", dance), Map.entry("patch", dance), Map.entry("stride", dance), Map.entry("epsilon", dance));
         for (Map.Entry<String, Boolean> e : applies.entrySet()) {
             if (m.hasPath(e.getKey()) && !e.getValue()) {
                 throw Errors.invalidValue(where + "." + e.getKey(), m.getValue(e.getKey()).unwrapped(),

@@ -11,6 +11,7 @@ import io.noiselens.attribution.Methods;
 import io.noiselens.attribution.Quadrature;
 import io.noiselens.attribution.TargetSource;
 import io.noiselens.drivers.AdaptiveNoising;
+import io.noiselens.drivers.Dance;
 import io.noiselens.drivers.RelEx;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.noise.InputNoise;
@@ -25,7 +26,8 @@ public record MethodConfig(String id, AttributionMethod.Kind kind, String base, 
                            Integer samples, Double sigma, InputNoise.Mode sigmaMode, Integer steps,
                            Quadrature quadrature, Baseline baseline, OutputSpace output, TargetSource target,
                            AbsMode abs, ChannelReduction channelReduction, String adaptive, Integer iterations,
-                           Double l1, Double l2) implements Serializable {
+                           Double l1, Double l2, String layer, Integer patch, Integer stride, Double epsilon)
+        implements Serializable {
 
     public AttributionMethod build() {
         Methods.Builder b = Methods.builder(kind);
@@ -50,6 +52,11 @@ public record MethodConfig(String id, AttributionMethod.Kind kind, String base, 
             RelEx d = RelEx.defaults();
             m = m.withDriver(new RelEx(iterations != null ? iterations : d.iterations(), l1 != null ? l1 : d.l1(),
                     l2 != null ? l2 : d.l2(), d.learningRate(), d.momentum()));
+        }
+        if (kind == AttributionMethod.Kind.DANCE) {
+            Dance d = Dance.defaults();
+            m = m.withDriver(new Dance(layer, patch != null ? patch : d.patch(), stride != null ? stride : d.stride(),
+                    epsilon != null ? epsilon : d.epsilon(), iterations != null ? iterations : d.iterations(), d.stepSize()));
         }
         if (adaptive != null && !adaptive.equals("none")) {
             m = m.withDriver(AdaptiveNoising.defaults(AdaptiveNoising.Objective.valueOf(adaptive.toUpperCase())));

@@ -34,4 +34,11 @@ public final class Architectures {
         forName(spec.architecture()).define(l, l.input("input", spec.channels(), spec.height(), spec.width()), spec);
         return l.weights();
     }
+
+    /** Names of the convolution and dense layers of {@code spec}'s architecture, input to output. */
+    public static List<String> layerNames(ModelSpec spec) {
+        Layers l = new Layers(SameDiff.create(), DataType.FLOAT, Map.of(), 0L, true);
+        forName(spec.architecture()).define(l, l.input("input", spec.channels(), spec.height(), spec.width()), spec);
+        return l.layerNames();
+    }
 }

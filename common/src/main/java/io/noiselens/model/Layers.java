@@ -27,6 +27,7 @@ import java.util.Map;
  * in M2.1); dense weights [in, out].
  */
 public final class Layers {
+    private final Map<String, Act> outputs = new java.util.LinkedHashMap<>();
     /** An activation with its channel count and spatial size (for shape checks and the memory estimate). */
     public record Act(SDVariable v, int c, int h, int w) {
         public long size() {
@@ -116,7 +117,7 @@ public final class Layers {
                 .paddingMode(PaddingMode.VALID).dataFormat("NCHW").weightsFormat(WeightsFormat.YXIO).build();
         SDVariable out = bv == null ? sd.cnn().conv2d(x.v(), wv, cfg) : sd.cnn().conv2d(x.v(), wv, bv, cfg);
         int oh = (x.h() + 2 * p - k) / s + 1, ow = (x.w() + 2 * p - k) / s + 1;
-        return track(new Act(out, cout, oh, ow));
+        return named(name, track(new Act(out, cout, oh, ow)));
     }
 
     public Act relu(Act x) {
@@ -160,7 +161,7 @@ public final class Layers {
         Tensor b = param(name + ".bias", new long[]{out}, true, Init.ZERO, 0);
         SDVariable wv = variable(new Direct(w.name(), w.name()), w.shape());
         SDVariable bv = variable(new Direct(b.name(), b.name()), b.shape());
-        return track(new Act(x.v().mmul(wv).add(bv), out, 1, 1));
+        return named(name, track(new Act(x.v().mmul(wv).add(bv), out, 1, 1)));
     }
 
     /** Sets every graph variable from {@code w}, folding BatchNorm where the architecture has it. */
@@ -219,6 +220,23 @@ public final class Layers {
     /** Floats held by all activations of one image in a forward pass (the basis of the memory estimate). */
     public long activationFloatsPerImage() {
         return activationFloats;
+    }
+
+    /** The output of the named convolution (after its folded BatchNorm, before the activation) or dense layer. */
+    public Act output(String name) {
+        Act a = outputs.get(name);
+        if (a == null) throw new IllegalArgumentException("No layer named '" + name + "'; the model has " + outputs.keySet());
+        return a;
+    }
+
+    /** Names of the convolution and dense layers, input to output. */
+    public List<String> layerNames() {
+        return List.copyOf(outputs.keySet());
+    }
+
+    private Act named(String name, Act a) {
+        outputs.put(name, a);
+        return a;
     }
 
     private Act track(Act a) {

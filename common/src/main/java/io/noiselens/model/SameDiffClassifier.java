@@ -64,7 +64,7 @@ public final class SameDiffClassifier implements ClassifierModel {
      * SameDiff M2.1 prints "Added differentiated op …" to standard output for every op of a new gradient graph;
      * that would bury the job's own output, so standard output is muted while the graph is built.
      */
-    private static synchronized void createGradFunctionQuietly(SameDiff sd) {
+    static synchronized void createGradFunctionQuietly(SameDiff sd) {
         java.io.PrintStream original = System.out;
         System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
         try {
