@@ -86,6 +86,8 @@ public final class JobConfigLoader {
             ConfigKey.of("metrics.adversarial_epsilon", DOUBLE, 0.1, "L∞ radius of the PGD attack of "
                     + "adversarial_retrieval, in model-input (normalised) units (Lim et al. use 0.07 to 8)."),
             ConfigKey.of("metrics.adversarial_steps", INT, 40, "PGD iterations (step 0.01) of adversarial_retrieval."),
+            ConfigKey.of("metrics.attack_iterations", INT, 100, "Iterations of Ghorbani et al.'s top-k explanation "
+                    + "attack (attack_top_k_intersection, attack_spearman); each costs ~5 passes per image."),
             ConfigKey.of("replicas.eval_images", INT, 256, "Labelled images on which each NoiseGrad/FusionGrad "
                     + "replica's accuracy is measured (the replicas table); 0 turns it off."),
             ConfigKey.of("metrics.bootstrap_samples", INT, 1000, "Bootstrap resamples for the summary's 95 % interval."));
@@ -225,7 +227,8 @@ public final class JobConfigLoader {
                 metricNames.isEmpty() ? io.noiselens.metrics.Metrics.names() : metricNames, !metricNames.isEmpty(),
                 atLeast(c, "metrics.causal_step", 0), atLeast(c, "metrics.robustness_samples", 1),
                 atLeast(c, "metrics.aupc_patches", 1), nonNegativeDouble(c, "metrics.adversarial_epsilon"),
-                atLeast(c, "metrics.adversarial_steps", 1), atLeast(c, "metrics.bootstrap_samples", 100));
+                atLeast(c, "metrics.adversarial_steps", 1), atLeast(c, "metrics.attack_iterations", 1),
+                atLeast(c, "metrics.bootstrap_samples", 100));
         String json = c.root().render(ConfigRenderOptions.concise());
         JobConfig.Replicas replicas = new JobConfig.Replicas(atLeast(c, "replicas.eval_images", 0));
         return new JobConfig(run, spark, dataset, model, engine, methods, metrics, replicas, json);

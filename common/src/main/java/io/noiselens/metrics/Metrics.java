@@ -1,8 +1,10 @@
 package io.noiselens.metrics;
 
+import io.noiselens.adversarial.ExplanationAttack;
 import io.noiselens.adversarial.Pgd;
 import io.noiselens.config.Errors;
 import io.noiselens.metrics.adversarial.AdversarialRetrieval;
+import io.noiselens.metrics.adversarial.AttackRobustness;
 import io.noiselens.metrics.complexity.Autvc;
 import io.noiselens.metrics.complexity.Complexity;
 import io.noiselens.metrics.complexity.Sparseness;
@@ -34,9 +36,9 @@ import java.util.Map;
 public final class Metrics {
     /** Settings shared by the metrics of a run: the costs users most often trade against precision. */
     public record Settings(int causalStep, int robustnessSamples, int aupcPatches, double adversarialEpsilon,
-                           int adversarialSteps) {
+                           int adversarialSteps, int attackIterations) {
         public static Settings defaults() {
-            return new Settings(0, 10, 50, 0.1, 40);
+            return new Settings(0, 10, 50, 0.1, 40, 100);
         }
     }
 
@@ -73,6 +75,10 @@ public final class Metrics {
         REGISTRY.put("fidelity_error", s -> new FidelityError());
         REGISTRY.put("adversarial_retrieval", s -> new AdversarialRetrieval(
                 new Pgd(s.adversarialEpsilon(), 0.01, s.adversarialSteps(), true)));
+        REGISTRY.put("attack_top_k_intersection", s -> new AttackRobustness(
+                ExplanationAttack.defaults(s.attackIterations()), AttackRobustness.Measure.TOP_K_INTERSECTION));
+        REGISTRY.put("attack_spearman", s -> new AttackRobustness(
+                ExplanationAttack.defaults(s.attackIterations()), AttackRobustness.Measure.SPEARMAN));
         REGISTRY.put("sparseness", s -> new Sparseness());
         REGISTRY.put("complexity", s -> new Complexity());
         REGISTRY.put("autvc", s -> new Autvc(1.5, 30));

@@ -28,6 +28,7 @@ import java.util.Map;
  */
 public final class Layers {
     private final Map<String, Act> outputs = new java.util.LinkedHashMap<>();
+    private double softplusBeta;
     /** An activation with its channel count and spatial size (for shape checks and the memory estimate). */
     public record Act(SDVariable v, int c, int h, int w) {
         public long size() {
@@ -121,7 +122,24 @@ public final class Layers {
     }
 
     public Act relu(Act x) {
+        if (softplusBeta > 0) {
+            // softplus_β(x) = log(1 + exp(βx)) / β, a smooth ReLU whose second derivatives do not vanish, in the
+            // overflow-free form max(z, 0) + log(1 + exp(−|z|)) with z = βx (SameDiff's softplus overflows).
+            SDVariable z = x.v().mul(softplusBeta);
+            SDVariable sp = sd.nn().relu(z, 0.0).add(sd.math().log(sd.math().exp(sd.math().abs(z).neg()).add(1.0)))
+                    .div(softplusBeta);
+            return track(new Act(sp, x.c(), x.h(), x.w()));
+        }
         return track(new Act(sd.nn().relu(x.v(), 0.0), x.c(), x.h(), x.w()));
+    }
+
+    /**
+     * Builds every ReLU as softplus with sharpness β instead (Ghorbani et al.'s surrogate for second-order
+     * attacks); 0 keeps ReLU.
+     */
+    public Layers softplus(double beta) {
+        this.softplusBeta = beta;
+        return this;
     }
 
     /** Max pooling, kernel k, stride s, padding p (padded cells never win: inputs here follow a ReLU). */

@@ -30,13 +30,13 @@ public final class SameDiffClassifier implements ClassifierModel {
     private final long activationFloats;
     private ModelWeights weights;
 
-    private SameDiffClassifier(ModelSpec spec, ModelWeights weights, DataType dataType) {
+    private SameDiffClassifier(ModelSpec spec, ModelWeights weights, DataType dataType, double softplusBeta) {
         this.spec = spec;
         this.dataType = dataType;
         this.sd = SameDiff.create();
         Map<String, Tensor> params = new LinkedHashMap<>();
         for (Tensor t : weights.tensors()) params.put(t.name(), t);
-        Layers l = new Layers(sd, dataType, params, null, true);
+        Layers l = new Layers(sd, dataType, params, null, true).softplus(softplusBeta);
         Layers.Act in = l.input(INPUT, spec.channels(), spec.height(), spec.width());
         Layers.Act out = Architectures.forName(spec.architecture()).define(l, in, spec);
         if (out.size() != spec.numClasses()) {
@@ -76,12 +76,20 @@ public final class SameDiffClassifier implements ClassifierModel {
 
     /** A float32 model, the production setting. */
     public static SameDiffClassifier create(ModelSpec spec, ModelWeights weights) {
-        return new SameDiffClassifier(spec, weights, DataType.FLOAT);
+        return new SameDiffClassifier(spec, weights, DataType.FLOAT, 0);
+    }
+
+    /**
+     * The same model with every ReLU replaced by softplus of sharpness β: the smooth surrogate through which
+     * explanation attacks differentiate the gradient (Ghorbani et al. 2019, METHODS.md §9.2).
+     */
+    public static SameDiffClassifier smoothed(ModelSpec spec, ModelWeights weights, double beta) {
+        return new SameDiffClassifier(spec, weights, DataType.FLOAT, beta);
     }
 
     /** A model in the given precision (float64 serves as the finite-difference reference in tests). */
     public static SameDiffClassifier create(ModelSpec spec, ModelWeights weights, DataType dataType) {
-        return new SameDiffClassifier(spec, weights, dataType);
+        return new SameDiffClassifier(spec, weights, dataType, 0);
     }
 
     @Override
