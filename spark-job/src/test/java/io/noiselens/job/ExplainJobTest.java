@@ -63,6 +63,7 @@ class ExplainJobTest {
     static JobConfig config(Path out, String... sets) {
         List<String> all = new ArrayList<>(List.of("run.output=" + out, "model.path=" + modelFile,
                 "dataset.builtin.images=24", "engine.batch_size=5", "engine.micro_batch=16", "metrics.causal_step=512", "metrics.robustness_samples=1", "metrics.aupc_patches=4",
+                "metrics.adversarial_steps=3", "metrics.attack_iterations=2",
                 "metrics.names=[sparseness, deletion_auc]"));
         all.addAll(List.of(sets));
         return JobConfigLoader.fromString(METHODS, all);
@@ -199,6 +200,44 @@ class ExplainJobTest {
         assertEquals(2, spark.sql("SELECT * FROM st_summary WHERE metric = 'stability_error' AND label_name IS NULL").count());
         assertEquals(4, spark.sql("SELECT * FROM st_summary WHERE metric = 'fidelity_error' AND label_name IS NULL").count());
         assertTrue(table(out, "runs").first().<String>getAs("model_id").contains(","));
+    }
+
+    @Test
+    void theSeedsMethodsAndAdversarialEvaluationsRunEndToEnd() {
+        Path out = dir.resolve("seeds");
+        ExplainJob.Outcome o = ExplainJob.run(spark, JobConfigLoader.fromString("methods = [{kind = gradient}, "
+                + "{kind = smoothtaylor, samples = 4, adaptive = autvc}, "
+                + "{kind = relex, samples = 3, iterations = 3}, "
+                + "{kind = dance, patch = 16, stride = 16, iterations = 2}]", List.of(
+                "run.output=" + out, "run.id=seeds", "model.path=" + modelFile, "dataset.builtin.images=4",
+                "engine.batch_size=2", "metrics.adversarial_steps=5", "metrics.attack_iterations=3",
+                "metrics.names=[adversarial_retrieval, attack_top_k_intersection, attack_spearman, sparseness]")));
+        assertEquals(4 * 4, o.attributions());
+        assertEquals(0, o.errors());
+        table(out, "attributions").createOrReplaceTempView("seed_maps");
+        Row st = spark.sql("SELECT count(*), min(CAST(get_json_object(method_params, '$.sigma_chosen') AS DOUBLE)), "
+                + "max(get_json_object(method_params, '$.adaptive_objective')) FROM seed_maps WHERE method = 'smoothtaylor'").first();
+        assertEquals(4, st.getLong(0));
+        assertTrue(st.getDouble(1) >= 0, "every SmoothTaylor map records the σ adaptive noising chose");
+        assertEquals("autvc", st.getString(2));
+        Row dance = spark.sql("SELECT min(CAST(get_json_object(method_params, '$.decoys') AS INT)), "
+                + "min(CAST(get_json_object(method_params, '$.valid_decoys') AS INT)) FROM seed_maps WHERE method = 'dance'").first();
+        assertEquals(2 * 16, dance.getInt(0), "16 patches of 16×16 on 64×64, two signs");
+        assertTrue(dance.getInt(1) >= 0);
+        Row relex = spark.sql("SELECT min(array_min(map)), max(array_max(map)), max(channels) FROM seed_maps "
+                + "WHERE method = 'relex' AND get_json_object(method_params, '$.relex_iterations') = '3'").first();
+        assertTrue(relex.getFloat(0) >= 0 && relex.getFloat(1) <= 3, "a mask in [0, 1] per channel, summed over 3");
+        table(out, "metrics").createOrReplaceTempView("seed_metrics");
+        assertEquals(4 * 4 * 4, spark.sql("SELECT * FROM seed_metrics").count());
+        assertEquals(0, spark.sql("SELECT * FROM seed_metrics WHERE metric = 'attack_top_k_intersection' "
+                + "AND NOT (value BETWEEN 0 AND 1)").count());
+        assertEquals(0, spark.sql("SELECT * FROM seed_metrics WHERE isnan(value) AND nan_reason IS NULL").count());
+        table(out, "summary").createOrReplaceTempView("seed_summary");
+        // Retrieval rate and attack robustness per method, in the summary like every other metric.
+        assertEquals(4, spark.sql("SELECT DISTINCT method FROM seed_summary WHERE metric = 'attack_spearman' "
+                + "AND label_name IS NULL AND category = 'adversarial'").count());
+        assertEquals(4, spark.sql("SELECT DISTINCT method FROM seed_summary WHERE metric = 'adversarial_retrieval' "
+                + "AND label_name IS NULL").count());
     }
 
     @Test
