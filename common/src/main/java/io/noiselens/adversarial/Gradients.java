@@ -29,10 +29,8 @@ public final class Gradients {
         float[][] out = new float[n][];
         for (int start = 0; start < n; start += microBatch) {
             int rows = Math.min(microBatch, n - start);
-            float[] buf = new float[rows * size];
-            for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
-            INDArray g = model.inputGradients(Nd4j.createFromArray(buf).reshape(rows, spec.channels(), spec.height(),
-                    spec.width()), Arrays.copyOfRange(targets, start, start + rows), Arrays.copyOfRange(spaces, start, start + rows));
+            INDArray g = model.inputGradients(stack(spec, inputs, start, rows), Arrays.copyOfRange(targets, start, start + rows),
+                    Arrays.copyOfRange(spaces, start, start + rows));
             float[] flat = g.castTo(DataType.FLOAT).reshape((long) rows * size).toFloatVector();
             for (int r = 0; r < rows; r++) out[start + r] = Arrays.copyOfRange(flat, r * size, (r + 1) * size);
         }
@@ -42,17 +40,22 @@ public final class Gradients {
     /** Logits of many inputs in micro-batches. */
     public static float[][] logits(ClassifierModel model, List<float[]> inputs, int microBatch) {
         ModelSpec spec = model.spec();
-        int size = spec.inputSize(), n = inputs.size();
+        int n = inputs.size();
         float[][] out = new float[n][];
         for (int start = 0; start < n; start += microBatch) {
             int rows = Math.min(microBatch, n - start);
-            float[] buf = new float[rows * size];
-            for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
-            INDArray l = model.logits(Nd4j.createFromArray(buf).reshape(rows, spec.channels(), spec.height(), spec.width()))
-                    .castTo(DataType.FLOAT);
+            INDArray l = model.logits(stack(spec, inputs, start, rows)).castTo(DataType.FLOAT);
             for (int r = 0; r < rows; r++) out[start + r] = l.getRow(r).toFloatVector();
         }
         return out;
+    }
+
+    /** Inputs [start, start + rows) as one [rows, C, H, W] array. */
+    private static INDArray stack(ModelSpec spec, List<float[]> inputs, int start, int rows) {
+        int size = spec.inputSize();
+        float[] buf = new float[rows * size];
+        for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
+        return Nd4j.createFromArray(buf).reshape(rows, spec.channels(), spec.height(), spec.width());
     }
 
     public static int argmax(float[] v) {

@@ -21,7 +21,7 @@ import java.util.Map;
  * ε without the random start. All inputs of a call are attacked together, micro-batched; the random start of an
  * image is keyed by (seed, image id).
  */
-public record Pgd(double epsilon, double stepSize, int iterations, boolean randomStart) {
+public record Pgd(double epsilon, double stepSize, int iterations, boolean randomStart) implements java.io.Serializable {
     public Pgd {
         if (!(epsilon >= 0) || !(stepSize > 0) || iterations < 1) {
             throw new IllegalArgumentException("PGD needs ε ≥ 0, step > 0 and ≥ 1 iteration, got " + epsilon + ", "

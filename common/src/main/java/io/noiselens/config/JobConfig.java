@@ -21,11 +21,11 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
      * where they cannot be.
      */
     public record Metrics(List<String> names, boolean explicit, int causalStep, int robustnessSamples,
-                          int aupcPatches, double adversarialEpsilon, int adversarialSteps, int attackIterations,
+                          int aupcPatches, io.noiselens.adversarial.Pgd adversarial, int attackIterations,
                           int bootstrapSamples) implements Serializable {
         public io.noiselens.metrics.Metrics.Settings settings() {
-            return new io.noiselens.metrics.Metrics.Settings(causalStep, robustnessSamples, aupcPatches,
-                    adversarialEpsilon, adversarialSteps, attackIterations);
+            return new io.noiselens.metrics.Metrics.Settings(causalStep, robustnessSamples, aupcPatches, adversarial,
+                    attackIterations);
         }
     }
 

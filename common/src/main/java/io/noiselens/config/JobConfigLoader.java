@@ -85,7 +85,10 @@ public final class JobConfigLoader {
                     + "perturbation curve (aupc); each is one forward pass, 30 windows per map."),
             ConfigKey.of("metrics.adversarial_epsilon", DOUBLE, 0.1, "L∞ radius of the PGD attack of "
                     + "adversarial_retrieval, in model-input (normalised) units (Lim et al. use 0.07 to 8)."),
-            ConfigKey.of("metrics.adversarial_steps", INT, 40, "PGD iterations (step 0.01) of adversarial_retrieval."),
+            ConfigKey.oneOf("metrics.adversarial_attack", "pgd", "Attack of adversarial_retrieval: pgd (L∞, random "
+                    + "start) or fgsm (one step of size ε).", "pgd", "fgsm"),
+            ConfigKey.of("metrics.adversarial_steps", INT, 40, "PGD iterations of adversarial_retrieval."),
+            ConfigKey.of("metrics.adversarial_step_size", DOUBLE, 0.01, "PGD step size, model-input units."),
             ConfigKey.of("metrics.attack_iterations", INT, 100, "Iterations of Ghorbani et al.'s top-k explanation "
                     + "attack (attack_top_k_intersection, attack_spearman); each costs ~5 passes per image."),
             ConfigKey.of("replicas.eval_images", INT, 256, "Labelled images on which each NoiseGrad/FusionGrad "
@@ -226,8 +229,7 @@ public final class JobConfigLoader {
         JobConfig.Metrics metrics = new JobConfig.Metrics(
                 metricNames.isEmpty() ? io.noiselens.metrics.Metrics.names() : metricNames, !metricNames.isEmpty(),
                 atLeast(c, "metrics.causal_step", 0), atLeast(c, "metrics.robustness_samples", 1),
-                atLeast(c, "metrics.aupc_patches", 1), nonNegativeDouble(c, "metrics.adversarial_epsilon"),
-                atLeast(c, "metrics.adversarial_steps", 1), atLeast(c, "metrics.attack_iterations", 1),
+                atLeast(c, "metrics.aupc_patches", 1), adversarialAttack(c), atLeast(c, "metrics.attack_iterations", 1),
                 atLeast(c, "metrics.bootstrap_samples", 100));
         String json = c.root().render(ConfigRenderOptions.concise());
         JobConfig.Replicas replicas = new JobConfig.Replicas(atLeast(c, "replicas.eval_images", 0));
@@ -433,6 +435,15 @@ public final class JobConfigLoader {
 
     private static double nonNegative(Config m, String k, String where) {
         return finiteNonNegative(m, k, where + "." + k);
+    }
+
+    /** metrics.adversarial_*: the attack of adversarial_retrieval. */
+    private static io.noiselens.adversarial.Pgd adversarialAttack(Config c) {
+        double eps = nonNegativeDouble(c, "metrics.adversarial_epsilon");
+        if (enumValue(c, "metrics.adversarial_attack").equals("fgsm")) return io.noiselens.adversarial.Pgd.fgsm(eps);
+        double step = nonNegativeDouble(c, "metrics.adversarial_step_size");
+        if (step == 0) throw Errors.invalidValue("metrics.adversarial_step_size", step, "It must be > 0.");
+        return new io.noiselens.adversarial.Pgd(eps, step, atLeast(c, "metrics.adversarial_steps", 1), true);
     }
 
     private static double nonNegativeDouble(Config c, String path) {

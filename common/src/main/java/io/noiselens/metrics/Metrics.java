@@ -35,10 +35,10 @@ import java.util.Map;
 /** The registry of metrics by name, with their default parameters. */
 public final class Metrics {
     /** Settings shared by the metrics of a run: the costs users most often trade against precision. */
-    public record Settings(int causalStep, int robustnessSamples, int aupcPatches, double adversarialEpsilon,
-                           int adversarialSteps, int attackIterations) {
+    public record Settings(int causalStep, int robustnessSamples, int aupcPatches, Pgd adversarial,
+                           int attackIterations) {
         public static Settings defaults() {
-            return new Settings(0, 10, 50, 0.1, 40, 100);
+            return new Settings(0, 10, 50, Pgd.lim(0.1), 100);
         }
     }
 
@@ -73,8 +73,7 @@ public final class Metrics {
             }
         }
         REGISTRY.put("fidelity_error", s -> new FidelityError());
-        REGISTRY.put("adversarial_retrieval", s -> new AdversarialRetrieval(
-                new Pgd(s.adversarialEpsilon(), 0.01, s.adversarialSteps(), true)));
+        REGISTRY.put("adversarial_retrieval", s -> new AdversarialRetrieval(s.adversarial()));
         REGISTRY.put("attack_top_k_intersection", s -> new AttackRobustness(
                 ExplanationAttack.defaults(s.attackIterations()), AttackRobustness.Measure.TOP_K_INTERSECTION));
         REGISTRY.put("attack_spearman", s -> new AttackRobustness(

@@ -53,7 +53,8 @@ public final class Similarity {
         return pearson(ranks(a), ranks(b));
     }
 
-    static double pearson(double[] x, double[] y) {
+    /** Pearson's correlation; NaN when either vector is constant. */
+    public static double pearson(double[] x, double[] y) {
         double mx = 0, my = 0;
         for (int i = 0; i < x.length; i++) {
             mx += x[i];
@@ -67,7 +68,7 @@ public final class Similarity {
             sxx += (x[i] - mx) * (x[i] - mx);
             syy += (y[i] - my) * (y[i] - my);
         }
-        return sxy / Math.sqrt(sxx * syy);
+        return sxx == 0 || syy == 0 ? Double.NaN : sxy / Math.sqrt(sxx * syy);
     }
 
     /** Ranks 1..n with ties given their average rank. */

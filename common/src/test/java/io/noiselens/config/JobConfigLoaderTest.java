@@ -98,6 +98,18 @@ class JobConfigLoaderTest {
     }
 
     @Test
+    void theRetrievalAttackIsConfigured() {
+        assertEquals(io.noiselens.adversarial.Pgd.lim(0.1), JobConfigLoader.fromString(METHODS, List.of()).metrics().adversarial());
+        assertEquals(new io.noiselens.adversarial.Pgd(0.3, 0.02, 10, true), JobConfigLoader.fromString(METHODS, List.of(
+                "metrics.adversarial_epsilon=0.3", "metrics.adversarial_step_size=0.02", "metrics.adversarial_steps=10"))
+                .metrics().adversarial());
+        assertEquals(io.noiselens.adversarial.Pgd.fgsm(0.3), JobConfigLoader.fromString(METHODS, List.of(
+                "metrics.adversarial_epsilon=0.3", "metrics.adversarial_attack=fgsm")).metrics().adversarial());
+        assertMessage(METHODS, List.of("metrics.adversarial_step_size=0"), "metrics.adversarial_step_size", "> 0");
+        assertMessage(METHODS, List.of("metrics.adversarial_attack=cw"), "metrics.adversarial_attack", "fgsm");
+    }
+
+    @Test
     void severalModelsAndDemoSplitsAreRead() {
         JobConfig c = JobConfigLoader.fromString(METHODS, List.of("model.paths=[a.nlm, b.nlm]"));
         assertEquals(List.of("a.nlm", "b.nlm"), c.model().paths());

@@ -53,7 +53,7 @@ public final class FaithfulnessCorrelation implements Metric {
             for (int p : runsOfBatch.subsets()[i][r]) attr[r] += heat[p];
             drop[r] = runsOfBatch.logits()[i][0] - runsOfBatch.logits()[i][r + 1];
         }
-        double corr = pearson(attr, drop);
+        double corr = io.noiselens.metrics.Similarity.pearson(attr, drop);
         return Double.isNaN(corr) ? MetricValue.nan("a constant series (all subset sums or all prediction changes "
                 + "equal)") : MetricValue.of(corr);
     }
@@ -95,22 +95,5 @@ public final class FaithfulnessCorrelation implements Metric {
             a[pick] = t;
         }
         return java.util.Arrays.copyOf(a, k);
-    }
-
-    static double pearson(double[] a, double[] b) {
-        double ma = 0, mb = 0;
-        for (int j = 0; j < a.length; j++) {
-            ma += a[j];
-            mb += b[j];
-        }
-        ma /= a.length;
-        mb /= b.length;
-        double sab = 0, saa = 0, sbb = 0;
-        for (int j = 0; j < a.length; j++) {
-            sab += (a[j] - ma) * (b[j] - mb);
-            saa += (a[j] - ma) * (a[j] - ma);
-            sbb += (b[j] - mb) * (b[j] - mb);
-        }
-        return saa == 0 || sbb == 0 ? Double.NaN : sab / Math.sqrt(saa * sbb);
     }
 }
