@@ -45,6 +45,11 @@ public final class Errors {
                         + "or point model.path at a valid .nlm file.", file, problem));
     }
 
+    /** A model file that is well formed but cannot be imported (e.g. ONNX operators outside the supported set). */
+    public static NoiseLensException unsupportedModel(Path file, String problem, String fix) {
+        return new NoiseLensException(String.format("Cannot import model '%s': %s. %s", file, problem, fix));
+    }
+
     public static NoiseLensException badDataset(String where, String problem, String fix) {
         return new NoiseLensException(String.format("Dataset problem at '%s': %s. %s", where, problem, fix));
     }

@@ -115,6 +115,24 @@ class OnnxModelTest {
     }
 
     @Test
+    void operatorsOutsideTheSupportedSetAreRefusedWithTheirNodes() {
+        OnnxModel.Node gemm = OnnxModel.parse(model()).nodes().get(0);
+        java.util.List<OnnxModel.Node> nodes = new java.util.ArrayList<>(java.util.List.of(gemm));
+        for (int i = 0; i < 7; i++) {
+            nodes.add(new OnnxModel.Node("lstm" + i, "LSTM", "", java.util.List.of(), java.util.List.of(), java.util.Map.of()));
+        }
+        nodes.add(new OnnxModel.Node("q", "QuantizeLinear", "com.microsoft", java.util.List.of(), java.util.List.of(), java.util.Map.of()));
+        OnnxModel ok = OnnxModel.parse(model());
+        OnnxOperators.check(ok, java.nio.file.Path.of("ok.onnx"));   // Gemm only: accepted
+        OnnxModel bad = new OnnxModel(8, 13, "x", ok.inputs(), ok.outputs(), ok.initializers(), nodes);
+        io.noiselens.config.NoiseLensException e = assertThrows(io.noiselens.config.NoiseLensException.class,
+                () -> OnnxOperators.check(bad, java.nio.file.Path.of("bad.onnx")));
+        String m = e.getMessage();
+        assertTrue(m.contains("bad.onnx") && m.contains("LSTM (nodes lstm0, lstm1, lstm2, lstm3, lstm4 and 2 more)")
+                && m.contains("com.microsoft.QuantizeLinear (nodes q)") && m.contains("Supported: Add,") && !m.contains("Gemm (nodes"), m);
+    }
+
+    @Test
     void truncatedOrCorruptBytesFailWithTheOffset() {
         byte[] full = model();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

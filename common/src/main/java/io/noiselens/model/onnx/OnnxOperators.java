@@ -1,0 +1,40 @@
+package io.noiselens.model.onnx;
+
+import io.noiselens.config.Errors;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The ONNX operator set the import translates: the standard CNN operators of issue 5 plus Constant and Pad, which
+ * torchvision's DenseNet and MobileNet exports contain. A model using anything else is refused before any graph is
+ * built, with every unsupported operator and the nodes that use it.
+ */
+public final class OnnxOperators {
+    public static final Set<String> SUPPORTED = Set.of("Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu",
+            "Sigmoid", "HardSigmoid", "HardSwish", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul", "Add",
+            "Mul", "Concat", "Flatten", "Reshape", "Identity", "Dropout", "Softmax", "Constant", "Pad");
+
+    private OnnxOperators() {}
+
+    /** Throws, naming the file, the unsupported operators and their nodes, when the model needs anything else. */
+    public static void check(OnnxModel model, Path file) {
+        Map<String, List<String>> unsupported = new TreeMap<>();
+        for (OnnxModel.Node n : model.nodes()) {
+            boolean standard = n.domain().isEmpty() || n.domain().equals("ai.onnx");
+            if (standard && SUPPORTED.contains(n.opType())) continue;
+            String op = standard ? n.opType() : n.domain() + "." + n.opType();
+            unsupported.computeIfAbsent(op, k -> new java.util.ArrayList<>()).add(n.name().isEmpty() ? "(unnamed)" : n.name());
+        }
+        if (unsupported.isEmpty()) return;
+        StringBuilder sb = new StringBuilder("it uses operators the import does not support:");
+        unsupported.forEach((op, nodes) -> sb.append(' ').append(op).append(" (nodes ").append(nodes.size() <= 5
+                ? String.join(", ", nodes) : String.join(", ", nodes.subList(0, 5)) + " and " + (nodes.size() - 5) + " more")
+                .append(')'));
+        throw Errors.unsupportedModel(file, sb.toString(), "Supported: " + String.join(", ", new java.util.TreeSet<>(SUPPORTED))
+                + ". Export the model without the others (e.g. a plain torchvision classifier at opset 13).");
+    }
+}
