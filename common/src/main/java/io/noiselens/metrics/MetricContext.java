@@ -65,6 +65,7 @@ public final class MetricContext {
     private final long seed;
     private final Map<String, Perturbed> perturbed = new HashMap<>();
     private final Map<String, Object> sharedValues = new HashMap<>();
+    private final Map<String, Object> batchShared;
 
     /** A context without re-explanation: robustness metrics report NaN with the reason. */
     public MetricContext(ModelSpec spec, ForwardEvaluator evaluator, List<Item> items) {
@@ -72,6 +73,16 @@ public final class MetricContext {
     }
 
     public MetricContext(ModelSpec spec, ForwardEvaluator evaluator, Reexplainer reexplainer, long seed, List<Item> items) {
+        this(spec, evaluator, reexplainer, seed, items, new HashMap<>());
+    }
+
+    /**
+     * A context whose method-independent statistics (adversarial inputs of the same images and classes) live in
+     * {@code batchShared}, one map for all the methods scored on a batch, so they are computed once per batch.
+     */
+    public MetricContext(ModelSpec spec, ForwardEvaluator evaluator, Reexplainer reexplainer, long seed, List<Item> items,
+                         Map<String, Object> batchShared) {
+        this.batchShared = batchShared;
         int plane = spec.height() * spec.width();
         for (Item it : items) {
             if (it.heatmap().length != plane || (it.mask() != null && it.mask().length != plane)) {
@@ -368,6 +379,34 @@ public final class MetricContext {
             sharedValues.put(key, v);
         }
         return (T) v;
+    }
+
+    /**
+     * A statistic that does not depend on the scored method, shared by the contexts of all methods of the batch.
+     * {@code key} must name everything it depends on besides the batch's images (e.g. the target classes).
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T batchShared(String key, java.util.function.Supplier<T> compute) {
+        Object v = batchShared.get(key);
+        if (v == null) {
+            v = compute.get();
+            batchShared.put(key, v);
+        }
+        return (T) v;
+    }
+
+    /** Names the items and their classes, for keys of {@link #batchShared} (methods may score different subsets). */
+    public String itemsKey() {
+        StringBuilder sb = new StringBuilder();
+        for (Item it : items) sb.append(it.id()).append(':').append(it.target()).append(';');
+        return sb.toString();
+    }
+
+    /** The items' target classes. */
+    public int[] targets() {
+        int[] t = new int[items.size()];
+        for (int i = 0; i < t.length; i++) t[i] = items.get(i).target();
+        return t;
     }
 
     public long seed() {

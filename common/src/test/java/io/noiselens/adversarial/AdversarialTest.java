@@ -119,8 +119,9 @@ class AdversarialTest {
                 items.add(new MetricContext.Item(ids.get(r.index()), xs.get(r.index()),
                         MetricContext.heatmap(r.map(), r.channels(), plane), null, r.target(), r.map()));
             }
+            java.util.Map<String, Object> batchShared = new java.util.HashMap<>();
             MetricContext ctx = new MetricContext(spec, new ForwardEvaluator(model, 64), new EngineReexplainer(model, options, grad),
-                    6, items);
+                    6, items, batchShared);
             AdversarialRetrieval metric = new AdversarialRetrieval(pgd);
             List<float[]> adv = pgd.attack(model, xs, ids, targets, 6, 64);
             int retrieved = 0, successful = 0;
@@ -149,6 +150,13 @@ class AdversarialTest {
                 if (back) retrieved++;
             }
             System.out.printf("Gradient retrieval on the demo model: %d of %d adversarial examples%n", retrieved, successful);
+            // Another method scored on the same batch reuses the adversarial inputs instead of attacking again.
+            AttributionMethod gxi = Methods.builder(AttributionMethod.Kind.GRADIENT_X_INPUT).build();
+            MetricContext other = new MetricContext(spec, new ForwardEvaluator(model, 64), new EngineReexplainer(model, options, gxi),
+                    6, items, batchShared);
+            for (int i = 0; i < xs.size(); i++) metric.score(other, i);
+            assertEquals(1, batchShared.keySet().stream().filter(key -> key.startsWith("adversarial/")).count(),
+                    "one attack for the batch");
             assertTrue(successful >= 6, "the attack fooled the model on " + successful + " of 12");
         }
     }

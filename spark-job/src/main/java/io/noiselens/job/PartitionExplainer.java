@@ -181,14 +181,18 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                     v.put("ig_rel_delta", Double.isNaN(res.igDelta()) ? null : res.igRelDelta());
                     out.add(Tables.resultRow(v));
                 }
+                Map<String, Object> batchShared = new HashMap<>();
                 for (Map.Entry<AttributionMethod, List<AttributionResult>> g : byMethod.entrySet()) {
-                    score(rows, inputs, masks, g.getKey(), g.getValue());
+                    score(rows, inputs, masks, g.getKey(), g.getValue(), batchShared);
                 }
             }
 
-            /** Scores one method's maps of the batch with every configured metric, sharing one context. */
+            /**
+             * Scores one method's maps of the batch with every configured metric, sharing one context; statistics
+             * that do not depend on the method (adversarial inputs) are shared by all methods through batchShared.
+             */
             private void score(List<Row> rows, List<float[]> inputs, List<boolean[]> masks, AttributionMethod m,
-                               List<AttributionResult> results) {
+                               List<AttributionResult> results, Map<String, Object> batchShared) {
                 List<MetricContext.Item> items = new ArrayList<>();
                 int plane = spec.height() * spec.width();
                 for (AttributionResult res : results) {
@@ -197,7 +201,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                             res.map()));
                 }
                 MetricContext ctx = new MetricContext(spec, evaluator, new EngineReexplainer(classifier, options, m),
-                        config.run().seed(), items);
+                        config.run().seed(), items, batchShared);
                 for (Metric metric : metrics) {
                     MetricInfo info = metric.info();
                     for (int i = 0; i < items.size(); i++) {

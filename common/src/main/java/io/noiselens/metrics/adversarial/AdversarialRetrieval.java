@@ -51,12 +51,11 @@ public final class AdversarialRetrieval implements Metric {
         int n = ctx.size(), plane = ctx.pixels(), size = ctx.spec().inputSize();
         List<float[]> clean = ctx.inputs();
         List<String> ids = new ArrayList<>();
-        int[] targets = new int[n];
-        for (int i = 0; i < n; i++) {
-            ids.add(ctx.item(i).id());
-            targets[i] = ctx.item(i).target();
-        }
-        List<float[]> adv = attack.attack(ctx.model(), clean, ids, targets, ctx.seed(), 64);
+        for (int i = 0; i < n; i++) ids.add(ctx.item(i).id());
+        int[] targets = ctx.targets();
+        // The adversarial inputs depend on the images and classes only: computed once for all methods of the batch.
+        List<float[]> adv = ctx.batchShared("adversarial/" + attack + "/" + ctx.itemsKey(),
+                () -> attack.attack(ctx.model(), clean, ids, targets, ctx.seed(), 64));
         float[][] advMaps = ctx.mapsOn("adversarial/" + attack, adv);
         float[][] masks = new float[n][], advMasks = new float[n][];
         for (int i = 0; i < n; i++) {

@@ -8,7 +8,6 @@ import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
 import io.noiselens.metrics.Similarity;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,12 +43,10 @@ public final class AttackRobustness implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
-        String key = "ghorbani/" + attack;
-        List<float[]> attacked = ctx.shared(key, () -> {
-            int[] targets = new int[ctx.size()];
-            for (int j = 0; j < targets.length; j++) targets[j] = ctx.item(j).target();
-            return attack.attack(ctx.model(), ctx.inputs(), targets, 64);
-        });
+        int[] targets = ctx.targets();
+        String key = "ghorbani/" + attack + "/" + ctx.itemsKey();
+        // The attacked inputs depend on the images and classes only: computed once for all methods of the batch.
+        List<float[]> attacked = ctx.batchShared(key, () -> attack.attack(ctx.model(), ctx.inputs(), targets, 64));
         int plane = ctx.pixels();
         float[] before = absSum(ctx.item(i).map(), plane), after = absSum(ctx.mapsOn(key, attacked)[i], plane);
         if (measure == Measure.SPEARMAN) return MetricValue.of(Similarity.spearman(before, after));
