@@ -1,5 +1,6 @@
 package io.noiselens.adversarial;
 
+import io.noiselens.attribution.ChannelReduction;
 import io.noiselens.model.ClassifierModel;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.OutputSpace;
@@ -120,10 +121,10 @@ public record ExplanationAttack(int topK, double epsilonPixels, double stepPixel
 
     /** Σ_c |g| per pixel, scaled to sum to H·W. */
     static double[] saliency(float[] g, int plane) {
+        float[] sum = ChannelReduction.ABS_SUM.apply(g, g.length / plane, plane);
         double[] a = new double[plane];
         double total = 0;
-        for (int p = 0; p < g.length; p++) a[p % plane] += Math.abs(g[p]);
-        for (double v : a) total += v;
+        for (int p = 0; p < plane; p++) total += (a[p] = sum[p]);
         for (int p = 0; p < plane; p++) a[p] = total > 0 ? a[p] * plane / total : 0;
         return a;
     }

@@ -397,9 +397,11 @@ public final class MetricContext {
 
     /** Names the items and their classes, for keys of {@link #batchShared} (methods may score different subsets). */
     public String itemsKey() {
-        StringBuilder sb = new StringBuilder();
-        for (Item it : items) sb.append(it.id()).append(':').append(it.target()).append(';');
-        return sb.toString();
+        return shared("itemsKey", () -> {
+            StringBuilder sb = new StringBuilder();
+            for (Item it : items) sb.append(it.id()).append(':').append(it.target()).append(';');
+            return sb.toString();
+        });
     }
 
     /** The items' target classes. */

@@ -1,15 +1,16 @@
 package io.noiselens.metrics.adversarial;
 
 import io.noiselens.adversarial.Pgd;
+import io.noiselens.attribution.ChannelReduction;
 import io.noiselens.metrics.ForwardEvaluator;
 import io.noiselens.metrics.Metric;
 import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.PercentileScaling;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,15 +82,12 @@ public final class AdversarialRetrieval implements Metric {
 
     /** Lim et al.'s normalisation of a gradient-type map into an H×W mask in [0, 1]. */
     static float[] mask(float[] map, int plane) {
-        float[] h = new float[plane];
-        for (int k = 0; k < map.length; k++) h[k % plane] += Math.abs(map[k]);
-        double[] sorted = new double[plane];
-        for (int k = 0; k < plane; k++) sorted[k] = h[k];
-        Arrays.sort(sorted);
-        double min = sorted[0], pos = 0.99 * (plane - 1);
-        int lo = (int) pos;
-        double p99 = sorted[lo] + (pos - lo) * (sorted[Math.min(plane - 1, lo + 1)] - sorted[lo]);
-        for (int k = 0; k < plane; k++) h[k] = p99 > min ? (float) Math.min(1, Math.max(0, (h[k] - min) / (p99 - min))) : 0;
-        return h;
+        float[] h = ChannelReduction.ABS_SUM.apply(map, map.length / plane, plane);
+        double[] v = new double[plane];
+        for (int k = 0; k < plane; k++) v[k] = h[k];
+        PercentileScaling.scale(v, 0.99);
+        float[] out = new float[plane];
+        for (int k = 0; k < plane; k++) out[k] = (float) v[k];
+        return out;
     }
 }

@@ -1,6 +1,7 @@
 package io.noiselens.metrics.adversarial;
 
 import io.noiselens.adversarial.ExplanationAttack;
+import io.noiselens.attribution.ChannelReduction;
 import io.noiselens.metrics.Metric;
 import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
@@ -43,10 +44,9 @@ public final class AttackRobustness implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
-        int[] targets = ctx.targets();
         String key = "ghorbani/" + attack + "/" + ctx.itemsKey();
         // The attacked inputs depend on the images and classes only: computed once for all methods of the batch.
-        List<float[]> attacked = ctx.batchShared(key, () -> attack.attack(ctx.model(), ctx.inputs(), targets, 64));
+        List<float[]> attacked = ctx.batchShared(key, () -> attack.attack(ctx.model(), ctx.inputs(), ctx.targets(), 64));
         int plane = ctx.pixels();
         float[] before = absSum(ctx.item(i).map(), plane), after = absSum(ctx.mapsOn(key, attacked)[i], plane);
         if (measure == Measure.SPEARMAN) return MetricValue.of(Similarity.spearman(before, after));
@@ -56,9 +56,7 @@ public final class AttackRobustness implements Metric {
     }
 
     private static float[] absSum(float[] map, int plane) {
-        float[] out = new float[plane];
-        for (int k = 0; k < map.length; k++) out[k % plane] += Math.abs(map[k]);
-        return out;
+        return ChannelReduction.ABS_SUM.apply(map, map.length / plane, plane);
     }
 
     private static double[] toDouble(float[] v) {

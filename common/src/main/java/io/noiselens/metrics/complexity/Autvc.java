@@ -5,10 +5,10 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.PercentileScaling;
 import io.noiselens.metrics.Simpson;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -76,21 +76,11 @@ public final class Autvc implements Metric {
     static double atv(double[] level, int h, int w) {
         double[] a = new double[level.length];
         for (int k = 0; k < a.length; k++) a[k] = Math.abs(level[k]);
-        double[] sorted = a.clone();
-        Arrays.sort(sorted);
-        double min = sorted[0], range = percentile(sorted, 99) - min;
-        for (int k = 0; k < a.length; k++) a[k] = range > 0 ? Math.min(1, Math.max(0, (a[k] - min) / range)) : 0;
+        PercentileScaling.scale(a, 0.99);
         double tv = 0;
         for (int y = 0; y < h; y++) for (int x = 0; x + 1 < w; x++) tv += Math.abs(a[y * w + x + 1] - a[y * w + x]);
         for (int y = 0; y + 1 < h; y++) for (int x = 0; x < w; x++) tv += Math.abs(a[(y + 1) * w + x] - a[y * w + x]);
         return tv / (h * w);
-    }
-
-    /** NumPy's default (linear) percentile of sorted values. */
-    static double percentile(double[] sorted, double q) {
-        double pos = q / 100 * (sorted.length - 1);
-        int lo = (int) Math.floor(pos), hi = Math.min(sorted.length - 1, lo + 1);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
     /** {@code scipy.ndimage.gaussian_filter(mode='reflect', truncate=4)}: separable, half-sample symmetric borders. */
