@@ -9,15 +9,66 @@ For each architecture it writes, in OUT_DIR:
                     folding them is exercised), opset 13, dynamic batch axis;
     ARCH.ref.json   input shape, class targets, and the names of the binary files below;
     ARCH.input.f32  inputs x, little-endian float32, N x 3 x H x W (seed 1);
-    ARCH.logits.f32 PyTorch's logits f(x), N x classes;
-    ARCH.grad.f32   PyTorch's gradients d logit_target / dx, N x 3 x H x W.
+    ARCH.logits.f32 PyTorch's logits f(x), N x classes, computed in float32 on one thread;
+    ARCH.grad.f32   PyTorch's gradients d logit_target / dx, N x 3 x H x W, likewise;
+    ARCH.logits.f64.f32, ARCH.grad.f64.f32  the same computed in float64 (stored as float32).
+
+Besides the torchvision architectures (exported as users do, so the exporter folds BatchNorm into the
+convolutions), "resnet18_bn" is ResNet-18 exported with its BatchNormalization nodes kept (the exporter fuses
+Conv+BatchNorm only in eval mode, so the model is exported in training mode with every BatchNorm computing its
+inference form; the import folds them itself) and "opzoo" is a small network that uses every other operator of the import's set (LeakyRelu,
+Sigmoid, HardSigmoid, HardSwish, Clip, padded/dilated/grouped/depthwise convolutions, max pooling with
+padding and ceil_mode on signed inputs, average pooling with and without counted padding, squeeze-and-excitation
+Mul, Concat, standalone BatchNorm on 4-D and 2-D activations, Reshape, MatMul + Add, constants, Dropout) and ends
+in a Softmax, which the import strips: its reference logits are the Softmax's input.
 """
 import json
 import os
 import sys
 
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 import torchvision
+
+
+class OpZoo(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, stride=1, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=2, dilation=2, groups=2, bias=False)
+        self.dw = nn.Conv2d(16, 32, 3, stride=2, padding=1, groups=16)
+        self.pw = nn.Conv2d(32, 8, 1)
+        self.se1 = nn.Conv2d(32, 4, 1)
+        self.se2 = nn.Conv2d(4, 32, 1)
+        self.conv3 = nn.Conv2d(40, 12, (3, 2), stride=(2, 1))
+        self.bn2 = nn.BatchNorm2d(40)
+        self.fc1 = nn.Linear(12 * 2 * 4, 32, bias=False)
+        self.bn3 = nn.BatchNorm1d(32)
+        self.w2 = nn.Parameter(torch.randn(32, classes) * 0.2)
+        self.b2 = nn.Parameter(torch.randn(classes) * 0.1)
+        self.drop = nn.Dropout(0.5)
+        self.probabilities = True
+
+    def forward(self, x):
+        x = F.leaky_relu(self.bn1(self.conv1(x)), 0.1)
+        y = F.max_pool2d(self.conv2(x), 3, stride=1, padding=1)                  # signed input, padded
+        y = F.max_pool2d(y, 3, stride=2, ceil_mode=True)                           # a partial last window
+        x = F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
+        x = torch.cat([torch.sigmoid(x) * 2 - 1, F.hardtanh(y, -0.5, 1.5)], 1)   # 16 channels
+        x = F.hardswish(self.dw(x))
+        s = F.hardsigmoid(self.se2(F.relu6(self.se1(F.adaptive_avg_pool2d(x, 1)))))
+        x = x * s
+        x = torch.cat([x, self.pw(x)], 1)                                          # 40 channels
+        x = self.bn2(x)
+        x = F.avg_pool2d(x, 2, stride=1, padding=1, count_include_pad=True)
+        x = F.max_pool2d(F.relu(self.conv3(x)), 2, ceil_mode=True)
+        x = self.drop(x.reshape(-1, 12 * 2 * 4))
+        x = torch.sigmoid(self.bn3(self.fc1(x))) * 1.5 + 0.25
+        x = x @ self.w2 + self.b2
+        return torch.softmax(x, dim=1) if self.probabilities else x
+
 
 ARCHS = {
     "resnet18": lambda: torchvision.models.resnet18(num_classes=10),
@@ -26,8 +77,26 @@ ARCHS = {
     "mobilenet_v2": lambda: torchvision.models.mobilenet_v2(num_classes=10),
     "squeezenet1_1": lambda: torchvision.models.squeezenet1_1(num_classes=10),
     "densenet121": lambda: torchvision.models.densenet121(num_classes=10),
+    "resnet18_bn": lambda: torchvision.models.resnet18(num_classes=10),
+    "opzoo": OpZoo,
 }
-SIZE = {"vgg11": 64, "squeezenet1_1": 96}
+SIZE = {"vgg11": 224, "squeezenet1_1": 96, "opzoo": 32}
+KEEP_BATCHNORM = {"resnet18_bn"}
+
+
+def inference_batchnorm(model):
+    """Makes every BatchNorm compute its inference form whatever the module's mode."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.forward = (lambda bn: lambda x: F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias,
+                                                           False, 0.0, bn.eps))(m)
+
+
+def logits_of(model, x):
+    """The logits the import explains: for a model ending in Softmax, the Softmax's input."""
+    if isinstance(model, OpZoo):
+        model.probabilities = False
+    return model(x)
 
 
 def randomise_batchnorm(model, generator):
@@ -45,18 +114,31 @@ def export(arch, out):
     model = ARCHS[arch]()
     randomise_batchnorm(model, torch.Generator().manual_seed(2))
     model.eval()
+    mode = torch.onnx.TrainingMode.EVAL
+    if arch in KEEP_BATCHNORM:
+        inference_batchnorm(model)
+        model.train()
+        mode = torch.onnx.TrainingMode.PRESERVE
     size = SIZE.get(arch, 64)
     x = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(1))
     targets = [3, 7]
     torch.onnx.export(model, x, os.path.join(out, arch + ".onnx"), opset_version=13, input_names=["input"],
-                      output_names=["logits"], dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}})
-    x = x.clone().requires_grad_(True)
-    logits = model(x)
-    logits[torch.arange(2), torch.tensor(targets)].sum().backward()
-    names = {}
-    for key, tensor in (("input", x.detach()), ("logits", logits.detach()), ("grad", x.grad)):
-        names[key] = arch + "." + key + ".f32"
-        tensor.contiguous().numpy().astype("<f4").tofile(os.path.join(out, names[key]))
+                      output_names=["logits"], dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}},
+                      training=mode)
+    names = {"input": arch + ".input.f32"}
+    x.contiguous().numpy().astype("<f4").tofile(os.path.join(out, names["input"]))
+    # Two references: float32 on one thread (deterministic; threaded float32 runs of PyTorch itself differ by up to
+    # 3e-3 on DenseNet's gradients, as ReLUs whose input is within rounding of zero flip) and float64. A float32
+    # gradient can sit on either side of such a kink (VGG-11's float32 and float64 gradients differ by 1e-2).
+    torch.set_num_threads(1)
+    for suffix, dtype in (("", torch.float32), (".f64", torch.float64)):
+        model.to(dtype)
+        xr = x.to(dtype).clone().requires_grad_(True)
+        logits = logits_of(model, xr)
+        logits[torch.arange(2), torch.tensor(targets)].sum().backward()
+        for key, tensor in (("logits", logits.detach()), ("grad", xr.grad)):
+            names[key + suffix] = arch + "." + key + suffix + ".f32"
+            tensor.contiguous().float().numpy().astype("<f4").tofile(os.path.join(out, names[key + suffix]))
     with open(os.path.join(out, arch + ".ref.json"), "w") as f:
         json.dump({"arch": arch, "shape": list(x.shape), "classes": 10, "targets": targets, "files": names,
                    "torch": torch.__version__, "torchvision": torchvision.__version__}, f, indent=1)

@@ -34,7 +34,7 @@ public final class LayerProbe implements AutoCloseable {
         for (Tensor t : weights.tensors()) params.put(t.name(), t);
         Layers l = new Layers(sd, DataType.FLOAT, params, null, true);
         Layers.Act in = l.input(INPUT, spec.channels(), spec.height(), spec.width());
-        Architectures.forName(spec.architecture()).define(l, in, spec);
+        spec.network().define(l, in, spec);
         Layers.Act f = l.output(layer);
         this.featureSize = (int) f.size();
         SDVariable flat = f.v().reshape(-1, featureSize);

@@ -1,10 +1,12 @@
 package io.noiselens.model;
 
 import io.noiselens.noise.KeyedRandom;
+import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
@@ -37,7 +39,7 @@ public final class Layers {
     }
 
     /** How one graph variable gets its value from the parameter view. */
-    public sealed interface Binding permits Direct, FoldedConv {
+    public sealed interface Binding permits Direct, FoldedConv, BatchNormAffine, Dilated {
         String graphName();
     }
 
@@ -47,6 +49,60 @@ public final class Layers {
     /** Convolution weights or bias folded with the BatchNorm that follows the convolution. */
     public record FoldedConv(String graphName, boolean isBias, String weight, String bias, String gamma,
                              String beta, String mean, String var, double eps) implements Binding {}
+
+    /**
+     * The per-channel scale γ/√(σ²+ε) ({@code isShift} false) or shift β − μ·scale (true) of a BatchNorm that does
+     * not follow a convolution (DenseNet's BatchNorm after a concatenation), applied as y = x·scale + shift.
+     */
+    public record BatchNormAffine(String graphName, boolean isShift, String gamma, String beta, String mean,
+                                  String var, double eps) implements Binding {}
+
+    /**
+     * A convolution kernel of {@code shape} [kH, kW, I, O] (the value of {@code inner}) spread over its dilated
+     * footprint with zeros between the taps: SameDiff M2.1's oneDNN convolution cannot run dilated kernels ("could
+     * not create a descriptor for a dilated convolution"), and the spread kernel computes the same function.
+     */
+    public record Dilated(String graphName, Binding inner, long[] shape, int dh, int dw) implements Binding {}
+
+    /**
+     * Geometry of a 2-D convolution or pooling window (PyTorch/ONNX semantics): kernel, stride, padding before and
+     * after on each axis (zero padding for convolutions), dilation, and groups (1: dense; = input channels:
+     * depthwise).
+     */
+    public record Window(int kh, int kw, int sh, int sw, int padTop, int padLeft, int padBottom, int padRight,
+                         int dh, int dw, int groups) {
+        public Window {
+            if (kh < 1 || kw < 1 || sh < 1 || sw < 1 || dh < 1 || dw < 1 || groups < 1
+                    || padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0) {
+                throw new IllegalArgumentException("Invalid window " + this);
+            }
+        }
+
+        /** A square k×k window with stride s and padding p on every side. */
+        public static Window square(int k, int s, int p) {
+            return new Window(k, k, s, s, p, p, p, p, 1, 1, 1);
+        }
+
+        boolean symmetric() {
+            return padTop == padBottom && padLeft == padRight;
+        }
+
+        boolean padded() {
+            return padTop + padLeft + padBottom + padRight > 0;
+        }
+
+        int outH(int h) {
+            return (h + padTop + padBottom - (dh * (kh - 1) + 1)) / sh + 1;
+        }
+
+        int outW(int w) {
+            return (w + padLeft + padRight - (dw * (kw - 1) + 1)) / sw + 1;
+        }
+
+        Window unpadded() {
+            return new Window(kh, kw, sh, sw, 0, 0, 0, 0, dh, dw, groups);
+        }
+    }
 
     public static final double BN_EPS = 1e-5;
 
@@ -92,33 +148,95 @@ public final class Layers {
      */
     public Act conv(String name, Act x, int cout, int k, int s, int p, boolean bias, boolean batchNorm,
                     boolean residualEnd) {
-        long[] wShape = {k, k, x.c(), cout};
-        Tensor w = param(name + ".weight", wShape, true, Init.HE, k * k * x.c());
+        return conv(name, x, cout, Window.square(k, s, p), bias, batchNorm, BN_EPS, residualEnd);
+    }
+
+    /**
+     * A convolution of any {@link Window}, optionally followed by a BatchNorm with epsilon {@code bnEps} that is
+     * folded into it. Weights are [kH, kW, Cin/groups, Cout] (YXIO), or [kH, kW, Cin, Cout/Cin] for depthwise
+     * convolutions (groups = Cin, output channel i·m + j), so the output channel is always the last index.
+     */
+    public Act conv(String name, Act x, int cout, Window g, boolean bias, boolean batchNorm, double bnEps,
+                    boolean residualEnd) {
+        if (x.c() % g.groups() != 0 || cout % g.groups() != 0) {
+            throw new IllegalArgumentException("Convolution '" + name + "': " + x.c() + " input and " + cout
+                    + " output channels do not split into " + g.groups() + " groups");
+        }
+        boolean depthwise = g.groups() > 1 && g.groups() == x.c();
+        long[] wShape = depthwise ? new long[]{g.kh(), g.kw(), x.c(), cout / x.c()}
+                : new long[]{g.kh(), g.kw(), x.c() / g.groups(), cout};
+        Tensor w = param(name + ".weight", wShape, true, Init.HE, g.kh() * g.kw() * x.c() / g.groups());
         Tensor b = bias ? param(name + ".bias", new long[]{cout}, true, Init.ZERO, 0) : null;
-        SDVariable wv, bv;
+        Binding wb, bb;
         if (batchNorm) {
             if (!allowBatchNorm) {
                 throw new IllegalStateException("BatchNorm layer '" + name + "' cannot be trained by NoiseLens; "
                         + "train the model elsewhere and import it");
             }
-            String g = param(name + ".bn.gamma", new long[]{cout}, true,
+            String ga = param(name + ".bn.gamma", new long[]{cout}, true,
                     residualEnd ? Init.GAMMA_RESIDUAL : Init.GAMMA, 0).name();
             String be = param(name + ".bn.beta", new long[]{cout}, true, Init.SMALL, 0).name();
             String m = param(name + ".bn.running_mean", new long[]{cout}, false, Init.SMALL, 0).name();
             String v = param(name + ".bn.running_var", new long[]{cout}, false, Init.VAR, 0).name();
             String bName = b == null ? null : b.name();
-            wv = variable(new FoldedConv(name + ".weight.folded", false, w.name(), bName, g, be, m, v, BN_EPS), wShape);
-            bv = variable(new FoldedConv(name + ".bias.folded", true, w.name(), bName, g, be, m, v, BN_EPS),
-                    new long[]{cout});
+            wb = new FoldedConv(name + ".weight.folded", false, w.name(), bName, ga, be, m, v, bnEps);
+            bb = new FoldedConv(name + ".bias.folded", true, w.name(), bName, ga, be, m, v, bnEps);
         } else {
-            wv = variable(new Direct(w.name(), w.name()), wShape);
-            bv = b == null ? null : variable(new Direct(b.name(), b.name()), new long[]{cout});
+            wb = new Direct(w.name(), w.name());
+            bb = b == null ? null : new Direct(b.name(), b.name());
         }
-        Conv2DConfig cfg = Conv2DConfig.builder().kH(k).kW(k).sH(s).sW(s).pH(p).pW(p).dH(1).dW(1)
+        boolean dilated = g.dh() > 1 || g.dw() > 1;
+        long[] kShape = wShape;
+        if (dilated) {
+            wb = new Dilated(name + ".weight.dilated", wb, wShape, g.dh(), g.dw());
+            kShape = new long[]{(g.kh() - 1) * g.dh() + 1, (g.kw() - 1) * g.dw() + 1, wShape[2], wShape[3]};
+        }
+        SDVariable wv = variable(wb, kShape);
+        SDVariable bv = bb == null ? null : variable(bb, new long[]{cout});
+        SDVariable in = x.v();
+        Window cg = dilated ? new Window((int) kShape[0], (int) kShape[1], g.sh(), g.sw(), g.padTop(), g.padLeft(),
+                g.padBottom(), g.padRight(), 1, 1, g.groups()) : g;
+        if (!cg.symmetric()) {
+            in = pad(x, cg, false).v();
+            cg = cg.unpadded();
+        }
+        Conv2DConfig cfg = Conv2DConfig.builder().kH(cg.kh()).kW(cg.kw()).sH(cg.sh()).sW(cg.sw())
+                .pH(cg.padTop()).pW(cg.padLeft()).dH(cg.dh()).dW(cg.dw())
                 .paddingMode(PaddingMode.VALID).dataFormat("NCHW").weightsFormat(WeightsFormat.YXIO).build();
-        SDVariable out = bv == null ? sd.cnn().conv2d(x.v(), wv, cfg) : sd.cnn().conv2d(x.v(), wv, bv, cfg);
-        int oh = (x.h() + 2 * p - k) / s + 1, ow = (x.w() + 2 * p - k) / s + 1;
-        return named(name, track(new Act(out, cout, oh, ow)));
+        SDVariable out;
+        if (g.groups() == 1) {
+            out = bv == null ? sd.cnn().conv2d(in, wv, cfg) : sd.cnn().conv2d(in, wv, bv, cfg);
+        } else if (depthwise) {
+            out = bv == null ? sd.cnn().depthWiseConv2d(in, wv, cfg) : sd.cnn().depthWiseConv2d(in, wv, bv, cfg);
+        } else {
+            // Grouped convolution: each group's input channels against its slice of the output channels.
+            int ci = x.c() / g.groups(), co = cout / g.groups();
+            SDVariable[] parts = new SDVariable[g.groups()];
+            for (int k = 0; k < g.groups(); k++) {
+                SDVariable xi = in.get(SDIndex.all(), SDIndex.interval(k * ci, (k + 1) * ci), SDIndex.all(), SDIndex.all());
+                SDVariable wk = wv.get(SDIndex.all(), SDIndex.all(), SDIndex.all(), SDIndex.interval(k * co, (k + 1) * co));
+                parts[k] = bv == null ? sd.cnn().conv2d(xi, wk, cfg)
+                        : sd.cnn().conv2d(xi, wk, bv.get(SDIndex.interval(k * co, (k + 1) * co)), cfg);
+            }
+            out = sd.concat(1, parts);
+        }
+        return named(name, track(new Act(out, cout, g.outH(x.h()), g.outW(x.w()))));
+    }
+
+    /**
+     * A BatchNorm in inference form on its own (not after a convolution): y = x·γ/√(σ²+ε) + (β − μ·γ/√(σ²+ε)),
+     * per channel of an [n, C, H, W] or [n, C] activation.
+     */
+    public Act batchNorm(String name, Act x, boolean spatial, double eps) {
+        int c = x.c();
+        String ga = param(name + ".gamma", new long[]{c}, true, Init.GAMMA, 0).name();
+        String be = param(name + ".beta", new long[]{c}, true, Init.SMALL, 0).name();
+        String m = param(name + ".running_mean", new long[]{c}, false, Init.SMALL, 0).name();
+        String v = param(name + ".running_var", new long[]{c}, false, Init.VAR, 0).name();
+        long[] shape = spatial ? new long[]{1, c, 1, 1} : new long[]{1, c};
+        SDVariable scale = variable(new BatchNormAffine(name + ".scale.folded", false, ga, be, m, v, eps), shape);
+        SDVariable shift = variable(new BatchNormAffine(name + ".shift.folded", true, ga, be, m, v, eps), shape);
+        return named(name, track(new Act(x.v().mul(scale).add(shift), x.c(), x.h(), x.w())));
     }
 
     public Act relu(Act x) {
@@ -142,12 +260,133 @@ public final class Layers {
         return this;
     }
 
-    /** Max pooling, kernel k, stride s, padding p (padded cells never win: inputs here follow a ReLU). */
+    /** Max pooling, kernel k, stride s, padding p. */
     public Act maxPool(Act x, int k, int s, int p) {
-        Pooling2DConfig cfg = Pooling2DConfig.builder().kH(k).kW(k).sH(s).sW(s).pH(p).pW(p).dH(1).dW(1)
-                .paddingMode(PaddingMode.VALID).isNHWC(false).build();
-        int oh = (x.h() + 2 * p - k) / s + 1, ow = (x.w() + 2 * p - k) / s + 1;
-        return track(new Act(sd.cnn().maxPooling2d(x.v(), cfg), x.c(), oh, ow));
+        return maxPool(x, Window.square(k, s, p));
+    }
+
+    /**
+     * Max pooling over any {@link Window} with PyTorch's semantics, where padded cells never win. The padding is
+     * made explicit by repeating the edge rows and columns, which changes no maximum (every window holds at least
+     * one real cell next to its padding) and sends the gradient to the same cell.
+     */
+    public Act maxPool(Act x, Window g) {
+        SDVariable in = g.padded() ? pad(x, g, true).v() : x.v();
+        Pooling2DConfig cfg = Pooling2DConfig.builder().kH(g.kh()).kW(g.kw()).sH(g.sh()).sW(g.sw()).pH(0).pW(0)
+                .dH(g.dh()).dW(g.dw()).paddingMode(PaddingMode.VALID).isNHWC(false).build();
+        return track(new Act(sd.cnn().maxPooling2d(in, cfg), x.c(), g.outH(x.h()), g.outW(x.w())));
+    }
+
+    /**
+     * Average pooling over any {@link Window}; {@code countPadding} says whether padded (zero) cells count in the
+     * divisor (PyTorch's {@code count_include_pad}, ONNX's attribute of that name).
+     */
+    public Act avgPool(Act x, Window g, boolean countPadding) {
+        SDVariable in = x.v();
+        Window pg = g;
+        if (!g.symmetric() || (countPadding && g.padded())) {
+            if (!countPadding) {
+                throw new IllegalArgumentException("Average pooling with asymmetric padding that is not counted in "
+                        + "the divisor is not supported: " + g);
+            }
+            in = pad(x, g, false).v();
+            pg = g.unpadded();
+        }
+        Pooling2DConfig cfg = Pooling2DConfig.builder().kH(pg.kh()).kW(pg.kw()).sH(pg.sh()).sW(pg.sw())
+                .pH(pg.padTop()).pW(pg.padLeft()).dH(pg.dh()).dW(pg.dw()).paddingMode(PaddingMode.VALID)
+                .divisor(Pooling2D.Divisor.EXCLUDE_PADDING).isNHWC(false).build();
+        return track(new Act(sd.cnn().avgPooling2d(in, cfg), x.c(), g.outH(x.h()), g.outW(x.w())));
+    }
+
+    /**
+     * The activation with {@code g}'s padding made explicit: zeros, or copies of the edge rows and columns
+     * ({@code edge}). Built from slices and concatenations, whose gradients SameDiff has.
+     */
+    public Act pad(Act x, Window g, boolean edge) {
+        SDVariable v = padAxis(x.v(), 2, x.h(), g.padTop(), g.padBottom(), edge);
+        v = padAxis(v, 3, x.w(), g.padLeft(), g.padRight(), edge);
+        return track(new Act(v, x.c(), x.h() + g.padTop() + g.padBottom(), x.w() + g.padLeft() + g.padRight()));
+    }
+
+    private SDVariable padAxis(SDVariable v, int axis, int size, int before, int after, boolean edge) {
+        if (before == 0 && after == 0) return v;
+        List<SDVariable> parts = new ArrayList<>();
+        SDVariable first = slice(v, axis, 0), last = slice(v, axis, size - 1);
+        if (!edge) {
+            first = first.mul(0.0);
+            last = first;
+        }
+        for (int i = 0; i < before; i++) parts.add(first);
+        parts.add(v);
+        for (int i = 0; i < after; i++) parts.add(last);
+        return sd.concat(axis, parts.toArray(new SDVariable[0]));
+    }
+
+    private static SDVariable slice(SDVariable v, int axis, int index) {
+        SDIndex[] idx = {SDIndex.all(), SDIndex.all(), SDIndex.all(), SDIndex.all()};
+        idx[axis] = SDIndex.interval(index, index + 1);
+        return v.get(idx);
+    }
+
+    public Act leakyRelu(Act x, double alpha) {
+        return track(new Act(sd.nn().leakyRelu(x.v(), alpha), x.c(), x.h(), x.w()));
+    }
+
+    public Act sigmoid(Act x) {
+        return track(new Act(sd.nn().sigmoid(x.v()), x.c(), x.h(), x.w()));
+    }
+
+    /** min(max(x, lo), hi); ReLU6 when lo = 0 and hi = 6. */
+    public Act clip(Act x, double lo, double hi) {
+        SDVariable v = lo == 0 && hi == 6 ? sd.nn().relu6(x.v(), 0.0) : sd.math().clipByValue(x.v(), lo, hi);
+        return track(new Act(v, x.c(), x.h(), x.w()));
+    }
+
+    /** max(0, min(1, αx + β)). */
+    public Act hardSigmoid(Act x, double alpha, double beta) {
+        return track(new Act(sd.math().clipByValue(x.v().mul(alpha).add(beta), 0.0, 1.0), x.c(), x.h(), x.w()));
+    }
+
+    /** x · max(0, min(1, x/6 + 1/2)) (Howard et al. 2019, MobileNetV3). */
+    public Act hardSwish(Act x) {
+        return mul(x, hardSigmoid(x, 1.0 / 6, 0.5));
+    }
+
+    /** Element-wise product with broadcasting (e.g. squeeze-and-excitation's [n, C, 1, 1] gates). */
+    public Act mul(Act a, Act b) {
+        return track(new Act(a.v().mul(b.v()), Math.max(a.c(), b.c()), Math.max(a.h(), b.h()), Math.max(a.w(), b.w())));
+    }
+
+    /** The activation combined with a constant that is not a model parameter (ONNX constants in Add/Mul). */
+    public Act withConstant(Act x, float[] value, long[] shape, boolean multiply) {
+        org.nd4j.linalg.api.ndarray.INDArray arr = shape.length == 0 ? Nd4j.scalar(value[0])
+                : Nd4j.createFromArray(value).reshape(shape);
+        SDVariable c = sd.constant(arr.castTo(dataType));
+        return track(new Act(multiply ? x.v().mul(c) : x.v().add(c), x.c(), x.h(), x.w()));
+    }
+
+    /** Concatenation along the channel axis. */
+    public Act concat(List<Act> parts) {
+        int c = 0;
+        Act first = parts.get(0);
+        SDVariable[] vs = new SDVariable[parts.size()];
+        for (int i = 0; i < vs.length; i++) {
+            Act a = parts.get(i);
+            if (a.h() != first.h() || a.w() != first.w()) {
+                throw new IllegalStateException("Concatenated shapes differ: " + a + " vs " + first);
+            }
+            c += a.c();
+            vs[i] = a.v();
+        }
+        return track(new Act(sd.concat(1, vs), c, first.h(), first.w()));
+    }
+
+    /** Reshapes to [n, c, h, w] (row-major), keeping the batch axis. */
+    public Act reshape(Act x, int c, int h, int w) {
+        if ((long) c * h * w != x.size()) {
+            throw new IllegalStateException("Cannot reshape " + x + " to " + c + "×" + h + "×" + w);
+        }
+        return track(new Act(x.v().reshape(-1, c, h, w), c, h, w));
     }
 
     public Act add(Act a, Act b) {
@@ -157,9 +396,19 @@ public final class Layers {
         return track(new Act(a.v().add(b.v()), a.c(), a.h(), a.w()));
     }
 
+    /** Element-wise sum with broadcasting (ONNX's Add of two activations of different shapes). */
+    public Act addBroadcast(Act a, Act b) {
+        return track(new Act(a.v().add(b.v()), Math.max(a.c(), b.c()), Math.max(a.h(), b.h()), Math.max(a.w(), b.w())));
+    }
+
     /** Global average pooling to [n, C]. */
     public Act globalAvgPool(Act x) {
         return track(new Act(x.v().mean(2, 3), x.c(), 1, 1));
+    }
+
+    /** Global average pooling to [n, C, 1, 1] (ONNX's GlobalAveragePool keeps the spatial axes). */
+    public Act globalAvgPoolKeepDims(Act x) {
+        return track(new Act(x.v().mean(true, 2, 3), x.c(), 1, 1));
     }
 
     /** Flattens [n, C, H, W] to [n, C·H·W] in row-major order. */
@@ -174,18 +423,25 @@ public final class Layers {
 
     /** Fully connected layer on an [n, C] activation; returns [n, out]. */
     public Act dense(String name, Act x, int out) {
+        return dense(name, x, out, true);
+    }
+
+    /** Fully connected layer with weights [in, out] and, when {@code bias}, a bias [out]. */
+    public Act dense(String name, Act x, int out, boolean bias) {
         int in = (int) x.size();
         Tensor w = param(name + ".weight", new long[]{in, out}, true, Init.LECUN, in);
-        Tensor b = param(name + ".bias", new long[]{out}, true, Init.ZERO, 0);
-        SDVariable wv = variable(new Direct(w.name(), w.name()), w.shape());
-        SDVariable bv = variable(new Direct(b.name(), b.name()), b.shape());
-        return named(name, track(new Act(x.v().mmul(wv).add(bv), out, 1, 1)));
+        SDVariable y = x.v().mmul(variable(new Direct(w.name(), w.name()), w.shape()));
+        if (bias) {
+            Tensor b = param(name + ".bias", new long[]{out}, true, Init.ZERO, 0);
+            y = y.add(variable(new Direct(b.name(), b.name()), b.shape()));
+        }
+        return named(name, track(new Act(y, out, 1, 1)));
     }
 
     /** Sets every graph variable from {@code w}, folding BatchNorm where the architecture has it. */
     public void assign(ModelWeights w) {
         for (Binding b : bindings) {
-            float[] value = b instanceof Direct d ? w.get(d.param()).data() : fold(w, (FoldedConv) b);
+            float[] value = value(w, b);
             org.nd4j.linalg.api.ndarray.INDArray target = sd.getVariable(b.graphName()).getArr();
             if (target.length() != value.length) {
                 throw new IllegalArgumentException("Parameter for '" + b.graphName() + "' has " + value.length
@@ -223,6 +479,38 @@ public final class Layers {
         float[] weight = w.get(f.weight()).data();
         float[] out = new float[weight.length];
         for (int i = 0; i < weight.length; i++) out[i] = (float) (weight[i] * scale[i % cout]);
+        return out;
+    }
+
+    private static float[] value(ModelWeights w, Binding b) {
+        if (b instanceof Direct d) return w.get(d.param()).data();
+        if (b instanceof FoldedConv f) return fold(w, f);
+        if (b instanceof BatchNormAffine a) return affine(w, a);
+        return dilate(value(w, ((Dilated) b).inner()), (Dilated) b);
+    }
+
+    /** The kernel [kH, kW, I, O] spread to [(kH−1)·dH+1, (kW−1)·dW+1, I, O], zeros between the taps. */
+    static float[] dilate(float[] k, Dilated d) {
+        int kh = (int) d.shape()[0], kw = (int) d.shape()[1], io = (int) (d.shape()[2] * d.shape()[3]);
+        int wide = (kw - 1) * d.dw() + 1;
+        float[] out = new float[((kh - 1) * d.dh() + 1) * wide * io];
+        for (int y = 0; y < kh; y++) {
+            for (int x = 0; x < kw; x++) {
+                System.arraycopy(k, (y * kw + x) * io, out, (y * d.dh() * wide + x * d.dw()) * io, io);
+            }
+        }
+        return out;
+    }
+
+    /** A standalone BatchNorm's scale γ/√(σ²+ε) or shift β − μ·scale. */
+    static float[] affine(ModelWeights w, BatchNormAffine a) {
+        float[] gamma = w.get(a.gamma()).data(), beta = w.get(a.beta()).data();
+        float[] mean = w.get(a.mean()).data(), var = w.get(a.var()).data();
+        float[] out = new float[gamma.length];
+        for (int c = 0; c < out.length; c++) {
+            double scale = gamma[c] / Math.sqrt(var[c] + a.eps());
+            out[c] = (float) (a.isShift() ? beta[c] - mean[c] * scale : scale);
+        }
         return out;
     }
 

@@ -50,6 +50,10 @@ public final class ModelFile {
     }
 
     public static byte[] toBytes(ModelSpec spec, ModelWeights weights) throws IOException {
+        if (spec.graph() != null) {
+            throw new IllegalArgumentException("Model " + spec.architecture() + " is an imported graph; use it from "
+                    + "its original file, a .nlm file holds built-in architectures only");
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             zip.putNextEntry(new ZipEntry(SPEC_ENTRY));
@@ -110,7 +114,7 @@ public final class ModelFile {
         try {
             Layers l = new Layers(org.nd4j.autodiff.samediff.SameDiff.create(),
                     org.nd4j.linalg.api.buffer.DataType.FLOAT, params, null, true);
-            Architectures.forName(spec.architecture())
+            spec.network()
                     .define(l, l.input("input", spec.channels(), spec.height(), spec.width()), spec);
         } catch (IllegalArgumentException e) {
             throw Errors.badModelFile(origin, e.getMessage());

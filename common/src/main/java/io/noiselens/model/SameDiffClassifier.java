@@ -38,7 +38,7 @@ public final class SameDiffClassifier implements ClassifierModel {
         for (Tensor t : weights.tensors()) params.put(t.name(), t);
         Layers l = new Layers(sd, dataType, params, null, true).softplus(softplusBeta);
         Layers.Act in = l.input(INPUT, spec.channels(), spec.height(), spec.width());
-        Layers.Act out = Architectures.forName(spec.architecture()).define(l, in, spec);
+        Layers.Act out = spec.network().define(l, in, spec);
         if (out.size() != spec.numClasses()) {
             throw new IllegalArgumentException("Architecture " + spec.architecture() + " produced " + out.size()
                     + " outputs for " + spec.numClasses() + " classes");

@@ -34,7 +34,7 @@ public final class Trainer {
         SameDiff sd = SameDiff.create();
         Layers l = new Layers(sd, DataType.FLOAT, Map.of(), s.seed(), false);
         Layers.Act in = l.input(SameDiffClassifier.INPUT, spec.channels(), spec.height(), spec.width());
-        SDVariable logits = Architectures.forName(spec.architecture()).define(l, in, spec).v();
+        SDVariable logits = spec.network().define(l, in, spec).v();
         SDVariable label = sd.placeHolder("label", DataType.FLOAT, -1, spec.numClasses());
         sd.loss().softmaxCrossEntropy("loss", label, logits, null);
         l.assign(l.weights());

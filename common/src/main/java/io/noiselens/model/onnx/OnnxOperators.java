@@ -10,13 +10,13 @@ import java.util.TreeMap;
 
 /**
  * The ONNX operator set the import translates: the standard CNN operators of issue 5 plus Constant and Pad, which
- * torchvision's DenseNet and MobileNet exports contain. A model using anything else is refused before any graph is
+ * torchvision's DenseNet and MobileNet exports contain, and Sub and Div (input normalisation inside a model). A model using anything else is refused before any graph is
  * built, with every unsupported operator and the nodes that use it.
  */
 public final class OnnxOperators {
     public static final Set<String> SUPPORTED = Set.of("Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu",
             "Sigmoid", "HardSigmoid", "HardSwish", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul", "Add",
-            "Mul", "Concat", "Flatten", "Reshape", "Identity", "Dropout", "Softmax", "Constant", "Pad");
+            "Sub", "Mul", "Div", "Concat", "Flatten", "Reshape", "Identity", "Dropout", "Softmax", "Constant", "Pad");
 
     private OnnxOperators() {}
 
