@@ -44,9 +44,12 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
         }
     }
 
-    /** model.*: a model file, or "builtin:demo" (trained on first use and cached in cacheDir). */
-    public record Model(List<String> paths, String cacheDir, int splits, int trainImages, int trainEpochs)
-            implements Serializable {
+    /**
+     * model.*: a model file, or "builtin:demo" (trained on first use and cached in cacheDir); for ONNX files the
+     * class-index file and the input normalisation (empty: ImageNet's mean and std).
+     */
+    public record Model(List<String> paths, String cacheDir, int splits, int trainImages, int trainEpochs,
+                        String classes, float[] mean, float[] std) implements Serializable {
         public static final String BUILTIN_DEMO = "builtin:demo";
 
         public boolean builtinDemo() {

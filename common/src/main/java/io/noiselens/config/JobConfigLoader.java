@@ -62,9 +62,17 @@ public final class JobConfigLoader {
                     "spark.sql.files.maxPartitionBytes for the scan."),
             ConfigKey.of("dataset.max_pixels", LONG, 50_000_000L, "Images with more pixels go to the errors table."),
             ConfigKey.of("model.path", STRING, JobConfig.Model.BUILTIN_DEMO,
-                    "A NoiseLens model file (.nlm), or builtin:demo for the small CNN trained on the built-in set."),
-            ConfigKey.of("model.paths", LIST, List.of(), "Several model files (.nlm) explained in one run, replacing "
-                    + "model.path; the stability_error metric compares their maps image by image."),
+                    "A model file: ONNX (.onnx, e.g. a torchvision export) or NoiseLens (.nlm), or builtin:demo for "
+                    + "the small CNN trained on the built-in set."),
+            ConfigKey.of("model.paths", LIST, List.of(), "Several model files (.onnx, .nlm) explained in one run, "
+                    + "replacing model.path; the stability_error metric compares their maps image by image."),
+            ConfigKey.of("model.classes", STRING, "", "Class names of an ONNX model, in output order: "
+                    + "imagenet_class_index.json, LOC_synset_mapping.txt, a JSON array or one name per line; empty: "
+                    + "class_0, class_1, …. Folder datasets whose directories carry these names are labelled by them."),
+            ConfigKey.of("model.mean", LIST, List.of(), "Per-channel mean of an ONNX model's input normalisation "
+                    + "(x − mean) / std on pixels in [0, 1]; empty: ImageNet's [0.485, 0.456, 0.406] for RGB."),
+            ConfigKey.of("model.std", LIST, List.of(), "Per-channel std of that normalisation; empty: ImageNet's "
+                    + "[0.229, 0.224, 0.225] for RGB."),
             ConfigKey.of("model.splits", INT, 1, "With builtin:demo: train this many demo models on disjoint parts of "
                     + "the built-in training stream and explain with each (stability across training sets)."),
             ConfigKey.of("model.train_images", INT, 3600, "Training images of each builtin:demo model."),
@@ -210,8 +218,12 @@ public final class JobConfigLoader {
             throw Errors.invalidValue("model.paths", String.join(", ", paths), "List each model once.");
         }
         int splits = atLeast(c, "model.splits", 1);
+        float[] std = floats(c, "model.std");
+        for (float v : std == null ? new float[0] : std) {
+            if (!(v > 0)) throw Errors.invalidValue("model.std", String.valueOf(v), "Every std must be > 0.");
+        }
         JobConfig.Model model = new JobConfig.Model(paths, cacheDir, splits, atLeast(c, "model.train_images", 10),
-                atLeast(c, "model.train_epochs", 1));
+                atLeast(c, "model.train_epochs", 1), str(c, "model.classes"), floats(c, "model.mean"), std);
         if (splits > 1 && !model.builtinDemo()) {
             throw Errors.invalidValue("model.splits", String.valueOf(splits), "Splits train the built-in demo model on "
                     + "disjoint data; they need model.path = builtin:demo. To compare your own models, list them in "
@@ -460,6 +472,20 @@ public final class JobConfigLoader {
         }
         if (!(v >= 0) || Double.isInfinite(v)) throw Errors.invalidValue(name, v, "It must be a finite number ≥ 0.");
         return v;
+    }
+
+    /** A list of numbers as floats; null when the list is empty (the default applies). */
+    private static float[] floats(Config c, String path) {
+        List<Number> v;
+        try {
+            v = c.getNumberList(path);
+        } catch (ConfigException.WrongType e) {
+            throw Errors.wrongType(path, c.getValue(path).unwrapped(), "a list of numbers");
+        }
+        if (v.isEmpty()) return null;
+        float[] out = new float[v.size()];
+        for (int i = 0; i < out.length; i++) out[i] = v.get(i).floatValue();
+        return out;
     }
 
     private static List<String> strings(Config c, String path) {

@@ -124,6 +124,19 @@ class JobConfigLoaderTest {
     }
 
     @Test
+    void onnxClassesAndNormalisationAreRead() {
+        JobConfig c = JobConfigLoader.fromString(METHODS, List.of("model.path=/m/resnet50.onnx",
+                "model.classes=/m/imagenet_class_index.json", "model.mean=[0.5, 0.5, 0.5]", "model.std=[0.25, 0.25, 0.25]"));
+        assertEquals("/m/imagenet_class_index.json", c.model().classes());
+        assertArrayEquals(new float[]{0.5f, 0.5f, 0.5f}, c.model().mean());
+        assertArrayEquals(new float[]{0.25f, 0.25f, 0.25f}, c.model().std());
+        JobConfig d = JobConfigLoader.fromString(METHODS, List.of("model.path=/m/resnet50.onnx"));
+        assertNull(d.model().mean(), "empty means the ImageNet default");
+        assertMessage(METHODS, List.of("model.std=[0.2, 0]"), "model.std", "> 0");
+        assertMessage(METHODS, List.of("model.mean=[a, b]"), "model.mean", "a list of numbers");
+    }
+
+    @Test
     void missingFileAndBadOverrideAreClear() {
         assertTrue(assertThrows(NoiseLensException.class, () -> JobConfigLoader.load(dir.resolve("nope.conf"), List.of()))
                 .getMessage().contains("nope.conf"));

@@ -1,6 +1,7 @@
 package io.noiselens.job;
 
 import io.noiselens.model.ModelFile;
+import io.noiselens.model.ModelLoader;
 import io.noiselens.model.SameDiffClassifier;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -30,7 +31,7 @@ public final class ExecutorModelCache {
         return LOADED.computeIfAbsent(model.sha256(), h -> {
             LOADS.incrementAndGet();
             long t = System.nanoTime();
-            ModelFile.Loaded l = ModelFile.fromBytes(model.bytes(), Path.of(model.origin()));
+            ModelFile.Loaded l = ModelLoader.fromBytes(model.bytes(), Path.of(model.origin()), model.onnx());
             LOG.info("Loaded model {} ({}) on this executor in {} ms", l.spec().architecture(), h.substring(0, 12),
                     (System.nanoTime() - t) / 1_000_000);
             return l;

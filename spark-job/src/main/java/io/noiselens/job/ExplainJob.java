@@ -4,7 +4,10 @@ import io.noiselens.config.Errors;
 import io.noiselens.config.JobConfig;
 import io.noiselens.config.MethodConfig;
 import io.noiselens.model.DemoModel;
+import io.noiselens.data.ClassIndex;
 import io.noiselens.model.ModelFile;
+import io.noiselens.model.ModelLoader;
+import io.noiselens.model.onnx.OnnxImport;
 import io.noiselens.model.ModelSpec;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -48,7 +51,7 @@ public final class ExplainJob {
     private ExplainJob() {}
 
     /** One of the run's models: where it came from, its bytes, and its id in the tables. */
-    record ResolvedModel(String path, byte[] bytes, ModelFile.Loaded loaded, String id) {}
+    record ResolvedModel(String path, byte[] bytes, ModelFile.Loaded loaded, String id, OnnxImport.Options onnx) {}
 
     public static Outcome run(SparkSession spark, JobConfig cfg) {
         long start = System.currentTimeMillis();
@@ -64,7 +67,7 @@ public final class ExplainJob {
         int threads = cfg.engine().ompThreads() > 0 ? cfg.engine().ompThreads()
                 : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
         List<Broadcast<ModelBroadcast>> broadcasts = models.stream()
-                .map(m -> jsc.broadcast(new ModelBroadcast(m.bytes(), m.loaded().sha256(), m.path()))).toList();
+                .map(m -> jsc.broadcast(new ModelBroadcast(m.bytes(), m.loaded().sha256(), m.path(), m.onnx()))).toList();
         LongAccumulator imagesDone = spark.sparkContext().longAccumulator("noiselens.images_done");
 
         Dataset<Row> images = ImageSource.read(spark, cfg.dataset(), model.spec(), partitions);
@@ -179,10 +182,19 @@ public final class ExplainJob {
         } else {
             paths.addAll(m.paths());
         }
+        List<String> classes = m.classes().isEmpty() ? List.of()
+                : ClassIndex.parse(new String(readFile("model.classes", m.classes()), java.nio.charset.StandardCharsets.UTF_8),
+                m.classes());
+        OnnxImport.Options onnx = new OnnxImport.Options(classes, m.mean(), m.std());
         List<ResolvedModel> out = new java.util.ArrayList<>();
         for (String path : paths) {
-            byte[] bytes = readModel(path);
-            ModelFile.Loaded loaded = ModelFile.fromBytes(bytes, java.nio.file.Path.of(path));
+            byte[] bytes = readFile("model.path", path);
+            boolean onnxOptions = !classes.isEmpty() || m.mean() != null || m.std() != null;
+            if (onnxOptions && !OnnxImport.isOnnx(bytes, java.nio.file.Path.of(path))) {
+                throw Errors.invalidValue("model.path", path, "It is a NoiseLens model file, which carries its own "
+                        + "classes and normalisation; model.classes, model.mean and model.std apply to ONNX models only.");
+            }
+            ModelFile.Loaded loaded = ModelLoader.fromBytes(bytes, java.nio.file.Path.of(path), onnx);
             String id = loaded.spec().architecture() + "@" + loaded.sha256().substring(0, 12);
             ModelSpec first = out.isEmpty() ? loaded.spec() : out.get(0).loaded().spec();
             if (first.channels() != loaded.spec().channels() || first.height() != loaded.spec().height()
@@ -193,7 +205,7 @@ public final class ExplainJob {
             for (ResolvedModel r : out) {
                 if (r.id().equals(id)) throw Errors.invalidValue("model.paths", path, "It is the same model as " + r.path() + ".");
             }
-            out.add(new ResolvedModel(path, bytes, loaded, id));
+            out.add(new ResolvedModel(path, bytes, loaded, id, onnx));
         }
         return out;
     }
@@ -202,21 +214,22 @@ public final class ExplainJob {
         return s.channels() + "×" + s.height() + "×" + s.width();
     }
 
-    private static byte[] readModel(String path) {
+    /** The bytes of a local file or any Hadoop URI that configuration key {@code key} names. */
+    private static byte[] readFile(String key, String path) {
         try {
             java.nio.file.Path local = java.nio.file.Path.of(path);
             if (Files.isRegularFile(local)) return Files.readAllBytes(local);
             Path p = new Path(path);
             FileSystem fs = p.getFileSystem(new org.apache.hadoop.conf.Configuration());
             if (!fs.exists(p)) {
-                throw Errors.invalidValue("model.path", path, "No such file. Point model.path at a NoiseLens "
-                        + "model file (.nlm) or use builtin:demo.");
+                throw Errors.invalidValue(key, path, key.equals("model.path") ? "No such file. Point model.path at an "
+                        + "ONNX file (.onnx), a NoiseLens model file (.nlm) or use builtin:demo." : "No such file.");
             }
             try (var in = fs.open(p)) {
                 return in.readAllBytes();
             }
         } catch (IOException e) {
-            throw Errors.invalidValue("model.path", path, "It cannot be read (" + e.getMessage() + ").");
+            throw Errors.invalidValue(key, path, "It cannot be read (" + e.getMessage() + ").");
         }
     }
 }
