@@ -2,6 +2,7 @@ package io.noiselens.model.onnx;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.noiselens.PythonFixtures;
 import io.noiselens.config.NoiseLensException;
 import io.noiselens.model.ModelFile;
 import io.noiselens.model.OutputSpace;
@@ -37,30 +38,13 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class OnnxImportTest {
     static final Path FIXTURES = Path.of("target", "onnx-fixtures");
-    static final Path SCRIPT = Path.of("src", "test", "python", "export_onnx_fixtures.py");
     static final List<String> ARCHS = List.of("opzoo", "resnet18_bn", "resnet18", "resnet50", "mobilenet_v2",
             "squeezenet1_1", "densenet121", "vgg11");
-    static final String PYTHON = "/usr/bin/python3";
 
     @BeforeAll
     static void exportFixtures() throws IOException, InterruptedException {
-        Files.createDirectories(FIXTURES);
-        List<String> missing = new ArrayList<>();
-        for (String a : ARCHS) {
-            Path ref = FIXTURES.resolve(a + ".ref.json");
-            if (!Files.exists(ref) || Files.getLastModifiedTime(ref).compareTo(Files.getLastModifiedTime(SCRIPT)) < 0) {
-                missing.add(a);
-            }
-        }
-        if (missing.isEmpty()) return;
-        List<String> cmd = new ArrayList<>(List.of(PYTHON, SCRIPT.toString(), FIXTURES.toString()));
-        cmd.addAll(missing);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(FIXTURES.resolve("export.log").toFile())
-                .start();
-        int rc = p.waitFor();
-        assertEquals(0, rc, () -> "Exporting the PyTorch reference models failed (" + String.join(" ", cmd) + "); see "
-                + FIXTURES.resolve("export.log").toAbsolutePath() + ". The ONNX tests need Debian's python3-torch and "
-                + "python3-torchvision: apt-get install -y python3-torch python3-torchvision (.ci/run does this).");
+        List<String> markers = ARCHS.stream().map(a -> a + ".ref.json").toList();
+        PythonFixtures.generate("export_onnx_fixtures.py", FIXTURES, markers, List.of());
     }
 
     record Reference(INDArray input, float[] logits, float[] grad, float[] grad64, int[] targets) {}

@@ -1,0 +1,43 @@
+package io.noiselens;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Reference fixtures made by the Python scripts in {@code src/test/python} with Debian's python3-torch,
+ * python3-torchvision and python3-pil (installed by .ci/run): run into {@code target/} when a fixture is missing or
+ * older than its script, so a clean build regenerates them and a warm one reuses them.
+ */
+public final class PythonFixtures {
+    public static final String PYTHON = "/usr/bin/python3";
+
+    private PythonFixtures() {}
+
+    /**
+     * Runs {@code script} with {@code dir} and {@code args} unless every {@code marker} file in {@code dir} is newer
+     * than the script; fails with the fix when the script fails.
+     */
+    public static void generate(String script, Path dir, List<String> markers, List<String> args)
+            throws IOException, InterruptedException {
+        Path source = Path.of("src", "test", "python", script);
+        Files.createDirectories(dir);
+        boolean fresh = true;
+        for (String m : markers) {
+            Path f = dir.resolve(m);
+            fresh &= Files.exists(f) && Files.getLastModifiedTime(f).compareTo(Files.getLastModifiedTime(source)) >= 0;
+        }
+        if (fresh) return;
+        List<String> cmd = new ArrayList<>(List.of(PYTHON, source.toString(), dir.toString()));
+        cmd.addAll(args);
+        Path log = dir.resolve(script + ".log");
+        int rc = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start().waitFor();
+        assertEquals(0, rc, () -> "Making the reference fixtures failed (" + String.join(" ", cmd) + "); see "
+                + log.toAbsolutePath() + ". These tests need Debian's python3-torch, python3-torchvision and "
+                + "python3-pil: apt-get install -y python3-torch python3-torchvision (.ci/run does this).");
+    }
+}
