@@ -79,9 +79,18 @@ ARCHS = {
     "densenet121": lambda: torchvision.models.densenet121(num_classes=10),
     "resnet18_bn": lambda: torchvision.models.resnet18(num_classes=10),
     "opzoo": OpZoo,
+    "tiny": lambda: tiny(),
 }
-SIZE = {"vgg11": 224, "squeezenet1_1": 96, "opzoo": 32}
+SIZE = {"vgg11": 224, "squeezenet1_1": 96, "opzoo": 32, "tiny": 32}
+CLASSES = {"tiny": 3}
 KEEP_BATCHNORM = {"resnet18_bn"}
+
+
+def tiny():
+    """A small CNN with three classes for the end-to-end job tests (32 x 32 inputs)."""
+    return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Linear(16, 3))
 
 
 def inference_batchnorm(model):
@@ -121,7 +130,7 @@ def export(arch, out):
         mode = torch.onnx.TrainingMode.PRESERVE
     size = SIZE.get(arch, 64)
     x = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(1))
-    targets = [3, 7]
+    targets = [3, 7] if arch not in CLASSES else [0, 2]
     torch.onnx.export(model, x, os.path.join(out, arch + ".onnx"), opset_version=13, input_names=["input"],
                       output_names=["logits"], dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}},
                       training=mode)
@@ -140,7 +149,7 @@ def export(arch, out):
             names[key + suffix] = arch + "." + key + suffix + ".f32"
             tensor.contiguous().float().numpy().astype("<f4").tofile(os.path.join(out, names[key + suffix]))
     with open(os.path.join(out, arch + ".ref.json"), "w") as f:
-        json.dump({"arch": arch, "shape": list(x.shape), "classes": 10, "targets": targets, "files": names,
+        json.dump({"arch": arch, "shape": list(x.shape), "classes": CLASSES.get(arch, 10), "targets": targets, "files": names,
                    "torch": torch.__version__, "torchvision": torchvision.__version__}, f, indent=1)
 
 

@@ -6,6 +6,11 @@ Usage (Debian's python3-pil, a dependency of python3-torchvision):
 
 Writes OUT_DIR/NAME.{jpg,png,JPEG} and OUT_DIR/NAME.rgb (PIL's RGB, H x W x 3 uint8, after
 ImageOps.exif_transpose), and OUT_DIR/index.json listing [file, height, width] per image.
+
+For the preprocessing it writes OUT_DIR/source.f32 (a 3 x 43 x 57 float32 image) and, per case of
+OUT_DIR/preprocess.json, torchvision's Resize(shorter) + CenterCrop(crop) of it (or, with shorter = 0, PIL's
+BILINEAR resize straight to the crop size) computed per channel on float ("F") PIL images, so without 8-bit
+rounding: OUT_DIR/case<i>.f32, 3 x crop_h x crop_w.
 """
 import io
 import json
@@ -14,6 +19,7 @@ import sys
 
 import numpy as np
 from PIL import Image, ImageOps
+import torchvision.transforms as T
 
 
 def smooth(h, w, channels, seed):
@@ -53,6 +59,22 @@ def main():
     save("gray_alpha.png", gray_alpha, "PNG")
     with open(os.path.join(out, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
+
+    source = smooth(43, 57, 3, 6).astype("float32") / 255 + np.random.RandomState(7).rand(43, 57, 3).astype("float32") * 0.2
+    source.transpose(2, 0, 1).astype("<f4").tofile(os.path.join(out, "source.f32"))
+    cases = [[32, 24, 24], [43, 40, 30], [50, 50, 64], [0, 20, 13], [0, 90, 70], [0, 43, 30]]
+    for i, (shorter, ch, cw) in enumerate(cases):
+        planes = []
+        for c in range(3):
+            img = Image.fromarray(source[..., c], "F")
+            if shorter:
+                img = T.CenterCrop((ch, cw))(T.Resize(shorter)(img))
+            else:
+                img = img.resize((cw, ch), Image.BILINEAR)
+            planes.append(np.asarray(img, dtype="float32"))
+        np.stack(planes).astype("<f4").tofile(os.path.join(out, "case%d.f32" % i))
+    with open(os.path.join(out, "preprocess.json"), "w") as f:
+        json.dump({"source": [3, 43, 57], "cases": cases}, f)
 
 
 if __name__ == "__main__":

@@ -18,13 +18,19 @@ public final class PythonFixtures {
 
     private PythonFixtures() {}
 
+    /** A script of common's {@code src/test/python}, found from common's or a sibling module's directory. */
+    public static Path script(String name) {
+        Path here = Path.of("src", "test", "python", name);
+        return Files.exists(here) ? here : Path.of("..", "common", "src", "test", "python", name);
+    }
+
     /**
      * Runs {@code script} with {@code dir} and {@code args} unless every {@code marker} file in {@code dir} is newer
      * than the script; fails with the fix when the script fails.
      */
-    public static void generate(String script, Path dir, List<String> markers, List<String> args)
+    public static void generate(Path source, Path dir, List<String> markers, List<String> args)
             throws IOException, InterruptedException {
-        Path source = Path.of("src", "test", "python", script);
+        String script = source.getFileName().toString();
         Files.createDirectories(dir);
         boolean fresh = true;
         for (String m : markers) {

@@ -29,18 +29,30 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
         }
     }
 
+    /** What {@code noiselens ingest} reads (a folder dataset), and where and how it writes it. */
+    public record Ingest(Dataset dataset, Spark spark, String output, int imagesPerFile) implements Serializable {}
+
     /** run.*: identity of the run and where its tables go. */
     public record Run(String id, long seed, String output) implements Serializable {}
 
     /** spark.*: master (empty: spark-submit's or local[*]) and partitions (0: twice the default parallelism). */
     public record Spark(String master, int partitions) implements Serializable {}
 
-    /** dataset.*: the built-in synthetic set or an image folder in ImageNet layout. */
+    /**
+     * dataset.*: the built-in synthetic set, an image folder in ImageNet layout, or a Parquet table written by
+     * {@code ingest}; the resize before the centre crop (0: straight to the model input) and the bounding-box
+     * annotations (Pascal-VOC XML directory, localisation CSV).
+     */
     public record Dataset(String kind, int builtinImages, long builtinSeed, String folderPath,
                           List<String> extensions, long openCostBytes, long maxPartitionBytes,
-                          long maxPixels) implements Serializable {
+                          long maxPixels, String parquetPath, int resize, String boxesXmlDir, String boxesCsv)
+            implements Serializable {
         public boolean builtin() {
             return "builtin".equals(kind);
+        }
+
+        public boolean parquet() {
+            return "parquet".equals(kind);
         }
     }
 

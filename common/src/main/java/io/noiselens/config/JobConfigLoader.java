@@ -50,7 +50,8 @@ public final class JobConfigLoader {
             ConfigKey.of("run.output", STRING, "noiselens-out", "Directory or URI under which the tables are written."),
             ConfigKey.of("spark.master", STRING, "", "Spark master; empty: the one spark-submit gives, else local[*]."),
             ConfigKey.of("spark.partitions", INT, 0, "Partitions of the image dataset; 0: twice the default parallelism."),
-            ConfigKey.oneOf("dataset.kind", "builtin", "Where images come from.", "builtin", "folder"),
+            ConfigKey.oneOf("dataset.kind", "builtin", "Where images come from: the built-in synthetic set, an "
+                    + "ImageNet-layout folder, or a Parquet table written by 'ingest'.", "builtin", "folder", "parquet"),
             ConfigKey.of("dataset.builtin.images", INT, 512, "Number of images of the built-in synthetic set."),
             ConfigKey.of("dataset.builtin.seed", LONG, 7L, "Seed of the built-in synthetic set."),
             ConfigKey.of("dataset.folder.path", STRING, "", "Root of an ImageNet-layout folder: root/<class>/<file>."),
@@ -60,6 +61,14 @@ public final class JobConfigLoader {
                     "spark.sql.files.openCostInBytes for the scan: small, so a task packs hundreds of files, not ~30."),
             ConfigKey.of("dataset.folder.max_partition_bytes", LONG, 134217728L,
                     "spark.sql.files.maxPartitionBytes for the scan."),
+            ConfigKey.of("dataset.parquet.path", STRING, "", "A dataset written by 'noiselens ingest' (dataset.kind = parquet)."),
+            ConfigKey.of("dataset.resize", INT, 0, "Resize the shorter side to this many pixels, then centre-crop to "
+                    + "the model input (torchvision's Resize + CenterCrop; ImageNet evaluation: 256 for 224 inputs); "
+                    + "0: resize straight to the input size."),
+            ConfigKey.of("dataset.boxes.xml_dir", STRING, "", "Pascal-VOC XML annotations, <image name>.xml in any "
+                    + "sub-directory (ImageNet's Annotations); the boxes of the image's class become its object mask."),
+            ConfigKey.of("dataset.boxes.csv", STRING, "", "A localisation CSV with ImageId,PredictionString columns "
+                    + "(ImageNet's LOC_val_solution.csv); the boxes of the image's class become its object mask."),
             ConfigKey.of("dataset.max_pixels", LONG, 50_000_000L, "Images with more pixels go to the errors table."),
             ConfigKey.of("model.path", STRING, JobConfig.Model.BUILTIN_DEMO,
                     "A model file: ONNX (.onnx, e.g. a torchvision export) or NoiseLens (.nlm), or builtin:demo for "
@@ -99,6 +108,10 @@ public final class JobConfigLoader {
             ConfigKey.of("metrics.adversarial_step_size", DOUBLE, 0.01, "PGD step size, model-input units."),
             ConfigKey.of("metrics.attack_iterations", INT, 100, "Iterations of Ghorbani et al.'s top-k explanation "
                     + "attack (attack_top_k_intersection, attack_spearman); each costs ~5 passes per image."),
+            ConfigKey.of("ingest.output", STRING, "", "Where 'noiselens ingest' writes the folder as a Parquet "
+                    + "dataset (read it with dataset.kind = parquet)."),
+            ConfigKey.of("ingest.images_per_file", INT, 2000, "Images per Parquet file written by 'ingest' (~220 MB "
+                    + "of ImageNet JPEGs, read as a few tasks each)."),
             ConfigKey.of("replicas.eval_images", INT, 256, "Labelled images on which each NoiseGrad/FusionGrad "
                     + "replica's accuracy is measured (the replicas table); 0 turns it off."),
             ConfigKey.of("metrics.bootstrap_samples", INT, 1000, "Bootstrap resamples for the summary's 95 % interval."));
@@ -138,16 +151,17 @@ public final class JobConfigLoader {
 
     /** Loads {@code file} (null: only defaults and overrides) with {@code --set} overrides applied on top. */
     public static JobConfig load(Path file, List<String> overrides) {
-        Config base = ConfigFactory.empty();
-        if (file != null) {
-            if (!Files.isRegularFile(file)) throw Errors.badConfigFile(file, "no such file");
-            try {
-                base = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
-            } catch (ConfigException e) {
-                throw Errors.badConfigFile(file, e.getMessage());
-            }
+        return fromConfig(applyOverrides(parse(file), overrides));
+    }
+
+    private static Config parse(Path file) {
+        if (file == null) return ConfigFactory.empty();
+        if (!Files.isRegularFile(file)) throw Errors.badConfigFile(file, "no such file");
+        try {
+            return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw Errors.badConfigFile(file, e.getMessage());
         }
-        return fromConfig(applyOverrides(base, overrides));
     }
 
     /** Parses HOCON text (the embedded demo configuration). */
@@ -176,7 +190,23 @@ public final class JobConfigLoader {
         return c.resolve();
     }
 
-    static JobConfig fromConfig(Config raw) {
+    /**
+     * What {@code noiselens ingest} needs: the folder dataset (same keys and checks as a job's), where to write it
+     * and how many images go into one Parquet file.
+     */
+    public static JobConfig.Ingest ingest(Path file, List<String> overrides) {
+        Config c = withDefaults(applyOverrides(parse(file), overrides));
+        JobConfig.Dataset d = dataset(c);
+        if (!d.kind().equals("folder")) {
+            throw Errors.invalidValue("dataset.kind", d.kind(), "ingest reads an image folder: set dataset.kind = folder "
+                    + "and dataset.folder.path.");
+        }
+        return new JobConfig.Ingest(d, new JobConfig.Spark(str(c, "spark.master"), atLeast(c, "spark.partitions", 0)),
+                nonEmpty(c, "ingest.output"), atLeast(c, "ingest.images_per_file", 1));
+    }
+
+    /** Rejects unknown keys and fills every default. */
+    private static Config withDefaults(Config raw) {
         Set<String> known = new TreeSet<>();
         for (ConfigKey k : KEYS) known.add(k.path());
         for (Map.Entry<String, ConfigValue> e : raw.entrySet()) {
@@ -189,6 +219,11 @@ public final class JobConfigLoader {
                 c = c.withValue(k.path(), ConfigValueFactory.fromAnyRef(k.defaultValue()));
             }
         }
+        return c;
+    }
+
+    static JobConfig fromConfig(Config raw) {
+        Config c = withDefaults(raw);
         String runId = str(c, "run.id");
         if (runId.isEmpty()) {
             runId = "run-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now());
@@ -200,16 +235,7 @@ public final class JobConfigLoader {
         }
         JobConfig.Run run = new JobConfig.Run(runId, lng(c, "run.seed"), nonEmpty(c, "run.output"));
         JobConfig.Spark spark = new JobConfig.Spark(str(c, "spark.master"), atLeast(c, "spark.partitions", 0));
-        String kind = enumValue(c, "dataset.kind");
-        String folder = str(c, "dataset.folder.path");
-        if (kind.equals("folder") && folder.isEmpty()) {
-            throw Errors.missingKey("dataset.folder.path", "dataset.kind = folder needs the folder's root, "
-                    + "e.g. --set dataset.folder.path=/data/imagenet/val");
-        }
-        JobConfig.Dataset dataset = new JobConfig.Dataset(kind, atLeast(c, "dataset.builtin.images", 1),
-                lng(c, "dataset.builtin.seed"), folder, strings(c, "dataset.folder.extensions"),
-                atLeastLong(c, "dataset.folder.open_cost_bytes", 0), atLeastLong(c, "dataset.folder.max_partition_bytes", 1024),
-                atLeastLong(c, "dataset.max_pixels", 1));
+        JobConfig.Dataset dataset = dataset(c);
         String cacheDir = str(c, "model.cache_dir");
         if (cacheDir.isEmpty()) cacheDir = Path.of(System.getProperty("user.home"), ".cache", "noiselens").toString();
         List<String> paths = strings(c, "model.paths");
@@ -246,6 +272,33 @@ public final class JobConfigLoader {
         String json = c.root().render(ConfigRenderOptions.concise());
         JobConfig.Replicas replicas = new JobConfig.Replicas(atLeast(c, "replicas.eval_images", 0));
         return new JobConfig(run, spark, dataset, model, engine, methods, metrics, replicas, json);
+    }
+
+    private static JobConfig.Dataset dataset(Config c) {
+        String kind = enumValue(c, "dataset.kind");
+        String folder = str(c, "dataset.folder.path");
+        if (kind.equals("folder") && folder.isEmpty()) {
+            throw Errors.missingKey("dataset.folder.path", "dataset.kind = folder needs the folder's root, "
+                    + "e.g. --set dataset.folder.path=/data/imagenet/val");
+        }
+        String parquet = str(c, "dataset.parquet.path");
+        if (kind.equals("parquet") && parquet.isEmpty()) {
+            throw Errors.missingKey("dataset.parquet.path", "dataset.kind = parquet reads a table written by "
+                    + "'noiselens ingest', e.g. --set dataset.parquet.path=/data/imagenet-val.parquet");
+        }
+        String xmlDir = str(c, "dataset.boxes.xml_dir"), csv = str(c, "dataset.boxes.csv");
+        if (kind.equals("builtin") && !(xmlDir.isEmpty() && csv.isEmpty())) {
+            throw Errors.invalidValue(xmlDir.isEmpty() ? "dataset.boxes.csv" : "dataset.boxes.xml_dir",
+                    xmlDir.isEmpty() ? csv : xmlDir, "The built-in dataset has its own masks; boxes apply to folders.");
+        }
+        if (kind.equals("parquet") && !(xmlDir.isEmpty() && csv.isEmpty())) {
+            throw Errors.invalidValue(xmlDir.isEmpty() ? "dataset.boxes.csv" : "dataset.boxes.xml_dir",
+                    xmlDir.isEmpty() ? csv : xmlDir, "An ingested dataset carries the boxes given to 'ingest'; give them there.");
+        }
+        return new JobConfig.Dataset(kind, atLeast(c, "dataset.builtin.images", 1),
+                lng(c, "dataset.builtin.seed"), folder, strings(c, "dataset.folder.extensions"),
+                atLeastLong(c, "dataset.folder.open_cost_bytes", 0), atLeastLong(c, "dataset.folder.max_partition_bytes", 1024),
+                atLeastLong(c, "dataset.max_pixels", 1), parquet, atLeast(c, "dataset.resize", 0), xmlDir, csv);
     }
 
     private static List<MethodConfig> methods(Config c) {

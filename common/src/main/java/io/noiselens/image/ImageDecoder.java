@@ -173,30 +173,6 @@ public final class ImageDecoder {
         return sb.toString();
     }
 
-    /** Bilinear resize of a C×H×W array (half-pixel centres, as PIL and torchvision without antialias). */
-    public static float[] resize(float[] src, int c, int h, int w, int nh, int nw) {
-        if (h == nh && w == nw) return src;
-        float[] out = new float[c * nh * nw];
-        double sy = (double) h / nh, sx = (double) w / nw;
-        for (int y = 0; y < nh; y++) {
-            double fy = Math.max(0, (y + 0.5) * sy - 0.5);
-            int y0 = Math.min((int) fy, h - 1), y1 = Math.min(y0 + 1, h - 1);
-            double ty = fy - y0;
-            for (int x = 0; x < nw; x++) {
-                double fx = Math.max(0, (x + 0.5) * sx - 0.5);
-                int x0 = Math.min((int) fx, w - 1), x1 = Math.min(x0 + 1, w - 1);
-                double tx = fx - x0;
-                for (int k = 0; k < c; k++) {
-                    int base = k * h * w;
-                    double top = src[base + y0 * w + x0] * (1 - tx) + src[base + y0 * w + x1] * tx;
-                    double bot = src[base + y1 * w + x0] * (1 - tx) + src[base + y1 * w + x1] * tx;
-                    out[k * nh * nw + y * nw + x] = (float) (top * (1 - ty) + bot * ty);
-                }
-            }
-        }
-        return out;
-    }
-
     /** Encodes a C×H×W [0, 1] image as PNG or JPEG bytes (for fixtures, reports and the demo folder set). */
     public static byte[] encode(float[] px, int c, int h, int w, String format) throws IOException {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);

@@ -35,7 +35,7 @@ class ImageDecoderTest {
 
     @BeforeAll
     static void writeFixtures() throws IOException, InterruptedException {
-        PythonFixtures.generate("image_fixtures.py", FIXTURES, List.of("index.json"), List.of());
+        PythonFixtures.generate(PythonFixtures.script("image_fixtures.py"), FIXTURES, List.of("index.json"), List.of());
     }
 
     @Test

@@ -3,14 +3,19 @@ package io.noiselens.job;
 import io.noiselens.config.JobConfig;
 import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
+import io.noiselens.data.BoundingBox;
+import io.noiselens.image.Geometry;
 import io.noiselens.image.ImageDecoder;
 import io.noiselens.model.ModelSpec;
 import org.apache.spark.sql.Row;
 
+import java.util.List;
+
 /**
  * Turns a dataset row ({@link ImageSource#SCHEMA}) into the model's input: the built-in image generated from its
- * index (with its object mask), or the file decoded, resized to the model's input and normalised. A failure names
- * its stage (dataset, decode, preprocess) for the errors table.
+ * index (with its object mask), or the file decoded, resized and centre-cropped to the model's input
+ * ({@link Geometry}) and normalised, its boxes turned into a mask by the same geometry. A failure names its stage
+ * (dataset, decode, preprocess, annotation) for the errors table.
  */
 final class ImageLoader {
     /** A model-space C×H×W input and its mask (null when the dataset has none). */
@@ -45,8 +50,8 @@ final class ImageLoader {
             mask = img.mask();
         } else {
             if (r.isNullAt(r.fieldIndex("label"))) {
-                throw new Failure("dataset", new IllegalArgumentException("the file is not inside a class directory of "
-                        + config.dataset().folderPath() + "; expected root/<class>/<file>"));
+                throw new Failure("dataset", new IllegalArgumentException("the file is not inside a class directory "
+                        + "(expected root/<class>/<file>), or its class is not one of the dataset's"));
             }
             ImageDecoder.Decoded d;
             try {
@@ -54,13 +59,37 @@ final class ImageLoader {
             } catch (ImageDecoder.BadImageException | RuntimeException e) {
                 throw new Failure("decode", e);
             }
+            Geometry g;
             try {
-                x = ImageDecoder.resize(d.pixels(), d.channels(), d.height(), d.width(), spec.height(), spec.width());
+                g = Geometry.of(d.height(), d.width(), config.dataset().resize(), spec.height(), spec.width());
+                x = g.apply(d.pixels(), d.channels());
             } catch (RuntimeException e) {
                 throw new Failure("preprocess", e);
             }
+            List<BoundingBox> boxes = boxes(r);
+            if (boxes != null) mask = g.mask(boxes);
         }
         spec.preprocessing().normaliseInPlace(x, spec.height() * spec.width());
         return new Loaded(x, mask);
+    }
+
+    /**
+     * The image's boxes from its XML annotation or CSV row, those of its own class when any are (ImageNet's are all
+     * of the image's class), null when the dataset has no annotation for it.
+     */
+    private static List<BoundingBox> boxes(Row r) throws Failure {
+        String path = r.getAs("path");
+        List<BoundingBox> all;
+        try {
+            int a = r.fieldIndex("annotation"), b = r.fieldIndex("boxes");
+            if (!r.isNullAt(a)) all = BoundingBox.parseVocXml((byte[]) r.get(a), path + " (XML annotation)");
+            else if (!r.isNullAt(b)) all = BoundingBox.parsePredictionString(r.getString(b), path + " (CSV boxes)");
+            else return null;
+        } catch (RuntimeException e) {
+            throw new Failure("annotation", e);
+        }
+        String label = r.getAs("label_name");
+        List<BoundingBox> own = all.stream().filter(box -> box.name().equals(label)).toList();
+        return own.isEmpty() ? all : own;
     }
 }

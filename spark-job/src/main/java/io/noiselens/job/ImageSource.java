@@ -27,31 +27,54 @@ import java.util.List;
 import static org.apache.spark.sql.functions.*;
 
 /**
- * Reads the configured dataset as rows of (image_id, path, label, label_name, content, index): the built-in
- * synthetic set (generated on the executors from its index), or an ImageNet-layout folder
- * {@code root/<class>/<file>} through Spark's {@code binaryFile} source with small open costs, so that a task
- * packs hundreds of files instead of ~30.
+ * Reads the configured dataset as rows of {@link #SCHEMA}: the built-in synthetic set (generated on the executors
+ * from its index), an ImageNet-layout folder {@code root/<class>/<file>} through Spark's {@code binaryFile} source
+ * with small open costs (a task packs hundreds of files instead of ~30), or a Parquet table of encoded images
+ * written by {@code ingest} ({@link #FILES}). Folder files are joined with their box annotations by file stem:
+ * Pascal-VOC XML ({@code annotation}, parsed with the image so a bad file is quarantined with it) or a
+ * localisation CSV ({@code boxes}, PredictionString form).
  */
 public final class ImageSource {
+    /** The encoded images of a folder with their class directory and annotations: what {@code ingest} writes. */
+    public static final StructType FILES = new StructType()
+            .add("image_id", DataTypes.StringType, false)
+            .add("path", DataTypes.StringType, true)
+            .add("label_name", DataTypes.StringType, true)
+            .add("content", DataTypes.BinaryType, true)
+            .add("boxes", DataTypes.StringType, true)
+            .add("annotation", DataTypes.BinaryType, true);
+
     public static final StructType SCHEMA = new StructType()
             .add("image_id", DataTypes.StringType, false)
             .add("path", DataTypes.StringType, true)
             .add("label", DataTypes.IntegerType, true)
             .add("label_name", DataTypes.StringType, true)
             .add("content", DataTypes.BinaryType, true)
-            .add("index", DataTypes.LongType, true);
+            .add("index", DataTypes.LongType, true)
+            .add("boxes", DataTypes.StringType, true)
+            .add("annotation", DataTypes.BinaryType, true);
 
     private ImageSource() {}
 
     public static Dataset<Row> read(SparkSession spark, JobConfig.Dataset cfg, ModelSpec spec, int partitions) {
-        return (cfg.builtin() ? builtin(spark, cfg, spec, partitions) : folder(spark, cfg, spec))
-                .repartition(partitions, col("image_id"));
+        Dataset<Row> rows;
+        if (cfg.builtin()) {
+            rows = builtin(spark, cfg, spec, partitions);
+        } else if (cfg.parquet()) {
+            Dataset<Row> table = ingested(spark, cfg.parquetPath());
+            List<String> classes = table.select("label_name").where(col("label_name").isNotNull()).distinct()
+                    .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+            rows = labelled(spark, table, new ArrayList<>(new java.util.TreeSet<>(classes)), spec);
+        } else {
+            rows = labelled(spark, files(spark, cfg), classDirectories(spark, cfg.folderPath()), spec);
+        }
+        return rows.repartition(partitions, col("image_id"));
     }
 
     /** A short description for the runs table. */
     public static String describe(JobConfig.Dataset cfg) {
         return cfg.builtin() ? "builtin:synthetic_shapes(v" + SyntheticShapes.VERSION + ", images=" + cfg.builtinImages()
-                + ", seed=" + cfg.builtinSeed() + ")" : "folder:" + cfg.folderPath();
+                + ", seed=" + cfg.builtinSeed() + ")" : cfg.parquet() ? "parquet:" + cfg.parquetPath() : "folder:" + cfg.folderPath();
     }
 
     private static Dataset<Row> builtin(SparkSession spark, JobConfig.Dataset cfg, ModelSpec spec, int partitions) {
@@ -65,14 +88,15 @@ public final class ImageSource {
         return spark.range(0, cfg.builtinImages(), 1, partitions).map(
                 (org.apache.spark.api.java.function.MapFunction<Long, Row>) i -> {
                     int label = (int) (i % classes.size());
-                    return RowFactory.create("eval-" + i, null, label, classes.get(label), null, i);
+                    return RowFactory.create("eval-" + i, null, label, classes.get(label), null, i, null, null);
                 }, org.apache.spark.sql.Encoders.row(SCHEMA));
     }
 
-    private static Dataset<Row> folder(SparkSession spark, JobConfig.Dataset cfg, ModelSpec spec) {
-        List<String> classDirs = classDirectories(spark, cfg.folderPath());
-        // Labels follow the model's class names where they match the folder names (ImageNet synsets), else the
-        // sorted folder order, which is how torchvision's ImageFolder assigns them.
+    /**
+     * Labels follow the model's class names where they include every class directory (ImageNet synsets), else the
+     * sorted directory order, which is how torchvision's ImageFolder assigns them.
+     */
+    private static Dataset<Row> labelled(SparkSession spark, Dataset<Row> files, List<String> classDirs, ModelSpec spec) {
         boolean byName = spec.classNames().containsAll(classDirs);
         List<Row> mapping = new ArrayList<>();
         for (int i = 0; i < classDirs.size(); i++) {
@@ -81,20 +105,67 @@ public final class ImageSource {
         }
         Dataset<Row> labels = spark.createDataFrame(mapping, new StructType()
                 .add("label_name", DataTypes.StringType).add("label", DataTypes.IntegerType));
+        // A left join keeps files outside root/<class>/ (label null); the explainer quarantines them with a reason.
+        return files.join(broadcast(labels), files.col("label_name").equalTo(labels.col("label_name")), "left")
+                .select(col("image_id"), col("path"), labels.col("label"), files.col("label_name"), col("content"),
+                        lit(null).cast(DataTypes.LongType).as("index"), col("boxes"), col("annotation"));
+    }
+
+    /** The folder's image files (empty ones included) with their class directory and annotations, as {@link #FILES}. */
+    public static Dataset<Row> files(SparkSession spark, JobConfig.Dataset cfg) {
+        List<String> classDirs = classDirectories(spark, cfg.folderPath());
         spark.conf().set("spark.sql.files.openCostInBytes", cfg.openCostBytes());
         spark.conf().set("spark.sql.files.maxPartitionBytes", cfg.maxPartitionBytes());
         String glob = "*.{" + String.join(",", cfg.extensions()) + "}";
         Dataset<Row> files = spark.read().format("binaryFile").option("pathGlobFilter", glob)
                 .option("recursiveFileLookup", "true").load(cfg.folderPath()).select("path", "content")
                 .union(emptyFiles(spark, cfg, classDirs));
+        // Files outside root/<class>/ keep their parent in the id but get no class (the job quarantines them).
         Dataset<Row> named = files
                 .withColumn("parts", split(col("path"), "/"))
-                .withColumn("label_name", element_at(col("parts"), -2))
-                .withColumn("image_id", concat_ws("/", col("label_name"), element_at(col("parts"), -1)));
-        // A left join keeps files outside root/<class>/ (label null); the explainer quarantines them with a reason.
-        return named.join(broadcast(labels), named.col("label_name").equalTo(labels.col("label_name")), "left")
-                .select(col("image_id"), col("path"), labels.col("label"), named.col("label_name"), col("content"),
-                        lit(null).cast(DataTypes.LongType).as("index"));
+                .withColumn("image_id", concat_ws("/", element_at(col("parts"), -2), element_at(col("parts"), -1)))
+                .withColumn("label_name", when(element_at(col("parts"), -2).isin(classDirs.toArray()),
+                        element_at(col("parts"), -2)))
+                .withColumn("stem", regexp_extract(element_at(col("parts"), -1), "^(.+?)(\\.[^.]*)?$", 1));
+        Dataset<Row> xml = cfg.boxesXmlDir().isEmpty() ? null : spark.read().format("binaryFile")
+                .option("pathGlobFilter", "*.xml").option("recursiveFileLookup", "true").load(cfg.boxesXmlDir())
+                .select(regexp_extract(col("path"), "([^/]+)\\.xml$", 1).as("xml_stem"), col("content").as("annotation"));
+        Dataset<Row> csv = cfg.boxesCsv().isEmpty() ? null : localisationCsv(spark, cfg.boxesCsv());
+        if (xml != null) named = named.join(xml, named.col("stem").equalTo(xml.col("xml_stem")), "left");
+        else named = named.withColumn("annotation", lit(null).cast(DataTypes.BinaryType));
+        if (csv != null) named = named.join(csv, named.col("stem").equalTo(csv.col("csv_stem")), "left");
+        else named = named.withColumn("boxes", lit(null).cast(DataTypes.StringType));
+        return named.select(col("image_id"), col("path"), col("label_name"), col("content"), col("boxes"), col("annotation"));
+    }
+
+    private static Dataset<Row> localisationCsv(SparkSession spark, String path) {
+        Dataset<Row> csv = spark.read().option("header", "true").csv(path);
+        List<String> columns = List.of(csv.columns());
+        if (!columns.contains("ImageId") || !columns.contains("PredictionString")) {
+            throw Errors.badDataset(path, "the localisation CSV has columns " + columns,
+                    "Give a CSV with a header ImageId,PredictionString as ImageNet's LOC_val_solution.csv.");
+        }
+        return csv.select(col("ImageId").as("csv_stem"), col("PredictionString").as("boxes"));
+    }
+
+    /** An ingested table, checked to have the columns {@code ingest} writes. */
+    private static Dataset<Row> ingested(SparkSession spark, String path) {
+        Dataset<Row> t;
+        try {
+            t = spark.read().parquet(path);
+        } catch (RuntimeException e) {
+            throw Errors.badDataset(path, "it cannot be read as Parquet (" + e.getMessage() + ")",
+                    "Point dataset.parquet.path at a table written by 'noiselens ingest'.");
+        }
+        List<String> columns = List.of(t.columns());
+        for (String f : FILES.fieldNames()) {
+            if (!columns.contains(f)) {
+                throw Errors.badDataset(path, "the table has no column '" + f + "' (it has " + columns + ")",
+                        "Write it with 'noiselens ingest'.");
+            }
+        }
+        return t.select(java.util.Arrays.stream(FILES.fieldNames()).map(org.apache.spark.sql.functions::col)
+                .toArray(org.apache.spark.sql.Column[]::new));
     }
 
     /**

@@ -20,12 +20,14 @@ import java.util.List;
  * <pre>
  *   run  --config FILE [--set key=value]...   run the job a configuration file describes
  *   demo [--set key=value]...                 the embedded demo (conf/demo.conf) end to end
+ *   ingest [--config FILE] [--set key=value]... an image folder (and its boxes) to a Parquet dataset
  * </pre>
  */
 public final class NoiseLensMain {
     static final String USAGE = String.join(System.lineSeparator(),
             "Usage: noiselens run --config FILE [--set key=value]...",
             "       noiselens demo [--set key=value]...",
+            "       noiselens ingest [--config FILE] --set dataset.folder.path=DIR --set ingest.output=PATH [--set key=value]...",
             "Keys: " + String.join(", ", JobConfigLoader.KEYS.stream().map(k -> k.path()).toList()));
 
     private NoiseLensMain() {}
@@ -56,6 +58,7 @@ public final class NoiseLensMain {
                 default -> throw new NoiseLensException("Unknown argument '" + args[i] + "'." + System.lineSeparator() + USAGE);
             }
         }
+        if (command.equals("ingest")) return ingest(JobConfigLoader.ingest(configFile, sets), out);
         JobConfig cfg = switch (command) {
             case "run" -> {
                 if (configFile == null) throw new NoiseLensException("'run' needs --config FILE." + System.lineSeparator() + USAGE);
@@ -83,11 +86,30 @@ public final class NoiseLensMain {
         }
     }
 
+    private static int ingest(JobConfig.Ingest cfg, PrintStream out) {
+        SparkSession spark = session(cfg.spark(), "NoiseLens ingest " + cfg.dataset().folderPath());
+        try {
+            long t = System.nanoTime();
+            Ingest.Outcome o = Ingest.run(spark, cfg);
+            out.printf("Ingested %d images (%d with box annotations, %d empty files kept for the errors table) from %s "
+                            + "into %d Parquet files at %s in %.1f s; read them with --set dataset.kind=parquet "
+                            + "--set dataset.parquet.path=%s%n", o.images(), o.annotated(), o.empty(),
+                    cfg.dataset().folderPath(), o.files(), o.output(), (System.nanoTime() - t) / 1e9, o.output());
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
     static SparkSession session(JobConfig cfg) {
+        return session(cfg.spark(), "NoiseLens " + cfg.run().id());
+    }
+
+    static SparkSession session(JobConfig.Spark s, String name) {
         SparkConf conf = new SparkConf();
-        SparkSession.Builder b = SparkSession.builder().appName("NoiseLens " + cfg.run().id());
-        if (!cfg.spark().master().isEmpty()) {
-            b.master(cfg.spark().master());
+        SparkSession.Builder b = SparkSession.builder().appName(name);
+        if (!s.master().isEmpty()) {
+            b.master(s.master());
         } else if (!conf.contains("spark.master")) {
             b.master("local[*]").config("spark.ui.enabled", "false");
         }

@@ -38,13 +38,13 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class OnnxImportTest {
     static final Path FIXTURES = Path.of("target", "onnx-fixtures");
-    static final List<String> ARCHS = List.of("opzoo", "resnet18_bn", "resnet18", "resnet50", "mobilenet_v2",
+    static final List<String> ARCHS = List.of("opzoo", "tiny", "resnet18_bn", "resnet18", "resnet50", "mobilenet_v2",
             "squeezenet1_1", "densenet121", "vgg11");
 
     @BeforeAll
     static void exportFixtures() throws IOException, InterruptedException {
         List<String> markers = ARCHS.stream().map(a -> a + ".ref.json").toList();
-        PythonFixtures.generate("export_onnx_fixtures.py", FIXTURES, markers, List.of());
+        PythonFixtures.generate(PythonFixtures.script("export_onnx_fixtures.py"), FIXTURES, markers, List.of());
     }
 
     record Reference(INDArray input, float[] logits, float[] grad, float[] grad64, int[] targets) {}
@@ -86,7 +86,7 @@ class OnnxImportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"opzoo", "resnet18_bn", "resnet18", "resnet50", "mobilenet_v2", "squeezenet1_1",
+    @ValueSource(strings = {"opzoo", "tiny", "resnet18_bn", "resnet18", "resnet50", "mobilenet_v2", "squeezenet1_1",
             "densenet121", "vgg11"})
     void logitsAndInputGradientsMatchPyTorch(String arch) throws IOException {
         Reference ref = reference(arch);

@@ -1,0 +1,183 @@
+package io.noiselens.job;
+
+import io.noiselens.PythonFixtures;
+import io.noiselens.data.LabeledImage;
+import io.noiselens.data.SyntheticShapes;
+import io.noiselens.image.ImageDecoder;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * What a user with a PyTorch model and an ImageNet-style dataset does, end to end: an ONNX export (PyTorch's,
+ * made by {@code export_onnx_fixtures.py}), a class-index file in output order, a folder of JPEGs in synset
+ * directories with Pascal-VOC XML boxes and planted bad files, resize + centre crop; then {@code ingest} of the same
+ * folder to Parquet and the job again on that table. The localisation metric is checked against the box worked
+ * out by hand; the errors table must hold every bad file with its stage.
+ */
+class ImageNetFolderJobTest {
+    static final List<String> SYNSETS = List.of("n00000003", "n00000001", "n00000002"); // output order, not sorted
+    static final String METHODS = "methods = [{kind = gradient}, {kind = smoothgrad, samples = 2}]";
+
+    @TempDir
+    static Path dir;
+    static SparkSession spark;
+    static Path model, root, annotations, classes;
+    static int good;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        Path fixtures = Path.of("target", "onnx-fixtures");
+        PythonFixtures.generate(PythonFixtures.script("export_onnx_fixtures.py"), fixtures, List.of("tiny.ref.json"),
+                List.of("tiny"));
+        model = fixtures.resolve("tiny.onnx");
+        spark = SparkSession.builder().master("local[2]").appName("noiselens-imagenet-test")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+                .config("spark.sql.session.timeZone", "UTC").getOrCreate();
+        classes = dir.resolve("LOC_synset_mapping.txt");
+        Files.writeString(classes, String.join("\n", SYNSETS.stream().map(s -> s + " class " + s).toList()) + "\n");
+        root = dir.resolve("val");
+        annotations = dir.resolve("Annotations");
+        Files.createDirectories(annotations.resolve("val"));
+        SyntheticShapes shapes = new SyntheticShapes(5, 40);
+        for (int i = 0; i < 9; i++) {
+            String synset = SYNSETS.get(i % 3);
+            LabeledImage img = shapes.image("imagenet", i);
+            Path classDir = Files.createDirectories(root.resolve(synset));
+            String stem = String.format("ILSVRC2012_val_%08d", i + 1);
+            // i = 4: a PNG saved with a .JPEG name, as ImageNet has one.
+            Files.write(classDir.resolve(stem + ".JPEG"), ImageDecoder.encode(img.pixels(), 3, 40, 40, i == 4 ? "png" : "jpg"));
+            // The object: the left half (VOC columns 1..20); a box of another class over the right half is ignored.
+            Files.writeString(annotations.resolve("val").resolve(stem + ".xml"), "<annotation><size><width>40</width>"
+                    + "<height>40</height></size>" + object(synset, 1, 1, 20, 40) + object("n09999999", 21, 1, 40, 40)
+                    + "</annotation>");
+            good++;
+        }
+        byte[] jpeg = ImageDecoder.encode(shapes.image("imagenet", 20).pixels(), 3, 40, 40, "jpg");
+        Files.write(root.resolve("n00000001").resolve("truncated.JPEG"), Arrays.copyOf(jpeg, jpeg.length / 2));
+        Files.write(root.resolve("n00000002").resolve("empty.JPEG"), new byte[0]);
+        Files.writeString(root.resolve("n00000002").resolve("notes.JPEG"), "a text file with an image's name");
+        Files.write(root.resolve("loose.JPEG"), jpeg);
+        Files.write(root.resolve("n00000003").resolve("huge.JPEG"),
+                ImageDecoder.encode(new SyntheticShapes(5, 80).image("imagenet", 21).pixels(), 3, 80, 80, "jpg"));
+        Files.write(root.resolve("n00000003").resolve("badxml.JPEG"), jpeg);
+        Files.writeString(annotations.resolve("val").resolve("badxml.xml"), "<annotation><object><name>n00000003");
+    }
+
+    static String object(String name, int x0, int y0, int x1, int y1) {
+        return "<object><name>" + name + "</name><bndbox><xmin>" + x0 + "</xmin><ymin>" + y0 + "</ymin><xmax>" + x1
+                + "</xmax><ymax>" + y1 + "</ymax></bndbox></object>";
+    }
+
+    @AfterAll
+    static void tearDown() {
+        spark.stop();
+    }
+
+    static List<String> settings(Path out, String runId, String... more) {
+        List<String> s = new ArrayList<>(List.of("run.output=" + out, "run.id=" + runId, "model.path=" + model,
+                "model.classes=" + classes, "dataset.resize=32", "dataset.max_pixels=3000", "engine.batch_size=4",
+                "metrics.names=[relevance_mass_accuracy, pointing_game, sparseness]"));
+        s.addAll(List.of(more));
+        return s;
+    }
+
+    @Test
+    void onnxModelOnAnImageNetFolderAndItsIngestedTable() throws Exception {
+        Path out = dir.resolve("out");
+        ExplainJob.Outcome o = ExplainJob.run(spark, io.noiselens.config.JobConfigLoader.fromString(METHODS,
+                settings(out, "folder", "dataset.kind=folder", "dataset.folder.path=" + root,
+                        "dataset.boxes.xml_dir=" + annotations)));
+        assertEquals(good + 6, o.images());
+        assertEquals(6, o.errors());
+        assertEquals(2L * good, o.attributions());
+
+        Dataset<Row> attributions = spark.read().parquet(out.resolve("attributions").toString());
+        Row first = attributions.where("run_id = 'folder'").first();
+        assertTrue(first.<String>getAs("model_id").startsWith("onnx:tiny@"), first.<String>getAs("model_id"));
+        assertEquals(32, (int) first.getAs("height"));
+        for (Row r : attributions.where("run_id = 'folder'").select("image_id", "label", "label_name").collectAsList()) {
+            assertEquals(SYNSETS.indexOf(r.getString(2)), r.getInt(1), "labels follow the class file: " + r);
+        }
+
+        // The left-half box, resized 40 → 32: output columns whose centre maps below x = 20, i.e. 0..15.
+        Map<String, float[]> maps = new HashMap<>();
+        for (Row r : attributions.where("run_id = 'folder'").select("image_id", "method", "map").collectAsList()) {
+            maps.put(r.getString(0) + "|" + r.getString(1), floats(r.getList(2)));
+        }
+        List<Row> rma = spark.read().parquet(out.resolve("metrics").toString())
+                .where("run_id = 'folder' AND metric = 'relevance_mass_accuracy'").select("image_id", "method", "value")
+                .collectAsList();
+        assertEquals(2 * good, rma.size());
+        for (Row r : rma) {
+            float[] m = maps.get(r.getString(0) + "|" + r.getString(1));
+            double in = 0, total = 0;
+            for (int p = 0; p < m.length; p++) {
+                double v = Math.max(0, m[p]);
+                total += v;
+                if (p % 32 < 16) in += v;
+            }
+            assertEquals(in / total, r.getDouble(2), 1e-9, "relevance mass inside the hand-worked box: " + r);
+        }
+
+        Map<String, String> errors = errors(out, "folder");
+        assertEquals(6, errors.size(), errors.toString());
+        assertTrue(errors.get("n00000001/truncated.JPEG").startsWith("decode: truncated JPEG"), errors.toString());
+        assertTrue(errors.get("n00000002/empty.JPEG").contains("empty file"), errors.toString());
+        assertTrue(errors.get("n00000002/notes.JPEG").contains("not a recognised image format"), errors.toString());
+        assertTrue(errors.get("val/loose.JPEG").startsWith("dataset:"), errors.toString());
+        assertTrue(errors.get("n00000003/huge.JPEG").contains("over the limit of 3000"), errors.toString());
+        assertTrue(errors.get("n00000003/badxml.JPEG").startsWith("annotation:") && errors.get("n00000003/badxml.JPEG")
+                .contains("badxml.JPEG"), errors.toString());
+
+        // ingest: the same folder and boxes as a Parquet dataset, then the job on it gives the same maps and errors.
+        Path table = dir.resolve("val.parquet");
+        Ingest.Outcome in = Ingest.run(spark, io.noiselens.config.JobConfigLoader.ingest(null, List.of(
+                "dataset.kind=folder", "dataset.folder.path=" + root, "dataset.boxes.xml_dir=" + annotations,
+                "ingest.output=" + table, "ingest.images_per_file=4")));
+        assertEquals(good + 6, in.images());
+        assertEquals(4, in.files());
+        assertEquals(good + 1, in.annotated());
+        assertEquals(1, in.empty());
+        assertEquals(4, Files.list(table).filter(p -> p.toString().endsWith(".parquet")).count());
+        ExplainJob.Outcome p = ExplainJob.run(spark, io.noiselens.config.JobConfigLoader.fromString(METHODS,
+                settings(out, "parquet", "dataset.kind=parquet", "dataset.parquet.path=" + table)));
+        assertEquals(o.images(), p.images());
+        assertEquals(o.errors(), p.errors());
+        for (Row r : attributions.sparkSession().read().parquet(out.resolve("attributions").toString())
+                .where("run_id = 'parquet'").select("image_id", "method", "map").collectAsList()) {
+            assertArrayEquals(maps.get(r.getString(0) + "|" + r.getString(1)), floats(r.getList(2)), r.getString(0));
+        }
+        assertEquals(errors, errors(out, "parquet"));
+    }
+
+    static Map<String, String> errors(Path out, String runId) {
+        Map<String, String> m = new HashMap<>();
+        for (Row r : spark.read().parquet(out.resolve("errors").toString()).where("run_id = '" + runId + "'")
+                .select("image_id", "error_stage", "error_message").collectAsList()) {
+            m.put(r.getString(0), r.getString(1) + ": " + r.getString(2));
+        }
+        return m;
+    }
+
+    static float[] floats(List<Float> v) {
+        float[] a = new float[v.size()];
+        for (int i = 0; i < a.length; i++) a[i] = v.get(i);
+        return a;
+    }
+}
