@@ -39,20 +39,24 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
     public record Spark(String master, int partitions) implements Serializable {}
 
     /**
-     * dataset.*: the built-in synthetic set, an image folder in ImageNet layout, or a Parquet table written by
-     * {@code ingest}; the resize before the centre crop (0: straight to the model input) and the bounding-box
+     * dataset.*: the built-in synthetic set, an image folder in ImageNet layout, a Parquet table written by
+     * {@code ingest}, or Fashion-MNIST's test images (real data, from its IDX files); the resize before the centre crop (0: straight to the model input) and the bounding-box
      * annotations (Pascal-VOC XML directory, localisation CSV).
      */
     public record Dataset(String kind, int builtinImages, long builtinSeed, String folderPath,
                           List<String> extensions, long openCostBytes, long maxPartitionBytes,
-                          long maxPixels, String parquetPath, int resize, String boxesXmlDir, String boxesCsv)
-            implements Serializable {
+                          long maxPixels, String parquetPath, int resize, String boxesXmlDir, String boxesCsv,
+                          String fashionMnistPath, int fashionMnistImages) implements Serializable {
         public boolean builtin() {
             return "builtin".equals(kind);
         }
 
         public boolean parquet() {
             return "parquet".equals(kind);
+        }
+
+        public boolean fashionMnist() {
+            return "fashion_mnist".equals(kind);
         }
     }
 
@@ -63,6 +67,7 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
     public record Model(List<String> paths, String cacheDir, int splits, int trainImages, int trainEpochs,
                         String classes, float[] mean, float[] std) implements Serializable {
         public static final String BUILTIN_DEMO = "builtin:demo";
+        public static final String BUILTIN_FASHION_MNIST = "builtin:fashion_mnist";
 
         public boolean builtinDemo() {
             return paths.size() == 1 && BUILTIN_DEMO.equals(paths.get(0));

@@ -51,7 +51,12 @@ public final class JobConfigLoader {
             ConfigKey.of("spark.master", STRING, "", "Spark master; empty: the one spark-submit gives, else local[*]."),
             ConfigKey.of("spark.partitions", INT, 0, "Partitions of the image dataset; 0: twice the default parallelism."),
             ConfigKey.oneOf("dataset.kind", "builtin", "Where images come from: the built-in synthetic set, an "
-                    + "ImageNet-layout folder, or a Parquet table written by 'ingest'.", "builtin", "folder", "parquet"),
+                    + "ImageNet-layout folder, a Parquet table written by 'ingest', or Fashion-MNIST's test set.",
+                    "builtin", "folder", "parquet", "fashion_mnist"),
+            ConfigKey.of("dataset.fashion_mnist.path", STRING, io.noiselens.data.FashionMnist.DEFAULT_DIR,
+                    "Directory of Fashion-MNIST's IDX files (Debian's dataset-fashion-mnist package)."),
+            ConfigKey.of("dataset.fashion_mnist.images", INT, 10_000, "How many of Fashion-MNIST's 10 000 test "
+                    + "images to explain (the first ones)."),
             ConfigKey.of("dataset.builtin.images", INT, 512, "Number of images of the built-in synthetic set."),
             ConfigKey.of("dataset.builtin.seed", LONG, 7L, "Seed of the built-in synthetic set."),
             ConfigKey.of("dataset.folder.path", STRING, "", "Root of an ImageNet-layout folder: root/<class>/<file>."),
@@ -71,8 +76,9 @@ public final class JobConfigLoader {
                     + "(ImageNet's LOC_val_solution.csv); the boxes of the image's class become its object mask."),
             ConfigKey.of("dataset.max_pixels", LONG, 50_000_000L, "Images with more pixels go to the errors table."),
             ConfigKey.of("model.path", STRING, JobConfig.Model.BUILTIN_DEMO,
-                    "A model file: ONNX (.onnx, e.g. a torchvision export) or NoiseLens (.nlm), or builtin:demo for "
-                    + "the small CNN trained on the built-in set."),
+                    "A model file: ONNX (.onnx, e.g. a torchvision export) or NoiseLens (.nlm); builtin:demo for "
+                    + "the small CNN trained on the built-in set, or builtin:fashion_mnist for a CNN trained on "
+                    + "Fashion-MNIST's training set (both trained on first use and cached)."),
             ConfigKey.of("model.paths", LIST, List.of(), "Several model files (.onnx, .nlm) explained in one run, "
                     + "replacing model.path; the stability_error metric compares their maps image by image."),
             ConfigKey.of("model.classes", STRING, "", "Class names of an ONNX model, in output order: "
@@ -287,7 +293,7 @@ public final class JobConfigLoader {
                     + "'noiselens ingest', e.g. --set dataset.parquet.path=/data/imagenet-val.parquet");
         }
         String xmlDir = str(c, "dataset.boxes.xml_dir"), csv = str(c, "dataset.boxes.csv");
-        if (kind.equals("builtin") && !(xmlDir.isEmpty() && csv.isEmpty())) {
+        if ((kind.equals("builtin") || kind.equals("fashion_mnist")) && !(xmlDir.isEmpty() && csv.isEmpty())) {
             throw Errors.invalidValue(xmlDir.isEmpty() ? "dataset.boxes.csv" : "dataset.boxes.xml_dir",
                     xmlDir.isEmpty() ? csv : xmlDir, "The built-in dataset has its own masks; boxes apply to folders.");
         }
@@ -298,7 +304,8 @@ public final class JobConfigLoader {
         return new JobConfig.Dataset(kind, atLeast(c, "dataset.builtin.images", 1),
                 lng(c, "dataset.builtin.seed"), folder, strings(c, "dataset.folder.extensions"),
                 atLeastLong(c, "dataset.folder.open_cost_bytes", 0), atLeastLong(c, "dataset.folder.max_partition_bytes", 1024),
-                atLeastLong(c, "dataset.max_pixels", 1), parquet, atLeast(c, "dataset.resize", 0), xmlDir, csv);
+                atLeastLong(c, "dataset.max_pixels", 1), parquet, atLeast(c, "dataset.resize", 0), xmlDir, csv,
+                nonEmpty(c, "dataset.fashion_mnist.path"), atLeast(c, "dataset.fashion_mnist.images", 1));
     }
 
     private static List<MethodConfig> methods(Config c) {

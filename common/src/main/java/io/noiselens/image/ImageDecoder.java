@@ -175,6 +175,13 @@ public final class ImageDecoder {
 
     /** Encodes a C×H×W [0, 1] image as PNG or JPEG bytes (for fixtures, reports and the demo folder set). */
     public static byte[] encode(float[] px, int c, int h, int w, String format) throws IOException {
+        if (c == 1) {
+            BufferedImage gray = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) gray.getRaster().setSample(x, y, 0, to8(px[y * w + x]));
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            if (!ImageIO.write(gray, format, out)) throw new IOException("no ImageIO writer for " + format);
+            return out.toByteArray();
+        }
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         int plane = h * w;
         for (int y = 0; y < h; y++) {

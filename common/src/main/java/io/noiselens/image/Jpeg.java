@@ -15,56 +15,51 @@ final class Jpeg {
         return b.length >= 3 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == SOI && (b[2] & 0xFF) == 0xFF;
     }
 
+    /** A marker segment: the marker, where it starts (its 0xFF), where its data starts and where it ends. */
+    private record Segment(int marker, int start, int data, int end) {}
+
+    /** The segment at {@code p} (fill bytes skipped), or null when the bytes end or hold no marker there. */
+    private static Segment segmentAt(byte[] b, int p) {
+        while (p + 2 < b.length && (b[p] & 0xFF) == 0xFF && (b[p + 1] & 0xFF) == 0xFF) p++;
+        if (p + 1 >= b.length || (b[p] & 0xFF) != 0xFF) return null;
+        int m = b[p + 1] & 0xFF;
+        if (m == SOI || m == EOI || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) return new Segment(m, p, p + 2, p + 2);
+        if (p + 3 >= b.length) return null;
+        return new Segment(m, p, p + 4, p + 2 + (((b[p + 2] & 0xFF) << 8) | (b[p + 3] & 0xFF)));
+    }
+
+    /** The first header segment (before the first scan) that {@code wanted} accepts, or null. */
+    private static Segment header(byte[] b, java.util.function.Predicate<Segment> wanted) {
+        for (Segment s = segmentAt(b, 2); s != null && s.marker() != SOS && s.marker() != EOI; s = segmentAt(b, s.end())) {
+            if (wanted.test(s)) return s;
+        }
+        return null;
+    }
+
     /**
      * Whether the end-of-image marker is reached by walking the segments and the entropy-coded data (where 0xFF is
      * stuffed as FF 00 and restart markers FF D0–D7 are data), so an EOI inside an EXIF thumbnail does not count.
      */
     static boolean hasEndMarker(byte[] b) {
-        int p = 2;
-        while (p + 1 < b.length) {
-            if ((b[p] & 0xFF) != 0xFF) return false;
-            int marker = b[p + 1] & 0xFF;
-            if (marker == 0xFF) { // fill byte
-                p++;
-                continue;
-            }
-            if (marker == EOI) return true;
-            if (marker == SOI || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
-                p += 2;
-                continue;
-            }
-            if (p + 3 >= b.length) return false;
-            int len = ((b[p + 2] & 0xFF) << 8) | (b[p + 3] & 0xFF);
-            p += 2 + len;
-            if (marker == SOS) {
-                while (p + 1 < b.length) {
-                    if ((b[p] & 0xFF) == 0xFF) {
-                        int next = b[p + 1] & 0xFF;
-                        if (next != 0 && !(next >= 0xD0 && next <= 0xD7)) break;
-                    }
+        for (Segment s = segmentAt(b, 2); s != null; ) {
+            if (s.marker() == EOI) return true;
+            int p = s.end();
+            if (s.marker() == SOS) {
+                while (p + 1 < b.length && !((b[p] & 0xFF) == 0xFF && (b[p + 1] & 0xFF) != 0
+                        && !((b[p + 1] & 0xFF) >= 0xD0 && (b[p + 1] & 0xFF) <= 0xD7))) {
                     p++;
                 }
             }
+            s = segmentAt(b, p);
         }
         return false;
     }
 
     /** Components in the frame header (1 gray, 3 YCbCr/RGB, 4 CMYK/YCCK), or −1 when no frame header is found. */
     static int components(byte[] b) {
-        int p = 2;
-        while (p + 3 < b.length && (b[p] & 0xFF) == 0xFF) {
-            int m = b[p + 1] & 0xFF;
-            if (m == 0xFF) {
-                p++;
-                continue;
-            }
-            if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
-                return p + 9 < b.length ? b[p + 9] & 0xFF : -1;
-            }
-            if (m == SOS || m == EOI) return -1;
-            p += 2 + (((b[p + 2] & 0xFF) << 8) | (b[p + 3] & 0xFF));
-        }
-        return -1;
+        Segment f = header(b, s -> s.marker() >= 0xC0 && s.marker() <= 0xCF && s.marker() != 0xC4 && s.marker() != 0xC8
+                && s.marker() != 0xCC);
+        return f == null || f.data() + 5 >= b.length ? -1 : b[f.data() + 5] & 0xFF;
     }
 
     /** The Adobe APP14 transform (0: CMYK/RGB, 1: YCbCr, 2: YCCK), or −1 without an Adobe marker. */
@@ -94,27 +89,12 @@ final class Jpeg {
         return 1;
     }
 
-    /** Offset of the data of the first segment {@code marker} whose data starts with {@code id}, or −1. */
+    /** Offset of the data of the first header segment {@code marker} whose data starts with {@code id}, or −1. */
     private static int segment(byte[] b, int marker, String id) {
         byte[] tag = id.getBytes(StandardCharsets.ISO_8859_1);
-        int p = 2;
-        while (p + 3 < b.length && (b[p] & 0xFF) == 0xFF) {
-            int m = b[p + 1] & 0xFF;
-            if (m == 0xFF) {
-                p++;
-                continue;
-            }
-            if (m == SOS || m == EOI) return -1;
-            int len = ((b[p + 2] & 0xFF) << 8) | (b[p + 3] & 0xFF);
-            int data = p + 4;
-            if (m == marker && data + tag.length <= b.length) {
-                boolean match = true;
-                for (int i = 0; i < tag.length && match; i++) match = b[data + i] == tag[i];
-                if (match) return data;
-            }
-            p += 2 + len;
-        }
-        return -1;
+        Segment s = header(b, x -> x.marker() == marker && x.data() + tag.length <= b.length
+                && java.util.Arrays.equals(b, x.data(), x.data() + tag.length, tag, 0, tag.length));
+        return s == null ? -1 : s.data();
     }
 
     private static long uint(byte[] b, int at, int n, boolean little) {

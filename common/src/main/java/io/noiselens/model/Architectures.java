@@ -9,13 +9,14 @@ import java.util.Map;
 
 /** The registry of built-in architectures, and fresh (randomly initialised) weights for them. */
 public final class Architectures {
-    private static final List<String> NAMES = List.of(SmallCnn.NAME, "resnet18", "resnet50", "linear", "mlp");
+    private static final List<String> NAMES = List.of(SmallCnn.NAME, FashionCnn.NAME, "resnet18", "resnet50", "linear", "mlp");
 
     private Architectures() {}
 
     public static Architecture forName(String name) {
         return switch (name) {
             case SmallCnn.NAME -> new SmallCnn();
+            case FashionCnn.NAME -> new FashionCnn();
             case "resnet18" -> ResNet.resnet18();
             case "resnet50" -> ResNet.resnet50();
             case "linear" -> Mlp.linear();

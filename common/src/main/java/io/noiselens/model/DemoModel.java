@@ -105,11 +105,12 @@ public final class DemoModel {
 
     /** Per-channel mean and standard deviation of the training pixels: the model's normaliser. */
     static Preprocessing channelStats(List<LabeledImage> images) {
-        double[] s = new double[3], s2 = new double[3];
+        int channels = images.get(0).channels();
+        double[] s = new double[channels], s2 = new double[channels];
         long n = 0;
         for (LabeledImage img : images) {
             int plane = img.height() * img.width();
-            for (int c = 0; c < 3; c++) {
+            for (int c = 0; c < channels; c++) {
                 for (int i = 0; i < plane; i++) {
                     double v = img.pixels()[c * plane + i];
                     s[c] += v;
@@ -118,8 +119,8 @@ public final class DemoModel {
             }
             n += plane;
         }
-        float[] mean = new float[3], std = new float[3];
-        for (int c = 0; c < 3; c++) {
+        float[] mean = new float[channels], std = new float[channels];
+        for (int c = 0; c < channels; c++) {
             mean[c] = (float) (s[c] / n);
             std[c] = (float) Math.sqrt(s2[c] / n - mean[c] * (double) mean[c]);
         }

@@ -4,6 +4,7 @@ import io.noiselens.config.Errors;
 import io.noiselens.config.JobConfig;
 import io.noiselens.config.MethodConfig;
 import io.noiselens.model.DemoModel;
+import io.noiselens.model.FashionMnistModel;
 import io.noiselens.data.ClassIndex;
 import io.noiselens.model.ModelFile;
 import io.noiselens.model.ModelLoader;
@@ -56,7 +57,7 @@ public final class ExplainJob {
     public static Outcome run(SparkSession spark, JobConfig cfg) {
         long start = System.currentTimeMillis();
         String runId = cfg.run().id();
-        List<ResolvedModel> models = resolveModels(cfg.model());
+        List<ResolvedModel> models = resolveModels(cfg.model(), cfg.dataset());
         ModelFile.Loaded model = models.get(0).loaded();
         LOG.info("Run {}: model(s) {}, dataset {}, methods {}", runId,
                 models.stream().map(m -> m.id() + " (" + m.path() + ")").toList(),
@@ -171,16 +172,20 @@ public final class ExplainJob {
 
     /**
      * The run's models: builtin:demo (trained on {@code model.splits} disjoint parts of the built-in stream, each
-     * cached) or the listed files. All must read the same input, since one dataset feeds them all.
+     * cached), builtin:fashion_mnist (trained on Fashion-MNIST, cached) or the listed files. All must read the same input, since one dataset feeds them all.
      */
-    static List<ResolvedModel> resolveModels(JobConfig.Model m) {
+    static List<ResolvedModel> resolveModels(JobConfig.Model m, JobConfig.Dataset d) {
         List<String> paths = new java.util.ArrayList<>();
         if (m.builtinDemo()) {
             for (int p = 0; p < m.splits(); p++) {
                 paths.add(DemoModel.getOrTrain(java.nio.file.Path.of(m.cacheDir()), m.recipe(p)).toString());
             }
         } else {
-            paths.addAll(m.paths());
+            for (String p : m.paths()) {
+                paths.add(p.equals(JobConfig.Model.BUILTIN_FASHION_MNIST) ? FashionMnistModel.getOrTrain(
+                        java.nio.file.Path.of(m.cacheDir()), java.nio.file.Path.of(d.fashionMnistPath()),
+                        FashionMnistModel.Recipe.standard()).toString() : p);
+            }
         }
         List<String> classes = m.classes().isEmpty() ? List.of()
                 : ClassIndex.parse(new String(readFile("model.classes", m.classes()), java.nio.charset.StandardCharsets.UTF_8),

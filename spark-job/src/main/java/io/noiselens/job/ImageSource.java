@@ -2,7 +2,10 @@ package io.noiselens.job;
 
 import io.noiselens.config.Errors;
 import io.noiselens.config.JobConfig;
+import io.noiselens.data.FashionMnist;
+import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
+import io.noiselens.image.ImageDecoder;
 import io.noiselens.model.ModelSpec;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -60,6 +63,8 @@ public final class ImageSource {
         Dataset<Row> rows;
         if (cfg.builtin()) {
             rows = builtin(spark, cfg, spec, partitions);
+        } else if (cfg.fashionMnist()) {
+            rows = fashionMnist(spark, cfg, spec, partitions);
         } else if (cfg.parquet()) {
             Dataset<Row> table = ingested(spark, cfg.parquetPath());
             List<String> classes = table.select("label_name").where(col("label_name").isNotNull()).distinct()
@@ -74,7 +79,9 @@ public final class ImageSource {
     /** A short description for the runs table. */
     public static String describe(JobConfig.Dataset cfg) {
         return cfg.builtin() ? "builtin:synthetic_shapes(v" + SyntheticShapes.VERSION + ", images=" + cfg.builtinImages()
-                + ", seed=" + cfg.builtinSeed() + ")" : cfg.parquet() ? "parquet:" + cfg.parquetPath() : "folder:" + cfg.folderPath();
+                + ", seed=" + cfg.builtinSeed() + ")" : cfg.parquet() ? "parquet:" + cfg.parquetPath()
+                : cfg.fashionMnist() ? "fashion_mnist:" + cfg.fashionMnistPath() + "(t10k, images="
+                + cfg.fashionMnistImages() + ")" : "folder:" + cfg.folderPath();
     }
 
     private static Dataset<Row> builtin(SparkSession spark, JobConfig.Dataset cfg, ModelSpec spec, int partitions) {
@@ -90,6 +97,32 @@ public final class ImageSource {
                     int label = (int) (i % classes.size());
                     return RowFactory.create("eval-" + i, null, label, classes.get(label), null, i, null, null);
                 }, org.apache.spark.sql.Encoders.row(SCHEMA));
+    }
+
+    /**
+     * Fashion-MNIST's first test images, read from the IDX files on the driver and carried as PNG bytes, so the
+     * executors decode them like any image file (7.8 MB of pixels for the whole test set).
+     */
+    private static Dataset<Row> fashionMnist(SparkSession spark, JobConfig.Dataset cfg, ModelSpec spec, int partitions) {
+        if (!spec.classNames().equals(FashionMnist.CLASSES) || spec.channels() != 1
+                || spec.height() != FashionMnist.SIZE || spec.width() != FashionMnist.SIZE) {
+            throw Errors.invalidValue("dataset.kind", "fashion_mnist", "Fashion-MNIST has classes " + FashionMnist.CLASSES
+                    + " in 1x28x28 images, but the model expects " + spec.classNames() + " at " + spec.channels() + "x"
+                    + spec.height() + "x" + spec.width() + ". Use model.path = builtin:fashion_mnist.");
+        }
+        List<LabeledImage> test = FashionMnist.load(java.nio.file.Path.of(cfg.fashionMnistPath()), "t10k");
+        List<Row> rows = new ArrayList<>();
+        for (LabeledImage img : test.subList(0, Math.min(cfg.fashionMnistImages(), test.size()))) {
+            byte[] png;
+            try {
+                png = ImageDecoder.encode(img.pixels(), 1, img.height(), img.width(), "png");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            rows.add(RowFactory.create(img.id(), null, img.label(), FashionMnist.CLASSES.get(img.label()), png, null,
+                    null, null));
+        }
+        return spark.createDataFrame(rows, SCHEMA).repartition(partitions);
     }
 
     /**
