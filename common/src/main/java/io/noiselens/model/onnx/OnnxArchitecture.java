@@ -51,6 +51,8 @@ public final class OnnxArchitecture implements Architecture {
     /** Nodes whose output is a constant (Constant, Identity of a constant): nothing to compute. */
     private final Set<OnnxModel.Node> constantNodes = new HashSet<>();
     private final List<Tensor> params = new ArrayList<>();
+    /** Initializers turned into parameters. */
+    private final Set<String> converted = new HashSet<>();
     private boolean softmaxStripped;
 
     /**
@@ -103,6 +105,10 @@ public final class OnnxArchitecture implements Architecture {
         }
         this.numClasses = (int) k;
         analyse();
+        // The converted parameters now hold the weights; the graph keeps only their shapes (it lives as long as the
+        // model does, on every executor).
+        constants.replaceAll((key, c) -> converted.contains(key)
+                ? new OnnxModel.Initializer(c.name(), c.dims(), c.dataType(), null, null) : c);
     }
 
     @Override
@@ -151,10 +157,10 @@ public final class OnnxArchitecture implements Architecture {
                 case "Conv" -> {
                     String layer = layerName(n, 1, usedNames);
                     layerOf.put(out, layer);
-                    OnnxModel.Initializer w = constant(n, 1, "weight");
+                    OnnxModel.Initializer w = parameter(n, 1, "weight");
                     if (w.dims().length != 4) throw unsupported(n, "a " + w.dims().length + "-D convolution kernel");
                     params.add(new Tensor(layer + ".weight", yxioShape(w, (int) n.i("group", 1)), oihwToYxio(w), true));
-                    if (optionalInput(n, 2) != null) params.add(vector(layer + ".bias", constant(n, 2, "bias"), true, 1f));
+                    if (optionalInput(n, 2) != null) params.add(vector(layer + ".bias", parameter(n, 2, "bias"), true, 1f));
                     if (only != null && only.opType().equals("BatchNormalization") && only.inputs().get(0).equals(out)) {
                         foldedBn.put(out, only);
                         absorbed.add(only);
@@ -171,14 +177,14 @@ public final class OnnxArchitecture implements Architecture {
                     if (n.i("transA", 0) != 0) throw unsupported(n, "Gemm with transA = 1");
                     String layer = layerName(n, 1, usedNames);
                     layerOf.put(out, layer);
-                    OnnxModel.Initializer b = constant(n, 1, "B");
+                    OnnxModel.Initializer b = parameter(n, 1, "B");
                     if (b.dims().length != 2) throw unsupported(n, "a " + b.dims().length + "-D Gemm weight");
                     float alpha = n.f("alpha", 1f), beta = n.f("beta", 1f);
                     boolean transB = n.i("transB", 0) != 0;
                     params.add(matrix(layer + ".weight", b, transB, alpha));
                     if (optionalInput(n, 2) != null) {
                         int outs = (int) (transB ? b.dims()[0] : b.dims()[1]);
-                        OnnxModel.Initializer c = constant(n, 2, "C");
+                        OnnxModel.Initializer c = parameter(n, 2, "C");
                         if (c.floats() == null || c.floats().length != outs) {
                             throw unsupported(n, "a Gemm C of shape " + dims(c.dims()) + " (expected " + outs + " values)");
                         }
@@ -188,13 +194,14 @@ public final class OnnxArchitecture implements Architecture {
                 case "MatMul" -> {
                     String layer = layerName(n, 1, usedNames);
                     layerOf.put(out, layer);
-                    OnnxModel.Initializer b = constant(n, 1, "B");
+                    OnnxModel.Initializer b = parameter(n, 1, "B");
                     if (b.dims().length != 2) throw unsupported(n, "MatMul with a " + b.dims().length + "-D constant");
                     params.add(matrix(layer + ".weight", b, false, 1f));
                     if (only != null && only.opType().equals("Add")) {
                         String other = only.inputs().get(0).equals(out) ? only.inputs().get(1) : only.inputs().get(0);
                         OnnxModel.Initializer c = constants.get(other);
                         if (c != null && c.floats() != null && c.floats().length == b.dims()[1]) {
+                            converted.add(other);
                             foldedBias.put(out, only);
                             absorbed.add(only);
                             params.add(vector(layer + ".bias", c, true, 1f));
@@ -213,10 +220,10 @@ public final class OnnxArchitecture implements Architecture {
     }
 
     private void addBatchNorm(OnnxModel.Node bn, String prefix) {
-        params.add(vector(prefix + ".gamma", constant(bn, 1, "scale"), true, 1f));
-        params.add(vector(prefix + ".beta", constant(bn, 2, "B"), true, 1f));
-        params.add(vector(prefix + ".running_mean", constant(bn, 3, "mean"), false, 1f));
-        params.add(vector(prefix + ".running_var", constant(bn, 4, "var"), false, 1f));
+        params.add(vector(prefix + ".gamma", parameter(bn, 1, "scale"), true, 1f));
+        params.add(vector(prefix + ".beta", parameter(bn, 2, "B"), true, 1f));
+        params.add(vector(prefix + ".running_mean", parameter(bn, 3, "mean"), false, 1f));
+        params.add(vector(prefix + ".running_var", parameter(bn, 4, "var"), false, 1f));
     }
 
     /** What an ONNX tensor holds while the graph is built: an activation, rank 4 ({@code spatial}) or rank 2. */
@@ -484,6 +491,13 @@ public final class OnnxArchitecture implements Architecture {
 
     private String optionalInput(OnnxModel.Node n, int i) {
         return i < n.inputs().size() && !n.inputs().get(i).isEmpty() ? n.inputs().get(i) : null;
+    }
+
+    /** Input {@code i} of {@code n} as a constant; recorded as converted, since it is read to make a parameter. */
+    private OnnxModel.Initializer parameter(OnnxModel.Node n, int i, String role) {
+        OnnxModel.Initializer c = constant(n, i, role);
+        converted.add(n.inputs().get(i));
+        return c;
     }
 
     private OnnxModel.Initializer constant(OnnxModel.Node n, int i, String role) {
