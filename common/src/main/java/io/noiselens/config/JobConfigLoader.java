@@ -201,7 +201,9 @@ public final class JobConfigLoader {
      * and how many images go into one Parquet file.
      */
     public static JobConfig.Ingest ingest(Path file, List<String> overrides) {
-        Config c = withDefaults(applyOverrides(parse(file), overrides));
+        Config raw = applyOverrides(parse(file), overrides);
+        if (!raw.hasPath("dataset.kind")) raw = raw.withValue("dataset.kind", ConfigValueFactory.fromAnyRef("folder"));
+        Config c = withDefaults(raw);
         JobConfig.Dataset d = dataset(c);
         if (!d.kind().equals("folder")) {
             throw Errors.invalidValue("dataset.kind", d.kind(), "ingest reads an image folder: set dataset.kind = folder "

@@ -137,6 +137,19 @@ class JobConfigLoaderTest {
     }
 
     @Test
+    void ingestReadsAFolderByDefaultAndNeedsItsOutput() {
+        JobConfig.Ingest i = JobConfigLoader.ingest(null, List.of("dataset.folder.path=/data/val", "ingest.output=/data/v.parquet"));
+        assertEquals("folder", i.dataset().kind());
+        assertEquals(2000, i.imagesPerFile());
+        String m = assertThrows(NoiseLensException.class, () -> JobConfigLoader.ingest(null,
+                List.of("dataset.folder.path=/data/val"))).getMessage();
+        assertTrue(m.contains("ingest.output"), m);
+        m = assertThrows(NoiseLensException.class, () -> JobConfigLoader.ingest(null,
+                List.of("dataset.kind=builtin", "ingest.output=/x"))).getMessage();
+        assertTrue(m.contains("dataset.kind") && m.contains("folder"), m);
+    }
+
+    @Test
     void missingFileAndBadOverrideAreClear() {
         assertTrue(assertThrows(NoiseLensException.class, () -> JobConfigLoader.load(dir.resolve("nope.conf"), List.of()))
                 .getMessage().contains("nope.conf"));

@@ -123,7 +123,7 @@ public final class ExplainJob {
         Row run = RowFactory.create(nErr == 0 ? "succeeded" : "succeeded_with_errors", new Timestamp(start),
                 new Timestamp(System.currentTimeMillis()), seconds, cfg.json(), joined(models, ResolvedModel::path),
                 joined(models, ResolvedModel::id), joined(models, m -> m.loaded().sha256()),
-                ImageSource.describe(cfg.dataset()),
+                ImageSource.describe(cfg.dataset()), preprocessing(models, cfg.dataset()),
                 cfg.methods().stream().map(MethodConfig::build).map(m -> m.id()).toArray(String[]::new),
                 CODE_VERSION, spark.version(), partitions, nImages, nAttr, nErr, nMetrics,
                 nImages / Math.max(seconds, 1e-9), runId);
@@ -132,6 +132,25 @@ public final class ExplainJob {
         LOG.info("Run {} done in {} s: {} images, {} maps, {} metric values, {} errors", runId,
                 String.format("%.1f", seconds), nImages, nAttr, nMetrics, nErr);
         return new Outcome(runId, out, nImages, nAttr, nErr, nMetrics, seconds, imagesDone.value());
+    }
+
+    /** The preprocessing each model's inputs had, as JSON (defaults resolved, e.g. ImageNet's mean for ONNX). */
+    static String preprocessing(List<ResolvedModel> models, JobConfig.Dataset d) {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ArrayNode out = json.createArrayNode();
+        for (ResolvedModel m : models) {
+            ModelSpec s = m.loaded().spec();
+            com.fasterxml.jackson.databind.node.ObjectNode o = out.addObject();
+            o.put("model_id", m.id());
+            o.putArray("input").add(s.channels()).add(s.height()).add(s.width());
+            o.put("resize", d.resize() > 0 ? "shorter side to " + d.resize() + ", bilinear (PIL)"
+                    : "to " + s.height() + "x" + s.width() + ", bilinear (PIL)");
+            o.put("crop", d.resize() > 0 ? "center " + s.height() + "x" + s.width() : "none");
+            com.fasterxml.jackson.databind.node.ArrayNode mean = o.putArray("mean"), std = o.putArray("std");
+            for (float v : s.preprocessing().mean()) mean.add(v);
+            for (float v : s.preprocessing().std()) std.add(v);
+        }
+        return out.toString();
     }
 
     private static String joined(List<ResolvedModel> models, java.util.function.Function<ResolvedModel, String> f) {

@@ -64,7 +64,7 @@ public final class ImageSource {
         if (cfg.builtin()) {
             rows = builtin(spark, cfg, spec, partitions);
         } else if (cfg.fashionMnist()) {
-            rows = fashionMnist(spark, cfg, spec, partitions);
+            rows = fashionMnist(spark, cfg, spec);
         } else if (cfg.parquet()) {
             Dataset<Row> table = ingested(spark, cfg.parquetPath());
             List<String> classes = table.select("label_name").where(col("label_name").isNotNull()).distinct()
@@ -103,7 +103,7 @@ public final class ImageSource {
      * Fashion-MNIST's first test images, read from the IDX files on the driver and carried as PNG bytes, so the
      * executors decode them like any image file (7.8 MB of pixels for the whole test set).
      */
-    private static Dataset<Row> fashionMnist(SparkSession spark, JobConfig.Dataset cfg, ModelSpec spec, int partitions) {
+    private static Dataset<Row> fashionMnist(SparkSession spark, JobConfig.Dataset cfg, ModelSpec spec) {
         if (!spec.classNames().equals(FashionMnist.CLASSES) || spec.channels() != 1
                 || spec.height() != FashionMnist.SIZE || spec.width() != FashionMnist.SIZE) {
             throw Errors.invalidValue("dataset.kind", "fashion_mnist", "Fashion-MNIST has classes " + FashionMnist.CLASSES
@@ -122,7 +122,7 @@ public final class ImageSource {
             rows.add(RowFactory.create(img.id(), null, img.label(), FashionMnist.CLASSES.get(img.label()), png, null,
                     null, null));
         }
-        return spark.createDataFrame(rows, SCHEMA).repartition(partitions);
+        return spark.createDataFrame(rows, SCHEMA);
     }
 
     /**

@@ -21,22 +21,18 @@ public final class Ingest {
     public static final long ROW_GROUP_BYTES = 64L << 20;
 
     /** What was written. */
-    public record Outcome(String output, long images, int files, long annotated, long empty) {}
+    public record Outcome(String output, long images, int files, long annotated) {}
 
     private Ingest() {}
 
     public static Outcome run(SparkSession spark, JobConfig.Ingest cfg) {
-        Dataset<Row> files = ImageSource.files(spark, cfg.dataset()).cache();
-        try {
-            Row counts = files.selectExpr("count(*)", "count(annotation) + count(boxes)",
-                    "sum(CASE WHEN length(content) = 0 THEN 1 ELSE 0 END)").first();
-            long images = counts.getLong(0);
-            int parts = (int) Math.max(1, (images + cfg.imagesPerFile() - 1) / cfg.imagesPerFile());
-            files.repartitionByRange(parts, col("image_id")).sortWithinPartitions("image_id").write().mode(SaveMode.Overwrite)
-                    .option("parquet.block.size", ROW_GROUP_BYTES).parquet(cfg.output());
-            return new Outcome(cfg.output(), images, parts, counts.getLong(1), counts.isNullAt(2) ? 0 : counts.getLong(2));
-        } finally {
-            files.unpersist();
-        }
+        Dataset<Row> files = ImageSource.files(spark, cfg.dataset());
+        // Counting the listing does not read the images (binaryFile prunes the content column).
+        long images = files.select("image_id").count();
+        int parts = (int) Math.max(1, (images + cfg.imagesPerFile() - 1) / cfg.imagesPerFile());
+        files.repartitionByRange(parts, col("image_id")).sortWithinPartitions("image_id").write().mode(SaveMode.Overwrite)
+                .option("parquet.block.size", ROW_GROUP_BYTES).parquet(cfg.output());
+        long annotated = spark.read().parquet(cfg.output()).where("annotation IS NOT NULL OR boxes IS NOT NULL").count();
+        return new Outcome(cfg.output(), images, parts, annotated);
     }
 }

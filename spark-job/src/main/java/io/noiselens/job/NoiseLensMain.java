@@ -91,10 +91,10 @@ public final class NoiseLensMain {
         try {
             long t = System.nanoTime();
             Ingest.Outcome o = Ingest.run(spark, cfg);
-            out.printf("Ingested %d images (%d with box annotations, %d empty files kept for the errors table) from %s "
-                            + "into %d Parquet files at %s in %.1f s; read them with --set dataset.kind=parquet "
-                            + "--set dataset.parquet.path=%s%n", o.images(), o.annotated(), o.empty(),
-                    cfg.dataset().folderPath(), o.files(), o.output(), (System.nanoTime() - t) / 1e9, o.output());
+            out.printf("Ingested %d images (%d with box annotations; bad files are kept for the job's errors table) "
+                            + "from %s into %d Parquet files at %s in %.1f s; read them with --set dataset.kind=parquet "
+                            + "--set dataset.parquet.path=%s%n", o.images(), o.annotated(), cfg.dataset().folderPath(),
+                    o.files(), o.output(), (System.nanoTime() - t) / 1e9, o.output());
             return 0;
         } finally {
             spark.stop();

@@ -121,6 +121,8 @@ public final class Tables {
             field("model_id", StringType, false),
             field("model_sha256", StringType, false),
             field("dataset", StringType, false),
+            // Per model, what images went through before it: input shape, resize and crop, normalisation.
+            field("preprocessing_json", StringType, false),
             field("methods", DataTypes.createArrayType(StringType, false), false),
             field("code_version", StringType, false),
             field("spark_version", StringType, false),

@@ -135,6 +135,10 @@ class ImageNetFolderJobTest {
             assertEquals(in / total, r.getDouble(2), 1e-9, "relevance mass inside the hand-worked box: " + r);
         }
 
+        String prep = spark.read().parquet(out.resolve("runs").toString()).where("run_id = 'folder'").first()
+                .getAs("preprocessing_json");
+        assertTrue(prep.contains("\"mean\":[0.485,0.456,0.406]") && prep.contains("shorter side to 32")
+                && prep.contains("center 32x32"), prep);
         Map<String, String> errors = errors(out, "folder");
         assertEquals(6, errors.size(), errors.toString());
         assertTrue(errors.get("n00000001/truncated.JPEG").startsWith("decode: truncated JPEG"), errors.toString());
@@ -153,7 +157,6 @@ class ImageNetFolderJobTest {
         assertEquals(good + 6, in.images());
         assertEquals(4, in.files());
         assertEquals(good + 1, in.annotated());
-        assertEquals(1, in.empty());
         assertEquals(4, Files.list(table).filter(p -> p.toString().endsWith(".parquet")).count());
         ExplainJob.Outcome p = ExplainJob.run(spark, io.noiselens.config.JobConfigLoader.fromString(METHODS,
                 settings(out, "parquet", "dataset.kind=parquet", "dataset.parquet.path=" + table)));
