@@ -71,7 +71,8 @@ public final class ImageSource {
                     .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
             rows = labelled(spark, table, new ArrayList<>(new java.util.TreeSet<>(classes)), spec);
         } else {
-            rows = labelled(spark, files(spark, cfg), classDirectories(spark, cfg.folderPath()), spec);
+            List<String> classDirs = classDirectories(spark, cfg.folderPath());
+            rows = labelled(spark, files(spark, cfg, classDirs), classDirs, spec);
         }
         return rows.repartition(partitions, col("image_id"));
     }
@@ -146,7 +147,10 @@ public final class ImageSource {
 
     /** The folder's image files (empty ones included) with their class directory and annotations, as {@link #FILES}. */
     public static Dataset<Row> files(SparkSession spark, JobConfig.Dataset cfg) {
-        List<String> classDirs = classDirectories(spark, cfg.folderPath());
+        return files(spark, cfg, classDirectories(spark, cfg.folderPath()));
+    }
+
+    private static Dataset<Row> files(SparkSession spark, JobConfig.Dataset cfg, List<String> classDirs) {
         spark.conf().set("spark.sql.files.openCostInBytes", cfg.openCostBytes());
         spark.conf().set("spark.sql.files.maxPartitionBytes", cfg.maxPartitionBytes());
         String glob = "*.{" + String.join(",", cfg.extensions()) + "}";

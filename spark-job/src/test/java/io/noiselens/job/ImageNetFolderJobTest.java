@@ -37,7 +37,7 @@ class ImageNetFolderJobTest {
     @TempDir
     static Path dir;
     static SparkSession spark;
-    static Path model, root, annotations, classes;
+    static Path model, root, annotations, classes, locCsv;
     static int good;
 
     @BeforeAll
@@ -55,6 +55,7 @@ class ImageNetFolderJobTest {
         annotations = dir.resolve("Annotations");
         Files.createDirectories(annotations.resolve("val"));
         SyntheticShapes shapes = new SyntheticShapes(5, 40);
+        StringBuilder csv = new StringBuilder("ImageId,PredictionString\n");
         for (int i = 0; i < 9; i++) {
             String synset = SYNSETS.get(i % 3);
             LabeledImage img = shapes.image("imagenet", i);
@@ -66,8 +67,11 @@ class ImageNetFolderJobTest {
             Files.writeString(annotations.resolve("val").resolve(stem + ".xml"), "<annotation><size><width>40</width>"
                     + "<height>40</height></size>" + object(synset, 1, 1, 20, 40) + object("n09999999", 21, 1, 40, 40)
                     + "</annotation>");
+            csv.append(stem).append(',').append(synset).append(" 1 1 20 40 n09999999 21 1 40 40\n");
             good++;
         }
+        locCsv = dir.resolve("LOC_val_solution.csv");
+        Files.writeString(locCsv, csv.toString());
         byte[] jpeg = ImageDecoder.encode(shapes.image("imagenet", 20).pixels(), 3, 40, 40, "jpg");
         Files.write(root.resolve("n00000001").resolve("truncated.JPEG"), Arrays.copyOf(jpeg, jpeg.length / 2));
         Files.write(root.resolve("n00000002").resolve("empty.JPEG"), new byte[0]);
@@ -148,6 +152,22 @@ class ImageNetFolderJobTest {
         assertTrue(errors.get("n00000003/huge.JPEG").contains("over the limit of 3000"), errors.toString());
         assertTrue(errors.get("n00000003/badxml.JPEG").startsWith("annotation:") && errors.get("n00000003/badxml.JPEG")
                 .contains("badxml.JPEG"), errors.toString());
+
+        // The same boxes from a localisation CSV give the same localisation scores.
+        ExplainJob.run(spark, io.noiselens.config.JobConfigLoader.fromString(METHODS, settings(out, "csv",
+                "dataset.kind=folder", "dataset.folder.path=" + root, "dataset.boxes.csv=" + locCsv)));
+        Map<String, Double> fromXml = new HashMap<>(), fromCsv = new HashMap<>();
+        for (Row r : spark.read().parquet(out.resolve("metrics").toString()).where("metric = 'relevance_mass_accuracy' "
+                + "AND run_id IN ('folder', 'csv')").select("run_id", "image_id", "method", "value").collectAsList()) {
+            (r.getString(0).equals("csv") ? fromCsv : fromXml).put(r.getString(1) + "|" + r.getString(2), r.getDouble(3));
+        }
+        // badxml.JPEG has no CSV row: explained this time, without a mask, so its localisation scores are NaN.
+        Map<String, Double> extra = new HashMap<>(fromCsv);
+        extra.keySet().removeAll(fromXml.keySet());
+        assertEquals(java.util.Set.of("n00000003/badxml.JPEG|gradient", "n00000003/badxml.JPEG|smoothgrad"), extra.keySet());
+        for (double v : extra.values()) assertTrue(Double.isNaN(v));
+        fromCsv.keySet().retainAll(fromXml.keySet());
+        assertEquals(fromXml, fromCsv);
 
         // ingest: the same folder and boxes as a Parquet dataset, then the job on it gives the same maps and errors.
         Path table = dir.resolve("val.parquet");
