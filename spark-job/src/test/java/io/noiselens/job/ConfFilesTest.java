@@ -1,0 +1,138 @@
+package io.noiselens.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.noiselens.config.JobConfig;
+import io.noiselens.config.JobConfigLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * conf/ and deploy/ as shipped: every key of the spark-defaults files is one Spark itself registers (core, SQL, YARN
+ * and Kubernetes configuration entries, or one of Spark's documented per-name families such as
+ * {@code spark.executor.resource.<name>.amount}); every job configuration loads; the GPU discovery script speaks
+ * Spark's JSON against a fake {@code nvidia-smi}.
+ */
+class ConfFilesTest {
+    static final Path CONF = Path.of("..", "conf");
+    static final Path DEPLOY = Path.of("..", "deploy");
+    /** Keys Spark reads by name families rather than registered entries (ResourceUtils, SparkConf, KubernetesConf). */
+    static final List<Pattern> FAMILIES = List.of(
+            Pattern.compile("spark\\.(executor|driver|task|worker)\\.resource\\.[a-z]+\\.(amount|discoveryScript|vendor)"),
+            Pattern.compile("spark\\.executorEnv\\.[A-Z_][A-Z0-9_]*"),
+            Pattern.compile("spark\\.kubernetes\\.(driver|executor)\\.(label|annotation|secrets|node\\.selector)\\.[\\w.-]+"),
+            // SparkContext reads the master by name (conf.get("spark.master")); it has no configuration entry.
+            Pattern.compile("spark\\.master"));
+
+    static Map<String, String> sparkDefaults(Path file) throws Exception {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            String l = line.strip();
+            if (l.isEmpty() || l.startsWith("#")) continue;
+            String[] kv = l.split("\\s+", 2);
+            assertEquals(2, kv.length, file + ": '" + line + "' has no value");
+            assertNull(out.put(kv[0], kv[1]), file + ": " + kv[0] + " twice");
+        }
+        return out;
+    }
+
+    /** Whether Spark registers {@code key}: its configuration objects are loaded first, so their entries exist. */
+    static boolean registered(String key) throws Exception {
+        for (String holder : List.of("org.apache.spark.internal.config.package$", "org.apache.spark.sql.internal.SQLConf$",
+                "org.apache.spark.deploy.yarn.config.package$", "org.apache.spark.deploy.k8s.Config$",
+                "org.apache.spark.internal.config.UI$", "org.apache.spark.internal.config.Deploy$")) {
+            Class.forName(holder).getField("MODULE$").get(null);
+        }
+        Class<?> entries = Class.forName("org.apache.spark.internal.config.ConfigEntry$");
+        Object registry = entries.getField("MODULE$").get(null);
+        return entries.getMethod("findEntry", String.class).invoke(registry, key) != null;
+    }
+
+    @Test
+    void everySparkKeyIsOneSparkKnows() throws Exception {
+        List<String> files = new ArrayList<>();
+        try (var s = Files.list(CONF)) {
+            for (Path f : s.filter(p -> p.getFileName().toString().startsWith("spark-defaults.")).sorted().toList()) {
+                files.add(f.getFileName().toString());
+                for (String key : sparkDefaults(f).keySet()) {
+                    boolean family = FAMILIES.stream().anyMatch(p -> p.matcher(key).matches());
+                    assertTrue(family || registered(key), f + ": '" + key + "' is not a Spark configuration key");
+                }
+            }
+        }
+        assertEquals(List.of("spark-defaults.kubernetes-gpu.conf", "spark-defaults.local.conf",
+                "spark-defaults.standalone-gpu.conf", "spark-defaults.yarn-gpu.conf"), files);
+        assertFalse(registered("spark.executor.gpuu.amount"), "the registry check can fail");
+    }
+
+    @Test
+    void everyJobConfigurationLoads() throws Exception {
+        JobConfig imagenet = JobConfigLoader.load(CONF.resolve("imagenet-resnet50.conf"), List.of("run.id=nightly-2026-12-01"));
+        assertEquals("parquet", imagenet.dataset().kind());
+        assertEquals(256, imagenet.dataset().resize());
+        assertTrue(imagenet.model().paths().get(0).endsWith("resnet50.onnx"));
+        assertEquals(List.of("gradient", "integrated_gradients", "smoothgrad", "vargrad", "noisegrad", "fusiongrad",
+                "noisegrad_ig", "smoothtaylor", "relex", "dance"), imagenet.methods().stream().map(m -> m.build().id()).toList());
+        assertEquals("fashion_mnist", JobConfigLoader.load(CONF.resolve("fashion-mnist.conf"), List.of()).dataset().kind());
+        assertEquals("builtin", JobConfigLoader.load(CONF.resolve("demo.conf"), List.of()).dataset().kind());
+    }
+
+    @Test
+    void gpuDiscoveryPrintsSparksResourceJson(@TempDir Path dir) throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path fake = bin.resolve("nvidia-smi");
+        Files.writeString(fake, "#!/bin/sh\n[ \"$1\" = \"--query-gpu=index\" ] || exit 3\nprintf '0\\n1\\n2\\n'\n");
+        assertTrue(fake.toFile().setExecutable(true));
+        String path = bin + ":/usr/bin:/bin";
+        JsonNode all = discover(Map.of("PATH", path), 0);
+        assertEquals("gpu", all.get("name").asText());
+        assertEquals("[\"0\",\"1\",\"2\"]", all.get("addresses").toString());
+        assertEquals("[\"2\"]", discover(Map.of("PATH", path, "CUDA_VISIBLE_DEVICES", "2"), 0).get("addresses").toString());
+        Process p = start(Map.of("PATH", "/usr/bin:/bin"));
+        String err = new String(p.getErrorStream().readAllBytes());
+        assertEquals(1, p.waitFor());
+        assertTrue(err.contains("nvidia-smi not found"), err);
+    }
+
+    static JsonNode discover(Map<String, String> env, int rc) throws Exception {
+        Process p = start(env);
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(rc, p.waitFor(), new String(p.getErrorStream().readAllBytes()));
+        return new ObjectMapper().readTree(out);
+    }
+
+    static Process start(Map<String, String> env) throws Exception {
+        ProcessBuilder b = new ProcessBuilder("bash", DEPLOY.resolve("getGpusResources.sh").toString());
+        b.environment().clear();
+        b.environment().putAll(env);
+        return b.start();
+    }
+
+    @Test
+    void shellScriptsPassShellcheck() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("shellcheck", "--severity=style"));
+        try (var s = Files.list(DEPLOY)) {
+            s.filter(p -> p.toString().endsWith(".sh")).sorted().forEach(p -> cmd.add(p.toString()));
+        }
+        cmd.add(Path.of("..", "bin", "noiselens").toString());
+        cmd.add(Path.of("..", ".ci", "run").toString());
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            throw new AssertionError("shellcheck is not installed: apt-get install -y shellcheck (.ci/run does this)", e);
+        }
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+    }
+}
