@@ -44,8 +44,9 @@ import static io.noiselens.config.ConfigKey.Type.*;
  */
 public final class JobConfigLoader {
     public static final List<ConfigKey> KEYS = List.of(
-            ConfigKey.of("run.id", STRING, "", "Run identifier (partition value run_id); empty: run-<UTC timestamp>. "
-                    + "Re-running an id replaces that run's rows only."),
+            ConfigKey.of("run.id", STRING, "", "Run identifier (partition value run_id); empty: run-<UTC timestamp>; "
+                    + "{date} in it becomes today's UTC date (scheduled runs: nightly-{date}). Re-running an id "
+                    + "replaces that run's rows only."),
             ConfigKey.of("run.seed", LONG, 42L, "Seed of every random stream (weight replicas, input noise)."),
             ConfigKey.of("run.output", STRING, "noiselens-out", "Directory or URI under which the tables are written."),
             ConfigKey.of("spark.master", STRING, "", "Spark master; empty: the one spark-submit gives, else local[*]."),
@@ -232,7 +233,9 @@ public final class JobConfigLoader {
 
     static JobConfig fromConfig(Config raw) {
         Config c = withDefaults(raw);
-        String runId = str(c, "run.id");
+        String runId = str(c, "run.id").replace("{date}", DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC)
+                .format(Instant.now()));
+        c = c.withValue("run.id", ConfigValueFactory.fromAnyRef(runId));
         if (runId.isEmpty()) {
             runId = "run-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now());
             c = c.withValue("run.id", ConfigValueFactory.fromAnyRef(runId));

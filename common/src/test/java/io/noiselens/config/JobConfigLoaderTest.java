@@ -137,6 +137,16 @@ class JobConfigLoaderTest {
     }
 
     @Test
+    void aScheduledRunIdTakesTodaysDate() {
+        String before = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        JobConfig c = JobConfigLoader.fromString(METHODS, List.of("run.id=nightly-{date}"));
+        String after = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        String id = c.run().id();
+        assertTrue(id.equals("nightly-" + before) || id.equals("nightly-" + after), id);
+        assertTrue(c.json().contains("\"" + id + "\""), "the stored configuration has the resolved id");
+    }
+
+    @Test
     void ingestReadsAFolderByDefaultAndNeedsItsOutput() {
         JobConfig.Ingest i = JobConfigLoader.ingest(null, List.of("dataset.folder.path=/data/val", "ingest.output=/data/v.parquet"));
         assertEquals("folder", i.dataset().kind());

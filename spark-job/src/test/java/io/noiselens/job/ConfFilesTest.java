@@ -18,10 +18,11 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * conf/ and deploy/ as shipped: every key of the spark-defaults files is one Spark itself registers (core, SQL, YARN
- * and Kubernetes configuration entries, or one of Spark's documented per-name families such as
- * {@code spark.executor.resource.<name>.amount}); every job configuration loads; the GPU discovery script speaks
- * Spark's JSON against a fake {@code nvidia-smi}.
+ * conf/ and deploy/ as shipped: every key of the spark-defaults files and the Kubernetes manifests is one Spark itself
+ * registers (core, SQL, YARN and Kubernetes configuration entries, or one of Spark's documented per-name families
+ * such as {@code spark.executor.resource.<name>.amount}); every job configuration loads; the GPU discovery script
+ * speaks Spark's JSON against a fake {@code nvidia-smi}; submit.sh hands spark-submit each cluster's settings; the
+ * manifests and the Airflow DAG parse and date their run ids; the shell scripts pass shellcheck.
  */
 class ConfFilesTest {
     static final Path CONF = Path.of("..", "conf");
@@ -119,9 +120,75 @@ class ConfFilesTest {
     }
 
     @Test
+    void kubernetesManifestsRunTheJobAndNightsNeverOverlap() throws Exception {
+        ObjectMapper yaml = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+        JsonNode one = yaml.readTree(DEPLOY.resolve("kubernetes/sparkapplication.yaml").toFile());
+        JsonNode nightly = yaml.readTree(DEPLOY.resolve("kubernetes/scheduled-sparkapplication.yaml").toFile());
+        assertEquals("SparkApplication", one.get("kind").asText());
+        assertEquals("ScheduledSparkApplication", nightly.get("kind").asText());
+        assertEquals("Forbid", nightly.at("/spec/concurrencyPolicy").asText());
+        for (JsonNode app : List.of(one.get("spec"), nightly.at("/spec/template"))) {
+            Class.forName(app.get("mainClass").asText());
+            List<String> args = new ObjectMapper().convertValue(app.get("arguments"), new com.fasterxml.jackson.core.type
+                    .TypeReference<List<String>>() {});
+            assertEquals("run", args.get(0));
+            String conf = Path.of(args.get(args.indexOf("--config") + 1)).getFileName().toString();
+            assertTrue(Files.isRegularFile(CONF.resolve(conf)), conf);
+            assertEquals("1", app.at("/sparkConf/spark.executor.resource.gpu.amount").asText());
+            assertEquals(1, app.at("/executor/gpu/quantity").asInt());
+            for (var it = app.get("sparkConf").fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                assertTrue(FAMILIES.stream().anyMatch(p -> p.matcher(key).matches()) || registered(key), key);
+            }
+        }
+        assertTrue(nightly.at("/spec/template/arguments").toString().contains("run.id=nightly-{date}"));
+    }
+
+    @Test
+    void airflowDagParsesAndDatesItsRunId() throws Exception {
+        Path dag = DEPLOY.resolve("airflow/noiselens_nightly.py");
+        Process p = new ProcessBuilder(io.noiselens.PythonFixtures.PYTHON, "-c",
+                "import ast, sys; ast.parse(open(sys.argv[1]).read())", dag.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), log);
+        String src = Files.readString(dag);
+        assertTrue(src.contains("run.id=nightly-{{ ds }}") && src.contains("max_active_runs=1")
+                && src.contains("\"" + NoiseLensMain.class.getName() + "\""), "DAG settings");
+    }
+
+    /** submit.sh against a fake spark-submit that prints its arguments, one per line. */
+    @Test
+    void submitPassesEachClustersSettingsToSparkSubmit(@TempDir Path dir) throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("spark/bin"));
+        Path fake = bin.resolve("spark-submit");
+        Files.writeString(fake, "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\n");
+        assertTrue(fake.toFile().setExecutable(true));
+        Path jar = Files.writeString(dir.resolve("noiselens.jar"), "jar");
+        ProcessBuilder b = new ProcessBuilder("bash", DEPLOY.resolve("submit.sh").toString(), "yarn",
+                CONF.resolve("imagenet-resnet50.conf").toString(), "--set", "run.id=nightly-{date}");
+        b.environment().put("SPARK_HOME", dir.resolve("spark").toString());
+        b.environment().put("NOISELENS_JAR", jar.toString());
+        Process p = b.start();
+        List<String> args = new String(p.getInputStream().readAllBytes()).lines().toList();
+        assertEquals(0, p.waitFor(), new String(p.getErrorStream().readAllBytes()));
+        assertTrue(args.get(args.indexOf("--properties-file") + 1).endsWith("spark-defaults.yarn-gpu.conf"), args.toString());
+        assertEquals(NoiseLensMain.class.getName(), args.get(args.indexOf("--class") + 1));
+        assertTrue(args.get(args.indexOf("--files") + 1).endsWith("getGpusResources.sh"), "YARN ships the discovery script");
+        String executorOpts = args.stream().filter(a -> a.startsWith("spark.executor.extraJavaOptions=")).findFirst().orElseThrow();
+        assertTrue(executorOpts.contains("-Dorg.bytedeco.javacpp.maxbytes=20G") && executorOpts.contains("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"),
+                executorOpts);
+        int j = args.indexOf(jar.toString());
+        assertEquals(List.of("run", "--config", CONF.resolve("imagenet-resnet50.conf").toString(), "--set", "run.id=nightly-{date}"),
+                args.subList(j + 1, args.size()));
+        Process bad = new ProcessBuilder("bash", DEPLOY.resolve("submit.sh").toString(), "mesos", "x.conf").start();
+        assertEquals(2, bad.waitFor());
+        assertTrue(new String(bad.getErrorStream().readAllBytes()).contains("usage"));
+    }
+
+    @Test
     void shellScriptsPassShellcheck() throws Exception {
         List<String> cmd = new ArrayList<>(List.of("shellcheck", "--severity=style"));
-        try (var s = Files.list(DEPLOY)) {
+        try (var s = Files.walk(DEPLOY)) {
             s.filter(p -> p.toString().endsWith(".sh")).sorted().forEach(p -> cmd.add(p.toString()));
         }
         cmd.add(Path.of("..", "bin", "noiselens").toString());
