@@ -23,7 +23,7 @@ case "$target" in
   *) usage ;;
 esac
 conf_dir="${NOISELENS_CONF_DIR:-$here/../conf}"
-jar="${NOISELENS_JAR:-$here/../spark-job/target/noiselens-spark-job-0.1.0-SNAPSHOT.jar}"
+jar="${NOISELENS_JAR:-$here/../spark-job/target/noiselens-spark-job-0.1.0-SNAPSHOT-spark.jar}"
 spark_submit="${SPARK_HOME:+$SPARK_HOME/bin/}spark-submit"
 for f in "$conf_dir/$props" "$conf_dir/log4j2.properties" "$job"; do
   [[ -f "$f" ]] || { echo "$0: $f does not exist" >&2; exit 2; }
