@@ -69,6 +69,7 @@ public final class ExplainJob {
                 : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
         List<Broadcast<ModelBroadcast>> broadcasts = models.stream()
                 .map(m -> jsc.broadcast(new ModelBroadcast(m.bytes(), m.loaded().sha256(), m.path(), m.onnx()))).toList();
+        NoiseLensPlugin.offer(broadcasts);
         LongAccumulator imagesDone = spark.sparkContext().longAccumulator("noiselens.images_done");
 
         Dataset<Row> images = ImageSource.read(spark, cfg.dataset(), model.spec(), partitions);

@@ -65,10 +65,12 @@ class ConfFilesTest {
         try (var s = Files.list(CONF)) {
             for (Path f : s.filter(p -> p.getFileName().toString().startsWith("spark-defaults.")).sorted().toList()) {
                 files.add(f.getFileName().toString());
-                for (String key : sparkDefaults(f).keySet()) {
+                Map<String, String> props = sparkDefaults(f);
+                for (String key : props.keySet()) {
                     boolean family = FAMILIES.stream().anyMatch(p -> p.matcher(key).matches());
                     assertTrue(family || registered(key), f + ": '" + key + "' is not a Spark configuration key");
                 }
+                if (props.containsKey("spark.plugins")) Class.forName(props.get("spark.plugins"));
             }
         }
         assertEquals(List.of("spark-defaults.kubernetes-gpu.conf", "spark-defaults.local.conf",
