@@ -37,7 +37,7 @@ with DAG(
         files=f"{NOISELENS}/conf/log4j2.properties,{NOISELENS}/deploy/getGpusResources.sh",
         conf={
             "spark.driver.extraJavaOptions": "-Dlog4j2.configurationFile=log4j2.properties " + MODULE_FLAGS,
-            "spark.executor.extraJavaOptions": "-Dorg.bytedeco.javacpp.maxbytes=20G "
+            "spark.executor.extraJavaOptions": "-Dorg.bytedeco.javacpp.maxbytes=20G -Dorg.bytedeco.javacpp.platform.extension=-cudnn "
                                                "-Dlog4j2.configurationFile=log4j2.properties " + MODULE_FLAGS,
         },
         application_args=["run", "--config", f"{NOISELENS}/conf/imagenet-resnet50.conf",
