@@ -55,6 +55,14 @@ public final class ExplainJob {
     record ResolvedModel(String path, byte[] bytes, ModelFile.Loaded loaded, String id, OnnxImport.Options onnx) {}
 
     public static Outcome run(SparkSession spark, JobConfig cfg) {
+        try {
+            return execute(spark, cfg);
+        } finally {
+            NoiseLensPlugin.withdraw();
+        }
+    }
+
+    private static Outcome execute(SparkSession spark, JobConfig cfg) {
         long start = System.currentTimeMillis();
         String runId = cfg.run().id();
         List<ResolvedModel> models = resolveModels(cfg.model(), cfg.dataset());

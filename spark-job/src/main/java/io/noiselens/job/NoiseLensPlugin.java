@@ -34,6 +34,11 @@ public final class NoiseLensPlugin implements SparkPlugin {
         offered.complete(models);
     }
 
+    /** Called by the job when it ends: the driver lets go of the run's models (executors asking later get none). */
+    static void withdraw() {
+        offered = new CompletableFuture<>();
+    }
+
     /** This JVM's executor assignment (null before the plugin ran). */
     static GpuAssignment assignment() {
         return assignment;
