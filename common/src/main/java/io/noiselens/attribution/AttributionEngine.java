@@ -1,6 +1,7 @@
 package io.noiselens.attribution;
 
 import io.noiselens.model.ClassifierModel;
+import io.noiselens.model.DeviceErrors;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.ModelWeights;
 import io.noiselens.model.OutputSpace;
@@ -28,11 +29,14 @@ import java.util.TreeMap;
  * partitioning. Not thread-safe: one engine per model instance.
  */
 public final class AttributionEngine {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AttributionEngine.class);
     private final ClassifierModel model;
     private final EngineOptions options;
     private final ModelWeights clean;
     private final ModelSpec spec;
     private final int microBatch;
+    /** Rows per gradient call: the micro-batch, halved for good after a call fails to allocate its memory. */
+    private int rowsPerCall;
     private long gradientRows;
 
     public AttributionEngine(ClassifierModel model, EngineOptions options) {
@@ -43,6 +47,12 @@ public final class AttributionEngine {
         // Forward + backward keep roughly three copies of the activations, plus the input and its gradient.
         long bytesPerRow = 4L * (3 * model.activationFloatsPerImage() + 2L * spec.inputSize());
         this.microBatch = (int) Math.max(1, Math.min(options.maxMicroBatch(), options.memoryBudgetBytes() / bytesPerRow));
+        this.rowsPerCall = microBatch;
+    }
+
+    /** Rows per gradient call now: the micro-batch, or less after allocation failures. */
+    public int rowsPerCall() {
+        return rowsPerCall;
     }
 
     /** Rows per gradient call after the memory budget. */
@@ -188,14 +198,33 @@ public final class AttributionEngine {
     private float[][] forward(List<float[]> inputs) {
         int n = inputs.size(), size = spec.inputSize();
         float[][] out = new float[n][];
-        for (int start = 0; start < n; start += microBatch) {
-            int rows = Math.min(microBatch, n - start);
+        inCalls(n, (start, rows) -> {
             float[] buf = new float[rows * size];
             for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
             INDArray l = model.logits(toInput(buf, rows)).castTo(DataType.FLOAT);
             for (int r = 0; r < rows; r++) out[start + r] = l.getRow(r).toFloatVector();
-        }
+        });
         return out;
+    }
+
+    /**
+     * Runs {@code call(start, rows)} over rows [0, count) in calls of {@link #rowsPerCall} rows. A call that cannot
+     * allocate its memory (device or off-heap) is retried in halves — rows are independent, so results do not change
+     * — and later calls stay at the smaller size.
+     */
+    private void inCalls(int count, java.util.function.BiConsumer<Integer, Integer> call) {
+        for (int start = 0; start < count; ) {
+            int n = Math.min(rowsPerCall, count - start);
+            try {
+                call.accept(start, n);
+                start += n;
+            } catch (OutOfMemoryError | RuntimeException e) {
+                if (n == 1 || !DeviceErrors.isAllocationFailure(e)) throw e;
+                rowsPerCall = n / 2;
+                LOG.warn("A model call of {} rows could not allocate its memory ({}); retrying with {} rows per call", n,
+                        e.getMessage(), rowsPerCall);
+            }
+        }
     }
 
     private INDArray toInput(float[] buf, int rows) {
@@ -287,12 +316,17 @@ public final class AttributionEngine {
             if (++count == microBatch) flush();
         }
 
+        /** Gradients of the stacked rows ({@link #inCalls}: halved on allocation failures), fed to their draws. */
         void flush() {
             if (count == 0) return;
-            float[] in = count == microBatch ? buf : Arrays.copyOf(buf, count * size);
-            INDArray g = model.inputGradients(toInput(in, count), Arrays.copyOf(targets, count),
-                    Arrays.copyOf(spaces, count));
-            float[] grads = g.castTo(DataType.FLOAT).reshape((long) count * size).toFloatVector();
+            float[] grads = new float[count * size];
+            inCalls(count, (start, n) -> {
+                float[] in = n == microBatch ? buf : Arrays.copyOfRange(buf, start * size, (start + n) * size);
+                INDArray g = model.inputGradients(toInput(in, n), Arrays.copyOfRange(targets, start, start + n),
+                        Arrays.copyOfRange(spaces, start, start + n));
+                System.arraycopy(g.castTo(DataType.FLOAT).reshape((long) n * size).toFloatVector(), 0, grads,
+                        start * size, n * size);
+            });
             gradientRows += count;
             int rows = count;
             count = 0;

@@ -20,6 +20,7 @@ import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
 import io.noiselens.metrics.Metrics;
 import io.noiselens.model.ModelSpec;
+import io.noiselens.model.DeviceErrors;
 import io.noiselens.model.SameDiffClassifier;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -44,6 +45,7 @@ import java.util.NoSuchElementException;
  * decoded, preprocessed or explained, with its stage and reason.
  */
 public final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PartitionExplainer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final JobConfig config;
@@ -120,6 +122,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                 try {
                     e = engine.explain(batchOf(rows, inputs), methods);
                 } catch (RuntimeException batchFailure) {
+                    endExecutorOnFatalDeviceError(batchFailure);
                     if (rows.size() == 1) {
                         out.add(errorRow(rows.get(0), "model", batchFailure));
                         return;
@@ -211,6 +214,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                         try {
                             mv = metric.score(ctx, i);
                         } catch (RuntimeException ex) {
+                            endExecutorOnFatalDeviceError(ex);
                             mv = MetricValue.nan("metric failed: " + ex);
                         }
                         Map<String, Object> v = base(r);
@@ -277,5 +281,20 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A fatal device error (illegal address, launch failure, ECC) leaves the GPU unusable for this process: on an
+     * executor the process ends, so Spark reschedules its tasks on a fresh one instead of failing every later batch
+     * here; in local mode (the driver's own executor) the task fails with the error.
+     */
+    static void endExecutorOnFatalDeviceError(RuntimeException e) {
+        if (!DeviceErrors.isFatal(e)) return;
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        String executor = env == null ? "driver" : env.executorId();
+        LOG.error("Fatal device error on executor {}: {}; ending the executor so that Spark reschedules its tasks",
+                executor, e.toString());
+        if (!"driver".equals(executor)) Runtime.getRuntime().halt(57);
+        throw e;
     }
 }
