@@ -92,10 +92,8 @@ class ConfFilesTest {
 
     @Test
     void gpuDiscoveryPrintsSparksResourceJson(@TempDir Path dir) throws Exception {
-        Path bin = Files.createDirectories(dir.resolve("bin"));
-        Path fake = bin.resolve("nvidia-smi");
-        Files.writeString(fake, "#!/bin/sh\n[ \"$1\" = \"--query-gpu=index\" ] || exit 3\nprintf '0\\n1\\n2\\n'\n");
-        assertTrue(fake.toFile().setExecutable(true));
+        Path bin = fakeCommand(dir.resolve("bin"), "nvidia-smi",
+                "[ \"$1\" = \"--query-gpu=index\" ] || exit 3\nprintf '0\\n1\\n2\\n'\n");
         String path = bin + ":/usr/bin:/bin";
         JsonNode all = discover(Map.of("PATH", path), 0);
         assertEquals("gpu", all.get("name").asText());
@@ -105,6 +103,14 @@ class ConfFilesTest {
         String err = new String(p.getErrorStream().readAllBytes());
         assertEquals(1, p.waitFor());
         assertTrue(err.contains("nvidia-smi not found"), err);
+    }
+
+    /** An executable shell script {@code name} in {@code dir} (created) with the given body; returns {@code dir}. */
+    static Path fakeCommand(Path dir, String name, String body) throws Exception {
+        Path f = Files.createDirectories(dir).resolve(name);
+        Files.writeString(f, "#!/bin/sh\n" + body);
+        assertTrue(f.toFile().setExecutable(true));
+        return dir;
     }
 
     static JsonNode discover(Map<String, String> env, int rc) throws Exception {
@@ -161,10 +167,7 @@ class ConfFilesTest {
     /** submit.sh against a fake spark-submit that prints its arguments, one per line. */
     @Test
     void submitPassesEachClustersSettingsToSparkSubmit(@TempDir Path dir) throws Exception {
-        Path bin = Files.createDirectories(dir.resolve("spark/bin"));
-        Path fake = bin.resolve("spark-submit");
-        Files.writeString(fake, "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\n");
-        assertTrue(fake.toFile().setExecutable(true));
+        fakeCommand(dir.resolve("spark/bin"), "spark-submit", "for a in \"$@\"; do echo \"$a\"; done\n");
         Path jar = Files.writeString(dir.resolve("noiselens.jar"), "jar");
         ProcessBuilder b = new ProcessBuilder("bash", DEPLOY.resolve("submit.sh").toString(), "yarn",
                 CONF.resolve("imagenet-resnet50.conf").toString(), "--set", "run.id=nightly-{date}");
