@@ -18,6 +18,14 @@ public interface ClassifierModel extends AutoCloseable {
      */
     INDArray inputGradients(INDArray input, int[] targets, OutputSpace[] spaces);
 
+    /** The logits and the input gradients of one pass (models that compute both at once override this). */
+    default Pass logitsAndInputGradients(INDArray input, int[] targets, OutputSpace[] spaces) {
+        return new Pass(logits(input), inputGradients(input, targets, spaces));
+    }
+
+    /** Logits [n, classes] and input gradients [n, C, H, W] of the same inputs. */
+    record Pass(INDArray logits, INDArray gradients) {}
+
     /** The parameter view currently in use. */
     ModelWeights weights();
 

@@ -25,11 +25,13 @@ public final class LayerProbe implements AutoCloseable {
     private final SameDiff sd;
     private final String featuresName;
     private final int featureSize;
+    private final String gradientName;
 
     public LayerProbe(ModelSpec spec, ModelWeights weights, String layer) {
         this.spec = spec;
         this.layer = layer;
         this.sd = SameDiff.create();
+        Sessions.track(sd);
         Map<String, Tensor> params = new LinkedHashMap<>();
         for (Tensor t : weights.tensors()) params.put(t.name(), t);
         Layers l = new Layers(sd, DataType.FLOAT, params, null, true);
@@ -40,8 +42,7 @@ public final class LayerProbe implements AutoCloseable {
         SDVariable flat = f.v().reshape(-1, featureSize);
         this.featuresName = flat.name();
         SDVariable v = sd.placeHolder(WEIGHTS, DataType.FLOAT, -1, featureSize);
-        sd.setLossVariables(v.mul(flat).sum());
-        SameDiffClassifier.createGradFunctionQuietly(sd);
+        this.gradientName = l.inputGradient(in, f, sd.reshape(v, f.v().shape())).name();
         l.assign(weights);
     }
 
@@ -69,7 +70,7 @@ public final class LayerProbe implements AutoCloseable {
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(INPUT, stack(inputs));
         ph.put(WEIGHTS, Nd4j.createFromArray(w).reshape(v.size(), featureSize));
-        INDArray g = sd.calculateGradients(ph, INPUT).get(INPUT).castTo(DataType.FLOAT);
+        INDArray g = sd.outputSingle(ph, gradientName).castTo(DataType.FLOAT);
         int size = spec.inputSize();
         float[] flat = g.reshape((long) inputs.size() * size).toFloatVector();
         float[][] out = new float[inputs.size()][];
@@ -86,6 +87,7 @@ public final class LayerProbe implements AutoCloseable {
 
     @Override
     public void close() {
+        Sessions.release(sd);
         for (SDVariable v : sd.variables()) {
             INDArray arr = v.getArr();
             if (arr != null && arr.closeable()) arr.close();

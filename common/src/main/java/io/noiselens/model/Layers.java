@@ -10,6 +10,9 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.api.ops.impl.reduce.bp.MaxBp;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.LeakyReLUBp;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
@@ -30,9 +33,25 @@ import java.util.Map;
  */
 public final class Layers {
     private final Map<String, Act> outputs = new java.util.LinkedHashMap<>();
+    private final Backprop backprop;
     private double softplusBeta;
-    /** An activation with its channel count and spatial size (for shape checks and the memory estimate). */
-    public record Act(SDVariable v, int c, int h, int w) {
+    /**
+     * An activation with its channel count and spatial size (for shape checks and the memory estimate), and its
+     * rank: 4 for [n, C, H, W], 2 for [n, C].
+     */
+    public record Act(SDVariable v, int c, int h, int w, int rank) {
+        Act(SDVariable v, int c, int h, int w) {
+            this(v, c, h, w, 4);
+        }
+
+        static Act flat(SDVariable v, int c) {
+            return new Act(v, c, 1, 1, 2);
+        }
+
+        Act like(SDVariable v) {
+            return new Act(v, c, h, w, rank);
+        }
+
         public long size() {
             return (long) c * h * w;
         }
@@ -125,6 +144,15 @@ public final class Layers {
         this.params = new LinkedHashMap<>(params);
         this.initSeed = initSeed;
         this.allowBatchNorm = allowBatchNorm;
+        this.backprop = new Backprop(sd);
+    }
+
+    /**
+     * ∂/∂input of Σ seed ⊙ {@code at} for frozen weights, built into the graph as forward ops ({@link Backprop}):
+     * the input gradient without any parameter gradient.
+     */
+    public SDVariable inputGradient(Act input, Act at, SDVariable seed) {
+        return backprop.gradient(input.v(), at.v(), seed);
     }
 
     public SameDiff sameDiff() {
@@ -133,7 +161,7 @@ public final class Layers {
 
     public Act input(String name, int c, int h, int w) {
         SDVariable in = sd.placeHolder(name, dataType, -1, c, h, w);
-        return track(new Act(in, c, h, w));
+        return track(new Act(in, c, h, w), null);
     }
 
     /** Convolution with square kernel k, stride s, symmetric zero padding p; optionally followed by BatchNorm. */
@@ -193,34 +221,49 @@ public final class Layers {
         }
         SDVariable wv = variable(wb, kShape);
         SDVariable bv = bb == null ? null : variable(bb, new long[]{cout});
-        SDVariable in = x.v();
+        Act in = x;
         Window cg = dilated ? new Window((int) kShape[0], (int) kShape[1], g.sh(), g.sw(), g.padTop(), g.padLeft(),
                 g.padBottom(), g.padRight(), 1, 1, g.groups()) : g;
         if (!cg.symmetric()) {
-            in = pad(x, cg, false).v();
+            in = pad(x, cg, false);
             cg = cg.unpadded();
         }
         Conv2DConfig cfg = Conv2DConfig.builder().kH(cg.kh()).kW(cg.kw()).sH(cg.sh()).sW(cg.sw())
                 .pH(cg.padTop()).pW(cg.padLeft()).dH(cg.dh()).dW(cg.dw())
                 .paddingMode(PaddingMode.VALID).dataFormat("NCHW").weightsFormat(WeightsFormat.YXIO).build();
         SDVariable out;
+        Backprop.Rule rule;
+        int outH = g.outH(x.h()), outW = g.outW(x.w());
+        Window kg = cg;
+        Act input = in;
         if (g.groups() == 1) {
-            out = bv == null ? sd.cnn().conv2d(in, wv, cfg) : sd.cnn().conv2d(in, wv, bv, cfg);
+            out = bv == null ? sd.cnn().conv2d(in.v(), wv, cfg) : sd.cnn().conv2d(in.v(), wv, bv, cfg);
+            rule = (go, bp) -> bp.add(input.v(), bp.convInput(go, wv, kg, input.h(), input.w(), outH, outW));
         } else if (depthwise) {
-            out = bv == null ? sd.cnn().depthWiseConv2d(in, wv, cfg) : sd.cnn().depthWiseConv2d(in, wv, bv, cfg);
+            out = bv == null ? sd.cnn().depthWiseConv2d(in.v(), wv, cfg) : sd.cnn().depthWiseConv2d(in.v(), wv, bv, cfg);
+            rule = (go, bp) -> bp.add(input.v(), bp.depthwiseInput(input.v(), wv, go, cfg));
         } else {
             // Grouped convolution: each group's input channels against its slice of the output channels.
             int ci = x.c() / g.groups(), co = cout / g.groups();
             SDVariable[] parts = new SDVariable[g.groups()];
+            SDVariable[] kernels = new SDVariable[g.groups()];
             for (int k = 0; k < g.groups(); k++) {
-                SDVariable xi = in.get(SDIndex.all(), SDIndex.interval(k * ci, (k + 1) * ci), SDIndex.all(), SDIndex.all());
-                SDVariable wk = wv.get(SDIndex.all(), SDIndex.all(), SDIndex.all(), SDIndex.interval(k * co, (k + 1) * co));
-                parts[k] = bv == null ? sd.cnn().conv2d(xi, wk, cfg)
-                        : sd.cnn().conv2d(xi, wk, bv.get(SDIndex.interval(k * co, (k + 1) * co)), cfg);
+                SDVariable xi = in.v().get(Backprop.channels(4, k * ci, (k + 1) * ci));
+                kernels[k] = wv.get(SDIndex.all(), SDIndex.all(), SDIndex.all(), SDIndex.interval(k * co, (k + 1) * co));
+                parts[k] = bv == null ? sd.cnn().conv2d(xi, kernels[k], cfg)
+                        : sd.cnn().conv2d(xi, kernels[k], bv.get(SDIndex.interval(k * co, (k + 1) * co)), cfg);
             }
             out = sd.concat(1, parts);
+            rule = (go, bp) -> {
+                SDVariable[] gi = new SDVariable[kernels.length];
+                for (int k = 0; k < gi.length; k++) {
+                    gi[k] = bp.convInput(go.get(Backprop.channels(4, k * co, (k + 1) * co)), kernels[k], kg,
+                            input.h(), input.w(), outH, outW);
+                }
+                bp.add(input.v(), sd.concat(1, gi));
+            };
         }
-        return named(name, track(new Act(out, cout, g.outH(x.h()), g.outW(x.w()))));
+        return named(name, track(new Act(out, cout, outH, outW), rule));
     }
 
     /**
@@ -236,7 +279,7 @@ public final class Layers {
         long[] shape = spatial ? new long[]{1, c, 1, 1} : new long[]{1, c};
         SDVariable scale = variable(new BatchNormAffine(name + ".scale.folded", false, ga, be, m, v, eps), shape);
         SDVariable shift = variable(new BatchNormAffine(name + ".shift.folded", true, ga, be, m, v, eps), shape);
-        return named(name, track(new Act(x.v().mul(scale).add(shift), x.c(), x.h(), x.w())));
+        return named(name, track(x.like(x.v().mul(scale).add(shift)), (go, bp) -> bp.add(x.v(), go.mul(scale))));
     }
 
     public Act relu(Act x) {
@@ -246,9 +289,10 @@ public final class Layers {
             SDVariable z = x.v().mul(softplusBeta);
             SDVariable sp = sd.nn().relu(z, 0.0).add(sd.math().log(sd.math().exp(sd.math().abs(z).neg()).add(1.0)))
                     .div(softplusBeta);
-            return track(new Act(sp, x.c(), x.h(), x.w()));
+            return track(x.like(sp), (go, bp) -> bp.add(x.v(), go.mul(sd.nn().sigmoid(z))));
         }
-        return track(new Act(sd.nn().relu(x.v(), 0.0), x.c(), x.h(), x.w()));
+        return track(x.like(sd.nn().relu(x.v(), 0.0)),
+                (go, bp) -> bp.add(x.v(), new ThresholdReluBp(sd, x.v(), go, 0.0).outputVariable()));
     }
 
     /**
@@ -273,8 +317,10 @@ public final class Layers {
     public Act maxPool(Act x, Window g) {
         SDVariable in = g.padded() ? pad(x, g, true).v() : x.v();
         Pooling2DConfig cfg = Pooling2DConfig.builder().kH(g.kh()).kW(g.kw()).sH(g.sh()).sW(g.sw()).pH(0).pW(0)
-                .dH(g.dh()).dW(g.dw()).paddingMode(PaddingMode.VALID).isNHWC(false).build();
-        return track(new Act(sd.cnn().maxPooling2d(in, cfg), x.c(), g.outH(x.h()), g.outW(x.w())));
+                .dH(g.dh()).dW(g.dw()).paddingMode(PaddingMode.VALID).type(Pooling2D.Pooling2DType.MAX)
+                .isNHWC(false).build();
+        return track(new Act(sd.cnn().maxPooling2d(in, cfg), x.c(), g.outH(x.h()), g.outW(x.w())),
+                (go, bp) -> bp.add(in, bp.poolInput(in, go, cfg)));
     }
 
     /**
@@ -282,20 +328,22 @@ public final class Layers {
      * divisor (PyTorch's {@code count_include_pad}, ONNX's attribute of that name).
      */
     public Act avgPool(Act x, Window g, boolean countPadding) {
-        SDVariable in = x.v();
+        SDVariable padded = x.v();
         Window pg = g;
         if (!g.symmetric() || (countPadding && g.padded())) {
             if (!countPadding) {
                 throw new IllegalArgumentException("Average pooling with asymmetric padding that is not counted in "
                         + "the divisor is not supported: " + g);
             }
-            in = pad(x, g, false).v();
+            padded = pad(x, g, false).v();
             pg = g.unpadded();
         }
+        SDVariable in = padded;
         Pooling2DConfig cfg = Pooling2DConfig.builder().kH(pg.kh()).kW(pg.kw()).sH(pg.sh()).sW(pg.sw())
                 .pH(pg.padTop()).pW(pg.padLeft()).dH(pg.dh()).dW(pg.dw()).paddingMode(PaddingMode.VALID)
-                .divisor(Pooling2D.Divisor.EXCLUDE_PADDING).isNHWC(false).build();
-        return track(new Act(sd.cnn().avgPooling2d(in, cfg), x.c(), g.outH(x.h()), g.outW(x.w())));
+                .type(Pooling2D.Pooling2DType.AVG).divisor(Pooling2D.Divisor.EXCLUDE_PADDING).isNHWC(false).build();
+        return track(new Act(sd.cnn().avgPooling2d(in, cfg), x.c(), g.outH(x.h()), g.outW(x.w())),
+                (go, bp) -> bp.add(in, bp.poolInput(in, go, cfg)));
     }
 
     /**
@@ -305,7 +353,9 @@ public final class Layers {
     public Act pad(Act x, Window g, boolean edge) {
         SDVariable v = padAxis(x.v(), 2, x.h(), g.padTop(), g.padBottom(), edge);
         v = padAxis(v, 3, x.w(), g.padLeft(), g.padRight(), edge);
-        return track(new Act(v, x.c(), x.h() + g.padTop() + g.padBottom(), x.w() + g.padLeft() + g.padRight()));
+        return track(new Act(v, x.c(), x.h() + g.padTop() + g.padBottom(), x.w() + g.padLeft() + g.padRight()),
+                (go, bp) -> bp.add(x.v(), bp.unpad(bp.unpad(go, 3, x.w(), g.padLeft(), g.padRight(), edge),
+                        2, x.h(), g.padTop(), g.padBottom(), edge)));
     }
 
     private SDVariable padAxis(SDVariable v, int axis, int size, int before, int after, boolean edge) {
@@ -329,22 +379,26 @@ public final class Layers {
     }
 
     public Act leakyRelu(Act x, double alpha) {
-        return track(new Act(sd.nn().leakyRelu(x.v(), alpha), x.c(), x.h(), x.w()));
+        return track(x.like(sd.nn().leakyRelu(x.v(), alpha)),
+                (go, bp) -> bp.add(x.v(), new LeakyReLUBp(sd, x.v(), go, alpha).outputVariable()));
     }
 
     public Act sigmoid(Act x) {
-        return track(new Act(sd.nn().sigmoid(x.v()), x.c(), x.h(), x.w()));
+        SDVariable y = sd.nn().sigmoid(x.v());
+        return track(x.like(y), (go, bp) -> bp.add(x.v(), go.mul(y.mul(y.rsub(1.0)))));
     }
 
     /** min(max(x, lo), hi); ReLU6 when lo = 0 and hi = 6. */
     public Act clip(Act x, double lo, double hi) {
         SDVariable v = lo == 0 && hi == 6 ? sd.nn().relu6(x.v(), 0.0) : sd.math().clipByValue(x.v(), lo, hi);
-        return track(new Act(v, x.c(), x.h(), x.w()));
+        return track(x.like(v), (go, bp) -> bp.add(x.v(), go.mul(inside(x.v(), lo, hi))));
     }
 
     /** max(0, min(1, αx + β)). */
     public Act hardSigmoid(Act x, double alpha, double beta) {
-        return track(new Act(sd.math().clipByValue(x.v().mul(alpha).add(beta), 0.0, 1.0), x.c(), x.h(), x.w()));
+        SDVariable z = x.v().mul(alpha).add(beta);
+        return track(x.like(sd.math().clipByValue(z, 0.0, 1.0)),
+                (go, bp) -> bp.add(x.v(), go.mul(inside(z, 0.0, 1.0)).mul(alpha)));
     }
 
     /** x · max(0, min(1, x/6 + 1/2)) (Howard et al. 2019, MobileNetV3). */
@@ -354,7 +408,21 @@ public final class Layers {
 
     /** Element-wise product with broadcasting (e.g. squeeze-and-excitation's [n, C, 1, 1] gates). */
     public Act mul(Act a, Act b) {
-        return track(new Act(a.v().mul(b.v()), Math.max(a.c(), b.c()), Math.max(a.h(), b.h()), Math.max(a.w(), b.w())));
+        Act out = broadcast(a.v().mul(b.v()), a, b);
+        return track(out, (go, bp) -> {
+            bp.add(a.v(), bp.reduceTo(go.mul(b.v()), a, out));
+            bp.add(b.v(), bp.reduceTo(go.mul(a.v()), b, out));
+        });
+    }
+
+    /** 1 where lo &lt; v &lt; hi, else 0: where a clip passes the gradient (SameDiff's ClipByValue rule). */
+    private SDVariable inside(SDVariable v, double lo, double hi) {
+        return sd.gt(v, lo).castTo(dataType).mul(sd.lt(v, hi).castTo(dataType));
+    }
+
+    private static Act broadcast(SDVariable v, Act a, Act b) {
+        return new Act(v, Math.max(a.c(), b.c()), Math.max(a.h(), b.h()), Math.max(a.w(), b.w()),
+                Math.max(a.rank(), b.rank()));
     }
 
     /** The activation combined with a constant that is not a model parameter (ONNX constants in Add/Mul). */
@@ -362,7 +430,8 @@ public final class Layers {
         org.nd4j.linalg.api.ndarray.INDArray arr = shape.length == 0 ? Nd4j.scalar(value[0])
                 : Nd4j.createFromArray(value).reshape(shape);
         SDVariable c = sd.constant(arr.castTo(dataType));
-        return track(new Act(multiply ? x.v().mul(c) : x.v().add(c), x.c(), x.h(), x.w()));
+        Act out = x.like(multiply ? x.v().mul(c) : x.v().add(c));
+        return track(out, (go, bp) -> bp.add(x.v(), multiply ? bp.reduceTo(go.mul(c), x, out) : go));
     }
 
     /** Concatenation along the channel axis. */
@@ -378,7 +447,13 @@ public final class Layers {
             c += a.c();
             vs[i] = a.v();
         }
-        return track(new Act(sd.concat(1, vs), c, first.h(), first.w()));
+        return track(new Act(sd.concat(1, vs), c, first.h(), first.w(), first.rank()), (go, bp) -> {
+            int from = 0;
+            for (Act a : parts) {
+                bp.add(a.v(), go.get(Backprop.channels(a.rank(), from, from + a.c())));
+                from += a.c();
+            }
+        });
     }
 
     /** Reshapes to [n, c, h, w] (row-major), keeping the batch axis. */
@@ -386,39 +461,48 @@ public final class Layers {
         if ((long) c * h * w != x.size()) {
             throw new IllegalStateException("Cannot reshape " + x + " to " + c + "×" + h + "×" + w);
         }
-        return track(new Act(x.v().reshape(-1, c, h, w), c, h, w));
+        return track(new Act(x.v().reshape(-1, c, h, w), c, h, w), (go, bp) -> bp.add(x.v(), sd.reshape(go, x.v().shape())));
     }
 
     public Act add(Act a, Act b) {
         if (a.c() != b.c() || a.h() != b.h() || a.w() != b.w()) {
             throw new IllegalStateException("Residual shapes differ: " + a + " vs " + b);
         }
-        return track(new Act(a.v().add(b.v()), a.c(), a.h(), a.w()));
+        return track(a.like(a.v().add(b.v())), (go, bp) -> {
+            bp.add(a.v(), go);
+            bp.add(b.v(), go);
+        });
     }
 
     /** Element-wise sum with broadcasting (ONNX's Add of two activations of different shapes). */
     public Act addBroadcast(Act a, Act b) {
-        return track(new Act(a.v().add(b.v()), Math.max(a.c(), b.c()), Math.max(a.h(), b.h()), Math.max(a.w(), b.w())));
+        Act out = broadcast(a.v().add(b.v()), a, b);
+        return track(out, (go, bp) -> {
+            bp.add(a.v(), bp.reduceTo(go, a, out));
+            bp.add(b.v(), bp.reduceTo(go, b, out));
+        });
     }
 
     /** Global average pooling to [n, C]. */
     public Act globalAvgPool(Act x) {
-        return track(new Act(x.v().mean(2, 3), x.c(), 1, 1));
+        return track(Act.flat(x.v().mean(2, 3), x.c()), (go, bp) -> bp.add(x.v(), spreadMean(go.reshape(-1, x.c(), 1, 1), x)));
     }
 
     /** Global average pooling to [n, C, 1, 1] (ONNX's GlobalAveragePool keeps the spatial axes). */
     public Act globalAvgPoolKeepDims(Act x) {
-        return track(new Act(x.v().mean(true, 2, 3), x.c(), 1, 1));
+        return track(new Act(x.v().mean(true, 2, 3), x.c(), 1, 1), (go, bp) -> bp.add(x.v(), spreadMean(go, x)));
     }
 
     /** Flattens [n, C, H, W] to [n, C·H·W] in row-major order. */
     public Act flatten(Act x) {
-        return track(new Act(x.v().reshape(-1, x.size()), (int) x.size(), 1, 1));
+        return track(Act.flat(x.v().reshape(-1, x.size()), (int) x.size()),
+                (go, bp) -> bp.add(x.v(), sd.reshape(go, x.v().shape())));
     }
 
     /** Global max pooling to [n, C]: a feature's strongest response anywhere in the image. */
     public Act globalMaxPool(Act x) {
-        return track(new Act(x.v().max(2, 3), x.c(), 1, 1));
+        return track(Act.flat(x.v().max(2, 3), x.c()),
+                (go, bp) -> bp.add(x.v(), new MaxBp(sd, x.v(), go, false, 2, 3).outputVariable()));
     }
 
     /** Fully connected layer on an [n, C] activation; returns [n, out]. */
@@ -430,12 +514,13 @@ public final class Layers {
     public Act dense(String name, Act x, int out, boolean bias) {
         int in = (int) x.size();
         Tensor w = param(name + ".weight", new long[]{in, out}, true, Init.LECUN, in);
-        SDVariable y = x.v().mmul(variable(new Direct(w.name(), w.name()), w.shape()));
+        SDVariable wv = variable(new Direct(w.name(), w.name()), w.shape());
+        SDVariable y = x.v().mmul(wv);
         if (bias) {
             Tensor b = param(name + ".bias", new long[]{out}, true, Init.ZERO, 0);
             y = y.add(variable(new Direct(b.name(), b.name()), b.shape()));
         }
-        return named(name, track(new Act(y, out, 1, 1)));
+        return named(name, track(Act.flat(y, out), (go, bp) -> bp.add(x.v(), sd.mmul(go, wv, false, true, false))));
     }
 
     /** Sets every graph variable from {@code w}, folding BatchNorm where the architecture has it. */
@@ -545,9 +630,16 @@ public final class Layers {
         return a;
     }
 
-    private Act track(Act a) {
+    /** Counts the activation for the memory estimate and records its reverse rule (null for the input). */
+    private Act track(Act a, Backprop.Rule rule) {
         activationFloats += a.size();
+        if (rule != null) backprop.record(a.v(), rule);
         return a;
+    }
+
+    /** ∂/∂x of a spatial mean: the output gradient [n, C, 1, 1] spread evenly over x's H×W cells. */
+    private SDVariable spreadMean(SDVariable g, Act x) {
+        return sd.tile(g, 1, 1, x.h(), x.w()).div((double) x.h() * x.w());
     }
 
     private SDVariable variable(Binding binding, long[] shape) {

@@ -12,11 +12,19 @@ import java.util.Map;
 
 /**
  * A {@link ClassifierModel} running as a SameDiff graph. The explained score is
- * {@code Σ onehot_logit ⊙ logits + Σ onehot_prob ⊙ softmax(logits)}, so one gradient function serves both output
- * spaces and rows of one batch may differ in space and target; the gradient is taken for the input placeholder
- * only (DESIGN.md §8: {@code createGradFunction("input")} then {@code calculateGradients}).
+ * {@code Σ onehot_logit ⊙ logits + Σ onehot_prob ⊙ softmax(logits) + Σ onehot_logprob ⊙ log softmax(logits)}, so
+ * one gradient serves every output space and rows of one batch may differ in space and target.
+ *
+ * <p>The input gradient is computed by one of two {@link GradientPass}es: {@link GradientPass#INPUT_ONLY} (the
+ * default) writes the reverse pass for frozen weights into the graph as forward ops ({@link Backprop}), so a call
+ * computes no parameter gradient and returns the logits of the same pass; {@link GradientPass#AUTODIFF} is
+ * SameDiff's own reverse mode ({@code createGradFunction("input")} then {@code calculateGradients}, DESIGN.md §8),
+ * which also computes every weight gradient and serves as the reference the input-only pass is tested against.
  */
 public final class SameDiffClassifier implements ClassifierModel {
+    /** How input gradients are computed (see the class comment). */
+    public enum GradientPass { INPUT_ONLY, AUTODIFF }
+
     public static final String INPUT = "input";
     private static final String TARGET_LOGIT = "target_logit";
     private static final String TARGET_PROB = "target_prob";
@@ -27,13 +35,18 @@ public final class SameDiffClassifier implements ClassifierModel {
     private final SameDiff sd;
     private final Layers layers;
     private final String logitsName;
+    private final GradientPass pass;
+    private final String gradientName;
     private final long activationFloats;
     private ModelWeights weights;
 
-    private SameDiffClassifier(ModelSpec spec, ModelWeights weights, DataType dataType, double softplusBeta) {
+    private SameDiffClassifier(ModelSpec spec, ModelWeights weights, DataType dataType, double softplusBeta,
+                               GradientPass pass) {
         this.spec = spec;
+        this.pass = pass;
         this.dataType = dataType;
         this.sd = SameDiff.create();
+        Sessions.track(sd);
         Map<String, Tensor> params = new LinkedHashMap<>();
         for (Tensor t : weights.tensors()) params.put(t.name(), t);
         Layers l = new Layers(sd, dataType, params, null, true).softplus(softplusBeta);
@@ -51,10 +64,17 @@ public final class SameDiffClassifier implements ClassifierModel {
         // log-softmax spelled out: SameDiff M2.1's LogSoftMax op fails to clone when the gradient graph is built.
         SDVariable shifted = logits.sub(logits.max(true, 1));
         SDVariable logSoftmax = shifted.sub(sd.math().log(sd.math().exp(shifted).sum(true, 1)));
-        SDVariable score = tl.mul(logits).sum().add(tp.mul(sd.nn().softmax(logits, 1)).sum())
-                .add(tlp.mul(logSoftmax).sum());
-        sd.setLossVariables(score);
-        createGradFunctionQuietly(sd);
+        SDVariable p = sd.nn().softmax(logits, 1);
+        if (pass == GradientPass.AUTODIFF) {
+            sd.setLossVariables(tl.mul(logits).sum().add(tp.mul(p).sum()).add(tlp.mul(logSoftmax).sum()));
+            createGradFunctionQuietly(sd);
+            this.gradientName = null;
+        } else {
+            // ∂score/∂logits: e_t for a logit, p_t(e_t − p) for a probability, e_t − p for a log-probability.
+            SDVariable tpp = tp.mul(p);
+            SDVariable seed = tl.add(tpp).sub(p.mul(tpp.sum(true, 1))).add(tlp).sub(p.mul(tlp.sum(true, 1)));
+            this.gradientName = l.inputGradient(in, out, seed).name();
+        }
         this.layers = l;
         this.activationFloats = l.activationFloatsPerImage();
         setWeights(weights);
@@ -76,7 +96,12 @@ public final class SameDiffClassifier implements ClassifierModel {
 
     /** A float32 model, the production setting. */
     public static SameDiffClassifier create(ModelSpec spec, ModelWeights weights) {
-        return new SameDiffClassifier(spec, weights, DataType.FLOAT, 0);
+        return new SameDiffClassifier(spec, weights, DataType.FLOAT, 0, GradientPass.INPUT_ONLY);
+    }
+
+    /** A model whose input gradients come from the given pass (AUTODIFF: the reference and the benchmark's baseline). */
+    public static SameDiffClassifier create(ModelSpec spec, ModelWeights weights, DataType dataType, GradientPass pass) {
+        return new SameDiffClassifier(spec, weights, dataType, 0, pass);
     }
 
     /**
@@ -84,12 +109,12 @@ public final class SameDiffClassifier implements ClassifierModel {
      * explanation attacks differentiate the gradient (Ghorbani et al. 2019, METHODS.md §9.2).
      */
     public static SameDiffClassifier smoothed(ModelSpec spec, ModelWeights weights, double beta) {
-        return new SameDiffClassifier(spec, weights, DataType.FLOAT, beta);
+        return new SameDiffClassifier(spec, weights, DataType.FLOAT, beta, GradientPass.INPUT_ONLY);
     }
 
     /** A model in the given precision (float64 serves as the finite-difference reference in tests). */
     public static SameDiffClassifier create(ModelSpec spec, ModelWeights weights, DataType dataType) {
-        return new SameDiffClassifier(spec, weights, dataType, 0);
+        return new SameDiffClassifier(spec, weights, dataType, 0, GradientPass.INPUT_ONLY);
     }
 
     @Override
@@ -105,6 +130,19 @@ public final class SameDiffClassifier implements ClassifierModel {
 
     @Override
     public INDArray inputGradients(INDArray input, int[] targets, OutputSpace[] spaces) {
+        return gradientPass(input, targets, spaces, false).gradients();
+    }
+
+    @Override
+    public Pass logitsAndInputGradients(INDArray input, int[] targets, OutputSpace[] spaces) {
+        return gradientPass(input, targets, spaces, true);
+    }
+
+    public GradientPass gradientPass() {
+        return pass;
+    }
+
+    private Pass gradientPass(INDArray input, int[] targets, OutputSpace[] spaces, boolean withLogits) {
         checkInput(input);
         int n = (int) input.size(0);
         if (targets.length != n || spaces.length != n) {
@@ -130,7 +168,13 @@ public final class SameDiffClassifier implements ClassifierModel {
         ph.put(TARGET_LOGIT, tl);
         ph.put(TARGET_PROB, tp);
         ph.put(TARGET_LOG_PROB, tlp);
-        return sd.calculateGradients(ph, INPUT).get(INPUT);
+        if (pass == GradientPass.AUTODIFF) {
+            INDArray g = sd.calculateGradients(ph, INPUT).get(INPUT);
+            return new Pass(withLogits ? logits(input) : null, g);
+        }
+        if (!withLogits) return new Pass(null, sd.outputSingle(ph, gradientName));
+        Map<String, INDArray> out = sd.output(ph, logitsName, gradientName);
+        return new Pass(out.get(logitsName), out.get(gradientName));
     }
 
     @Override
@@ -161,6 +205,7 @@ public final class SameDiffClassifier implements ClassifierModel {
     /** Frees the graph's variable arrays now instead of waiting for the garbage collector. */
     @Override
     public void close() {
+        Sessions.release(sd);
         for (SDVariable v : sd.variables()) {
             INDArray arr = v.getArr();
             if (arr != null && arr.closeable()) arr.close();

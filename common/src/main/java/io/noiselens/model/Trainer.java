@@ -8,6 +8,7 @@ import org.nd4j.autodiff.samediff.TrainingConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.ViewIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
@@ -42,20 +43,23 @@ public final class Trainer {
         sd.setTrainingConfig(new TrainingConfig.Builder().updater(new Adam(s.learningRate()))
                 .dataSetFeatureMapping(SameDiffClassifier.INPUT).dataSetLabelMapping("label").build());
         for (int epoch = 0; epoch < s.epochs(); epoch++) {
+            // One fit call per epoch over minibatch views of the shuffled epoch: SameDiff keeps one training session
+            // for the epoch (a fit call per minibatch made a session, and an array cache, per step).
             int[] order = shuffle(n, KeyedRandom.key(s.seed(), KeyedRandom.Purpose.SHUFFLE, epoch));
-            for (int startIdx = 0; startIdx < n; startIdx += s.batchSize()) {
-                int rows = Math.min(s.batchSize(), n - startIdx);
-                INDArray x = Nd4j.create(DataType.FLOAT, rows, spec.channels(), spec.height(), spec.width());
-                INDArray y = Nd4j.zeros(DataType.FLOAT, rows, spec.numClasses());
-                float[] buf = new float[rows * spec.inputSize()];
-                for (int r = 0; r < rows; r++) {
-                    LabeledImage img = train.get(order[startIdx + r]);
-                    System.arraycopy(modelInput(spec, img), 0, buf, r * spec.inputSize(), spec.inputSize());
-                    y.putScalar(r, img.label(), 1.0);
-                }
-                x.assign(Nd4j.createFromArray(buf).reshape(x.shape()));
-                sd.fit(new DataSet(x, y));
+            float[] buf = new float[n * spec.inputSize()];
+            float[] onehot = new float[n * spec.numClasses()];
+            for (int r = 0; r < n; r++) {
+                LabeledImage img = train.get(order[r]);
+                System.arraycopy(modelInput(spec, img), 0, buf, r * spec.inputSize(), spec.inputSize());
+                onehot[r * spec.numClasses() + img.label()] = 1;
             }
+            try (INDArray x = Nd4j.createFromArray(buf).reshape(n, spec.channels(), spec.height(), spec.width());
+                 INDArray y = Nd4j.createFromArray(onehot).reshape(n, spec.numClasses())) {
+                sd.fit(new ViewIterator(new DataSet(x, y), s.batchSize()), 1);
+            }
+            // Each fit call makes a training session whose array cache (up to a quarter of the off-heap limit) only the
+            // garbage collector frees; collect it now rather than holding one per epoch.
+            System.gc();
             double acc = accuracy(sd, logits.name(), spec, test);
             log.accept(String.format("epoch %d/%d: held-out accuracy %.3f (%.0f s)", epoch + 1, s.epochs(), acc,
                     (System.nanoTime() - start) / 1e9));

@@ -21,6 +21,7 @@ import java.util.List;
  *   run  --config FILE [--set key=value]...   run the job a configuration file describes
  *   demo [--set key=value]...                 the embedded demo (conf/demo.conf) end to end
  *   ingest [--config FILE] [--set key=value]... an image folder (and its boxes) to a Parquet dataset
+ *   bench [--out DIR] [--threads N] ...         the engine side by side with PyTorch (see {@link Bench})
  * </pre>
  */
 public final class NoiseLensMain {
@@ -28,6 +29,7 @@ public final class NoiseLensMain {
             "Usage: noiselens run --config FILE [--set key=value]...",
             "       noiselens demo [--set key=value]...",
             "       noiselens ingest [--config FILE] --set dataset.folder.path=DIR --set ingest.output=PATH [--set key=value]...",
+            "       n" + Bench.USAGE.substring("Usage: n".length()),
             "Keys: " + String.join(", ", JobConfigLoader.KEYS.stream().map(k -> k.path()).toList()));
 
     private NoiseLensMain() {}
@@ -45,6 +47,16 @@ public final class NoiseLensMain {
     public static int run(String[] args, PrintStream out) {
         if (args.length == 0) throw new NoiseLensException("No subcommand given." + System.lineSeparator() + USAGE);
         String command = args[0];
+        if (command.equals("bench")) {
+            try {
+                return Bench.run(java.util.Arrays.copyOfRange(args, 1, args.length), out);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted", e);
+            }
+        }
         Path configFile = null;
         List<String> sets = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {

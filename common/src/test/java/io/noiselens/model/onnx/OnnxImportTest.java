@@ -114,6 +114,15 @@ class OnnxImportTest {
         }
     }
 
+    /** The input-only reverse pass of every imported graph equals SameDiff's autodiff of the same graph. */
+    @ParameterizedTest
+    @ValueSource(strings = {"opzoo", "tiny", "resnet18_bn", "mobilenet_v2", "squeezenet1_1", "densenet121"})
+    void inputOnlyPassEqualsAutodiff(String arch) throws IOException {
+        ModelFile.Loaded loaded = load(arch);
+        double e = io.noiselens.model.GradientPassTest.compare(loaded.spec(), loaded.weights(), 3, 23);
+        assertTrue(e <= 1e-5, arch + ": input-only and autodiff gradients differ by " + e + " (relative)");
+    }
+
     @Test
     void batchNormNodesAreFoldedWithTheirParametersKeptApart() throws IOException {
         ModelFile.Loaded loaded = load("resnet18_bn");

@@ -1,0 +1,298 @@
+package io.noiselens.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.noiselens.attribution.AttributionEngine;
+import io.noiselens.attribution.AttributionMethod;
+import io.noiselens.attribution.Baseline;
+import io.noiselens.attribution.EngineOptions;
+import io.noiselens.attribution.ExplainBatch;
+import io.noiselens.attribution.Methods;
+import io.noiselens.attribution.Quadrature;
+import io.noiselens.config.JobConfig;
+import io.noiselens.config.JobConfigLoader;
+import io.noiselens.config.MethodConfig;
+import io.noiselens.config.NoiseLensException;
+import io.noiselens.data.LabeledImage;
+import io.noiselens.data.SyntheticShapes;
+import io.noiselens.model.ModelFile;
+import io.noiselens.model.ModelWeights;
+import io.noiselens.model.OutputSpace;
+import io.noiselens.model.SameDiffClassifier;
+import io.noiselens.model.onnx.OnnxImport;
+import io.noiselens.noise.KeyedRandom;
+import io.noiselens.noise.WeightNoise;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * {@code noiselens bench}: the engine side by side with PyTorch on the same models and weights. The PyTorch half
+ * ({@code bench_pytorch.py}, shipped in the jar) builds the models with fixed random weights, exports them to ONNX
+ * and times its workloads; this half imports the same ONNX files and times the same workloads, then prints both and
+ * their ratio: input-gradient images/s with frozen weights (small CNN 1×28×28 batch 64, ResNet-18 and ResNet-50 at
+ * 224×224, batches 16 and 8), the per-image cost of FusionGrad (N = M = 10) and Integrated Gradients (64 steps) on
+ * ResNet-18, the time to make one NoiseGrad replica of ResNet-50, and the Spark job's end-to-end images/s in
+ * local[2] against the bare engine on the same images. Timings are medians after two warm-up calls.
+ */
+final class Bench {
+    static final String USAGE = "Usage: noiselens bench [--out DIR] [--python PATH] [--threads N] [--seconds S] "
+            + "[--images N] [--spark-images N]";
+    private static final List<String> MODELS = List.of("small_cnn", "resnet18", "resnet50");
+    private static final int[] BATCH = {64, 16, 8};
+
+    record Settings(Path out, String python, int threads, double seconds, int images, int sparkImages) {
+        static Settings parse(String[] args) {
+            Path out = Path.of("target", "bench");
+            String python = "/usr/bin/python3";
+            int threads = 2, images = 2, sparkImages = 128;
+            double seconds = 3;
+            for (int i = 0; i < args.length; i++) {
+                String v = i + 1 < args.length ? args[i + 1] : null;
+                if (v == null) throw new NoiseLensException("'" + args[i] + "' needs a value. " + USAGE);
+                switch (args[i]) {
+                    case "--out" -> out = Path.of(v);
+                    case "--python" -> python = v;
+                    case "--threads" -> threads = positive(args[i], v);
+                    case "--seconds" -> seconds = Double.parseDouble(v);
+                    case "--images" -> images = positive(args[i], v);
+                    case "--spark-images" -> sparkImages = positive(args[i], v);
+                    default -> throw new NoiseLensException("Unknown bench argument '" + args[i] + "'. " + USAGE);
+                }
+                i++;
+            }
+            return new Settings(out, python, threads, seconds, images, sparkImages);
+        }
+
+        private static int positive(String flag, String v) {
+            try {
+                int n = Integer.parseInt(v);
+                if (n > 0) return n;
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new NoiseLensException("'" + flag + "' takes a positive whole number, got '" + v + "'. " + USAGE);
+        }
+    }
+
+    private Bench() {}
+
+    static int run(String[] args, PrintStream out) throws IOException, InterruptedException {
+        Settings s = Settings.parse(args);
+        Files.createDirectories(s.out());
+        out.printf("NoiseLens bench: %d threads (OMP_NUM_THREADS=%s, %d processors), results in %s%n", s.threads(),
+                System.getenv("OMP_NUM_THREADS"), Runtime.getRuntime().availableProcessors(), s.out().toAbsolutePath());
+        JsonNode torch = pytorch(s, out);
+        out.printf("PyTorch %s, %d threads, oneDNN %s; ND4J %s, %d threads%n", torch.get("torch").asText(),
+                torch.get("threads").asInt(), torch.get("mkldnn").asBoolean(),
+                Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"),
+                Nd4j.getEnvironment().maxThreads());
+        List<String[]> rows = new ArrayList<>();
+        for (int i = 0; i < MODELS.size(); i++) {
+            String name = MODELS.get(i);
+            ModelFile.Loaded m = load(s, name);
+            double ours = gradientSeconds(m, BATCH[i], SameDiffClassifier.GradientPass.INPUT_ONLY, s.seconds());
+            double autodiff = gradientSeconds(m, BATCH[i], SameDiffClassifier.GradientPass.AUTODIFF, s.seconds());
+            double theirs = torch.get("gradients").get(name).get("images_per_second").asDouble();
+            rows.add(row("input gradients/s, " + name + " batch " + BATCH[i], BATCH[i] / ours, theirs, true));
+            rows.add(row("  (SameDiff autodiff, weight gradients too)", BATCH[i] / autodiff, theirs, true));
+        }
+        ModelFile.Loaded r18 = load(s, "resnet18");
+        rows.add(row("FusionGrad N=M=10 s/image, resnet18", perImage(r18, Methods.builder(AttributionMethod.Kind.FUSIONGRAD)
+                .build(), s.images()), torch.get("fusiongrad_seconds_per_image").asDouble(), false));
+        rows.add(row("IG 64 steps s/image, resnet18", perImage(r18, Methods.builder(AttributionMethod.Kind.INTEGRATED_GRADIENTS)
+                .base(Methods.integratedGradients(64, Quadrature.RIEMANN_MIDDLE, Baseline.ZERO)).build(), s.images()),
+                torch.get("ig_seconds_per_image").asDouble(), false));
+        double[] replica = replicaSeconds(load(s, "resnet50"));
+        rows.add(row("NoiseGrad replica ms, resnet50", replica[0] * 1000, torch.get("resnet50_replica_seconds").asDouble() * 1000, false));
+        out.printf("  (of which drawing θ⊙(1+σz): %.0f ms, writing it into the graph: %.0f ms)%n", replica[1] * 1000,
+                replica[2] * 1000);
+        double[] job = sparkVersusEngine(s, out);
+        out.println();
+        out.printf("| %-48s | %12s | %12s | %14s |%n", "measure", "NoiseLens", "PyTorch", "NoiseLens/PT");
+        out.printf("|%s|%s|%s|%s|%n", "-".repeat(50), "-".repeat(14), "-".repeat(14), "-".repeat(16));
+        for (String[] r : rows) out.printf("| %-48s | %12s | %12s | %14s |%n", (Object[]) r);
+        out.printf("| %-48s | %12.2f | %12s | %14s |%n", "Spark job local[2] images/s (demo model)", job[0], "-",
+                String.format("%.2f× engine", job[0] / job[1]));
+        out.printf("| %-48s | %12.2f | %12s | %14s |%n", "  bare engine, same images, 2 threads", job[1], "-", "-");
+        out.println("Ratios: above 1 means NoiseLens is faster (rates) or takes less time (costs).");
+        return 0;
+    }
+
+    private static String[] row(String what, double ours, double theirs, boolean higherIsBetter) {
+        double ratio = higherIsBetter ? ours / theirs : theirs / ours;
+        return new String[]{what, String.format("%.3g", ours), String.format("%.3g", theirs), String.format("%.2f×", ratio)};
+    }
+
+    /** Runs the PyTorch half (which also writes the ONNX models) and reads its results. */
+    private static JsonNode pytorch(Settings s, PrintStream out) throws IOException, InterruptedException {
+        Path script = s.out().resolve("bench_pytorch.py");
+        try (InputStream in = Bench.class.getResourceAsStream("/io/noiselens/bench/bench_pytorch.py")) {
+            if (in == null) throw new IllegalStateException("bench_pytorch.py is missing from the jar");
+            Files.write(script, in.readAllBytes());
+        }
+        ProcessBuilder pb = new ProcessBuilder(s.python(), script.toString(), "--out", s.out().toString(), "--threads",
+                String.valueOf(s.threads()), "--seconds", String.valueOf(s.seconds()), "--images", String.valueOf(s.images()))
+                .redirectErrorStream(true);
+        pb.environment().put("OMP_NUM_THREADS", String.valueOf(s.threads()));
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new NoiseLensException("Cannot start '" + s.python() + "' for the PyTorch half of the benchmark ("
+                    + e.getMessage() + "); install python3 with python3-torch and python3-torchvision, or pass --python PATH");
+        }
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+            for (String line; (line = lines.readLine()) != null; ) out.println("  " + line);
+        }
+        if (p.waitFor() != 0) {
+            throw new NoiseLensException("The PyTorch half of the benchmark failed (" + script + ", exit " + p.exitValue()
+                    + "); it needs python3-torch and python3-torchvision (see its output above)");
+        }
+        return new ObjectMapper().readTree(s.out().resolve("pytorch.json").toFile());
+    }
+
+    private static ModelFile.Loaded load(Settings s, String name) throws IOException {
+        Path file = s.out().resolve(name + ".onnx");
+        return OnnxImport.load(Files.readAllBytes(file), file, OnnxImport.Options.defaults());
+    }
+
+    /** Median seconds per input-gradient call of {@code batch} images, random inputs, target i mod classes. */
+    static double gradientSeconds(ModelFile.Loaded m, int batch, SameDiffClassifier.GradientPass pass, double seconds) {
+        int size = m.spec().inputSize();
+        float[] x = new float[batch * size];
+        KeyedRandom.fillGaussian(1, x, 0, x.length);
+        INDArray input = Nd4j.createFromArray(x).reshape(batch, m.spec().channels(), m.spec().height(), m.spec().width());
+        int[] targets = new int[batch];
+        for (int i = 0; i < batch; i++) targets[i] = i % m.spec().numClasses();
+        OutputSpace[] spaces = new OutputSpace[batch];
+        Arrays.fill(spaces, OutputSpace.LOGIT);
+        try (SameDiffClassifier model = SameDiffClassifier.create(m.spec(), m.weights(), DataType.FLOAT, pass)) {
+            return median(() -> model.inputGradients(input, targets, spaces).close(), 3, seconds);
+        }
+    }
+
+    /** Seconds per image of one method on {@code images} random images, micro-batches of 16 rows. */
+    private static double perImage(ModelFile.Loaded m, AttributionMethod method, int images) {
+        int size = m.spec().inputSize();
+        List<String> ids = new ArrayList<>();
+        List<float[]> inputs = new ArrayList<>();
+        for (int i = 0; i < images; i++) {
+            float[] x = new float[size];
+            KeyedRandom.fillGaussian(100 + i, x, 0, size);
+            ids.add("bench-" + i);
+            inputs.add(x);
+        }
+        try (SameDiffClassifier model = SameDiffClassifier.create(m.spec(), m.weights())) {
+            AttributionEngine engine = new AttributionEngine(model, new EngineOptions(7, 16, 16L << 30));
+            long t = System.nanoTime();
+            engine.explain(new ExplainBatch(ids, inputs, new int[images]), List.of(method));
+            return (System.nanoTime() - t) / 1e9 / images;
+        }
+    }
+
+    /** Median seconds to make one NoiseGrad replica (σ_w 0.2) and set it: {total, draw, set}. */
+    private static double[] replicaSeconds(ModelFile.Loaded m) {
+        WeightNoise noise = new WeightNoise(0.2);
+        try (SameDiffClassifier model = SameDiffClassifier.create(m.spec(), m.weights())) {
+            int[] next = {0};
+            double draw = median(() -> noise.replica(m.weights(), 7, next[0]++), 5, 1);
+            ModelWeights w = noise.replica(m.weights(), 7, 0);
+            double set = median(() -> model.setWeights(w), 5, 1);
+            double total = median(() -> model.setWeights(noise.replica(m.weights(), 7, next[0]++)), 5, 1);
+            return new double[]{total, draw, set};
+        }
+    }
+
+    /**
+     * The demo run's methods on {@code sparkImages} built-in images: the Spark job in local[2] (images/s over the job's
+     * own clock), then the bare engine on the same images and methods in two threads with a model each.
+     */
+    private static double[] sparkVersusEngine(Settings s, PrintStream out) throws InterruptedException {
+        Path dir = s.out().resolve("spark-run");
+        List<String> sets = List.of("run.id=bench", "run.output=" + dir, "spark.master=local[2]",
+                "dataset.builtin.images=" + s.sparkImages(), "metrics.names=[sparseness]",
+                "methods=[{kind = gradient}, {kind = smoothgrad, samples = 16}, {kind = integrated_gradients, steps = 32}]");
+        JobConfig cfg = JobConfigLoader.fromString(NoiseLensMain.demoConfig(), sets);
+        SparkSession spark = NoiseLensMain.session(cfg);
+        ExplainJob.Outcome o;
+        try {
+            o = ExplainJob.run(spark, cfg);
+        } finally {
+            spark.stop();
+        }
+        double job = o.images() / o.seconds();
+        out.printf("Spark job: %d images in %.1f s (%.2f images/s)%n", o.images(), o.seconds(), job);
+
+        ModelFile.Loaded model = ExplainJob.resolveModels(cfg.model(), cfg.dataset()).get(0).loaded();
+        List<AttributionMethod> methods = cfg.methods().stream().map(MethodConfig::build).toList();
+        SyntheticShapes data = new SyntheticShapes(cfg.dataset().builtinSeed(), model.spec().height());
+        int n = s.sparkImages(), batch = cfg.engine().batchSize();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        long t = System.nanoTime();
+        try {
+            List<Future<?>> parts = new ArrayList<>();
+            for (int part = 0; part < 2; part++) {
+                int first = part * n / 2, last = (part + 1) * n / 2;
+                parts.add(pool.submit(() -> {
+                    try (SameDiffClassifier m = SameDiffClassifier.create(model.spec(), model.weights())) {
+                        AttributionEngine engine = new AttributionEngine(m, new EngineOptions(cfg.run().seed(),
+                                cfg.engine().microBatch(), cfg.engine().memoryBudgetMb() * (1L << 20)));
+                        for (int b = first; b < last; b += batch) {
+                            List<String> ids = new ArrayList<>();
+                            List<float[]> xs = new ArrayList<>();
+                            int[] labels = new int[Math.min(batch, last - b)];
+                            for (int i = 0; i < labels.length; i++) {
+                                LabeledImage img = data.image("eval", b + i);
+                                float[] x = img.pixels().clone();
+                                model.spec().preprocessing().normaliseInPlace(x, model.spec().height() * model.spec().width());
+                                ids.add("eval-" + (b + i));
+                                xs.add(x);
+                                labels[i] = img.label();
+                            }
+                            engine.explain(new ExplainBatch(ids, xs, labels), methods);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : parts) f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("The bare-engine run failed", e.getCause());
+        } finally {
+            pool.shutdown();
+        }
+        double engine = n / ((System.nanoTime() - t) / 1e9);
+        out.printf("Bare engine: %d images, %.2f images/s%n", n, engine);
+        return new double[]{job, engine};
+    }
+
+    /** Median seconds of {@code call} after two warm-up calls, over at least {@code minReps} calls and {@code minSeconds}. */
+    static double median(Runnable call, int minReps, double minSeconds) {
+        call.run();
+        call.run();
+        List<Double> times = new ArrayList<>();
+        long start = System.nanoTime();
+        while (times.size() < minReps || (System.nanoTime() - start) / 1e9 < minSeconds) {
+            long t = System.nanoTime();
+            call.run();
+            times.add((System.nanoTime() - t) / 1e9);
+        }
+        times.sort(null);
+        int k = times.size();
+        return k % 2 == 1 ? times.get(k / 2) : (times.get(k / 2 - 1) + times.get(k / 2)) / 2;
+    }
+}

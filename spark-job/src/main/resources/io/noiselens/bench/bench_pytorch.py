@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""PyTorch half of `noiselens bench`: builds the benchmark models with fixed random weights, exports them to ONNX
+(the Java half loads the same files, so both run the same weights), and times the same workloads in PyTorch:
+input gradients with frozen weights, FusionGrad (N = M = 10) and Integrated Gradients (64 steps) per image, and one
+NoiseGrad weight replica of ResNet-50. Writes pytorch.json next to the models. fp32, eval mode, torch.set_num_threads.
+"""
+import argparse
+import json
+import os
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torchvision
+
+
+def small_cnn():
+    # The Fashion-MNIST example's architecture (fashion_cnn): conv32-pool-conv64-pool-fc128-fc10 on 1x28x28.
+    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+MODELS = {
+    "small_cnn": (small_cnn, (1, 28, 28), 64),
+    "resnet18": (lambda: torchvision.models.resnet18(weights=None), (3, 224, 224), 16),
+    "resnet50": (lambda: torchvision.models.resnet50(weights=None), (3, 224, 224), 8),
+}
+
+
+def timed(fn, min_reps, min_seconds):
+    fn()  # warm-up (allocator, oneDNN primitive caches)
+    fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_reps or time.perf_counter() - start < min_seconds:
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), len(times)
+
+
+def input_gradients(model, x, targets):
+    x = x.clone().requires_grad_(True)
+    out = model(x)
+    out.gather(1, targets.view(-1, 1)).sum().backward()
+    return x.grad
+
+
+def build(name, seed):
+    make, shape, batch = MODELS[name]
+    torch.manual_seed(seed)
+    model = make().eval()
+    # Non-trivial BatchNorm statistics, so that folding them is part of the work on both sides.
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model, shape, batch
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--images", type=int, default=2, help="images for the FusionGrad and IG costs")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    result = {"torch": torch.__version__, "threads": torch.get_num_threads(),
+              "omp_num_threads": os.environ.get("OMP_NUM_THREADS"), "mkldnn": torch.backends.mkldnn.is_available(),
+              "gradients": {}}
+    g = torch.Generator().manual_seed(1)
+    for name in MODELS:
+        model, shape, batch = build(name, 0)
+        path = os.path.join(args.out, name + ".onnx")
+        if not os.path.exists(path):
+            torch.onnx.export(model, torch.zeros(1, *shape), path, opset_version=13, input_names=["input"],
+                              output_names=["logits"], dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}})
+        x = torch.randn(batch, *shape, generator=g)
+        targets = torch.arange(batch) % 10
+        t, reps = timed(lambda: input_gradients(model, x, targets), 3, args.seconds)
+        result["gradients"][name] = {"batch": batch, "seconds": t, "images_per_second": batch / t, "reps": reps}
+        print(f"pytorch {name}: {batch / t:.1f} images/s (batch {batch}, median of {reps})", flush=True)
+
+    # FusionGrad and IG per image on ResNet-18 at 224x224, micro-batches of 16 rows.
+    model, shape, _ = build("resnet18", 0)
+    clean = {k: v.clone() for k, v in model.state_dict().items()}
+    trainable = {k for k, _ in model.named_parameters()}
+    images = torch.randn(args.images, *shape, generator=g)
+
+    def set_replica(i, sigma_w=0.2):
+        gen = torch.Generator().manual_seed(1000 + i)
+        with torch.no_grad():
+            for k, v in model.state_dict().items():
+                if k in trainable:
+                    v.copy_(clean[k] * (1 + sigma_w * torch.randn(v.shape, generator=gen)))
+
+    def in_batches(rows, targets):
+        for s in range(0, rows.shape[0], 16):
+            input_gradients(model, rows[s:s + 16], targets[s:s + 16])
+
+    def fusiongrad():
+        for i in range(10):
+            set_replica(i)
+            rows = images.repeat_interleave(10, 0) + 0.4 * torch.randn(args.images * 10, *shape, generator=g)
+            in_batches(rows, torch.zeros(rows.shape[0], dtype=torch.long))
+        model.load_state_dict(clean)
+
+    def integrated_gradients():
+        alphas = (torch.arange(64) + 0.5) / 64
+        rows = (images[:, None] * alphas.view(1, -1, 1, 1, 1)).reshape(-1, *shape)
+        in_batches(rows, torch.zeros(rows.shape[0], dtype=torch.long))
+
+    t, reps = timed(fusiongrad, 1, 0)
+    result["fusiongrad_seconds_per_image"] = t / args.images
+    print(f"pytorch fusiongrad N=M=10 on resnet18: {t / args.images:.2f} s/image", flush=True)
+    t, reps = timed(integrated_gradients, 1, 0)
+    result["ig_seconds_per_image"] = t / args.images
+    print(f"pytorch integrated gradients 64 steps on resnet18: {t / args.images:.2f} s/image", flush=True)
+
+    # One NoiseGrad replica of ResNet-50: θ ⊙ (1 + σ_w·z) for every trainable tensor, written into the model.
+    model, _, _ = build("resnet50", 0)
+    clean = {k: v.clone() for k, v in model.state_dict().items()}
+    trainable = {k for k, _ in model.named_parameters()}
+    state = model.state_dict()
+
+    def replica():
+        with torch.no_grad():
+            for k in trainable:
+                v = state[k]
+                torch.randn(v.shape, out=v)
+                v.mul_(0.2).add_(1).mul_(clean[k])
+
+    t, reps = timed(replica, 5, 1.0)
+    result["resnet50_replica_seconds"] = t
+    result["resnet50_trainable_parameters"] = sum(p.numel() for p in model.parameters())
+    print(f"pytorch resnet50 replica: {t * 1000:.0f} ms", flush=True)
+    with open(os.path.join(args.out, "pytorch.json"), "w") as f:
+        json.dump(result, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
