@@ -142,6 +142,11 @@ public final class SameDiffClassifier implements ClassifierModel {
         return pass;
     }
 
+    /** Times every op of later calls into {@code timings} (the benchmark's op-level profile). */
+    public void profile(OpTimings timings) {
+        sd.setListeners(timings);
+    }
+
     private Pass gradientPass(INDArray input, int[] targets, OutputSpace[] spaces, boolean withLogits) {
         checkInput(input);
         int n = (int) input.size(0);

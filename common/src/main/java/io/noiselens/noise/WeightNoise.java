@@ -3,7 +3,6 @@ package io.noiselens.noise;
 import io.noiselens.model.ModelWeights;
 import io.noiselens.model.Tensor;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,24 +22,35 @@ public record WeightNoise(double sigma) {
         }
     }
 
-    /** The weights of replica {@code replica} of {@code clean}. */
+    /**
+     * The weights of replica {@code replica} of {@code clean}. Tensors are drawn in parallel (each from its own keyed
+     * stream, so the result does not depend on the threads), in cache-sized chunks that draw z and apply θ(1 + σz)
+     * in one pass.
+     */
     public ModelWeights replica(ModelWeights clean, long runSeed, int replica) {
         if (sigma == 0) return clean;
-        List<Tensor> out = new ArrayList<>();
-        for (Tensor t : clean.tensors()) {
+        List<Tensor> tensors = List.copyOf(clean.tensors());
+        Tensor[] out = new Tensor[tensors.size()];
+        float s = (float) sigma;
+        java.util.stream.IntStream.range(0, out.length).parallel().forEach(k -> {
+            Tensor t = tensors.get(k);
             if (!t.trainable()) {
-                out.add(t);
-                continue;
+                out[k] = t;
+                return;
             }
-            float[] src = t.data();
-            float[] z = new float[src.length];
-            KeyedRandom.fillGaussian(streamKey(runSeed, replica, t.name()), z, 0, z.length);
-            float s = (float) sigma;
-            for (int i = 0; i < z.length; i++) z[i] = src[i] * (1f + s * z[i]);
-            out.add(t.withData(z));
-        }
-        return new ModelWeights(out);
+            float[] src = t.data(), dst = new float[src.length];
+            long key = streamKey(runSeed, replica, t.name());
+            for (int start = 0; start < dst.length; start += CHUNK) {
+                int n = Math.min(CHUNK, dst.length - start);
+                KeyedRandom.fillGaussian(key, start, dst, start, n);
+                for (int i = start; i < start + n; i++) dst[i] = src[i] * (1f + s * dst[i]);
+            }
+            out[k] = t.withData(dst);
+        });
+        return new ModelWeights(java.util.Arrays.asList(out));
     }
+
+    private static final int CHUNK = 4096;
 
     static long streamKey(long runSeed, int replica, String tensor) {
         return KeyedRandom.key(runSeed, KeyedRandom.Purpose.WEIGHTS, replica, KeyedRandom.hash(tensor));

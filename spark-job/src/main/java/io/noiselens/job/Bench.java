@@ -17,6 +17,7 @@ import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
 import io.noiselens.model.ModelFile;
 import io.noiselens.model.ModelWeights;
+import io.noiselens.model.OpTimings;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.model.SameDiffClassifier;
 import io.noiselens.model.onnx.OnnxImport;
@@ -50,17 +51,28 @@ import java.util.concurrent.Future;
  */
 final class Bench {
     static final String USAGE = "Usage: noiselens bench [--out DIR] [--python PATH] [--threads N] [--seconds S] "
-            + "[--images N] [--spark-images N]";
+            + "[--images N] [--spark-images N] [--reuse-pytorch] [--profile]";
     private static final List<String> MODELS = List.of("small_cnn", "resnet18", "resnet50");
     private static final int[] BATCH = {64, 16, 8};
 
-    record Settings(Path out, String python, int threads, double seconds, int images, int sparkImages) {
+    /**
+     * {@code reusePyTorch}: read the PyTorch half's results and models from an earlier run in {@code out};
+     * {@code profile}: print op-level timings of each model's input-gradient call.
+     */
+    record Settings(Path out, String python, int threads, double seconds, int images, int sparkImages,
+                    boolean reusePyTorch, boolean profile) {
         static Settings parse(String[] args) {
             Path out = Path.of("target", "bench");
             String python = "/usr/bin/python3";
             int threads = 2, images = 2, sparkImages = 128;
             double seconds = 3;
+            boolean reuse = false, profile = false;
             for (int i = 0; i < args.length; i++) {
+                if (args[i].equals("--reuse-pytorch") || args[i].equals("--profile")) {
+                    reuse |= args[i].equals("--reuse-pytorch");
+                    profile |= args[i].equals("--profile");
+                    continue;
+                }
                 String v = i + 1 < args.length ? args[i + 1] : null;
                 if (v == null) throw new NoiseLensException("'" + args[i] + "' needs a value. " + USAGE);
                 switch (args[i]) {
@@ -74,7 +86,7 @@ final class Bench {
                 }
                 i++;
             }
-            return new Settings(out, python, threads, seconds, images, sparkImages);
+            return new Settings(out, python, threads, seconds, images, sparkImages, reuse, profile);
         }
 
         private static int positive(String flag, String v) {
@@ -104,8 +116,9 @@ final class Bench {
         for (int i = 0; i < MODELS.size(); i++) {
             String name = MODELS.get(i);
             ModelFile.Loaded m = load(s, name);
-            double ours = gradientSeconds(m, BATCH[i], SameDiffClassifier.GradientPass.INPUT_ONLY, s.seconds());
-            double autodiff = gradientSeconds(m, BATCH[i], SameDiffClassifier.GradientPass.AUTODIFF, s.seconds());
+            double ours = gradientSeconds(m, BATCH[i], SameDiffClassifier.GradientPass.INPUT_ONLY, s.seconds(),
+                    s.profile() ? out : null);
+            double autodiff = gradientSeconds(m, BATCH[i], SameDiffClassifier.GradientPass.AUTODIFF, s.seconds(), null);
             double theirs = torch.get("gradients").get(name).get("images_per_second").asDouble();
             rows.add(row("input gradients/s, " + name + " batch " + BATCH[i], BATCH[i] / ours, theirs, true));
             rows.add(row("  (SameDiff autodiff, weight gradients too)", BATCH[i] / autodiff, theirs, true));
@@ -114,7 +127,7 @@ final class Bench {
         rows.add(row("FusionGrad N=M=10 s/image, resnet18", perImage(r18, Methods.builder(AttributionMethod.Kind.FUSIONGRAD)
                 .build(), s.images()), torch.get("fusiongrad_seconds_per_image").asDouble(), false));
         rows.add(row("IG 64 steps s/image, resnet18", perImage(r18, Methods.builder(AttributionMethod.Kind.INTEGRATED_GRADIENTS)
-                .base(Methods.integratedGradients(64, Quadrature.RIEMANN_MIDDLE, Baseline.ZERO)).build(), s.images()),
+                .build().withBase(Methods.integratedGradients(64, Quadrature.RIEMANN_MIDDLE, Baseline.ZERO)), s.images()),
                 torch.get("ig_seconds_per_image").asDouble(), false));
         double[] replica = replicaSeconds(load(s, "resnet50"));
         rows.add(row("NoiseGrad replica ms, resnet50", replica[0] * 1000, torch.get("resnet50_replica_seconds").asDouble() * 1000, false));
@@ -134,11 +147,20 @@ final class Bench {
 
     private static String[] row(String what, double ours, double theirs, boolean higherIsBetter) {
         double ratio = higherIsBetter ? ours / theirs : theirs / ours;
-        return new String[]{what, String.format("%.3g", ours), String.format("%.3g", theirs), String.format("%.2f×", ratio)};
+        String[] r = {what, String.format("%.3g", ours), String.format("%.3g", theirs), String.format("%.2f×", ratio)};
+        System.out.printf("%s: NoiseLens %s, PyTorch %s, ratio %s%n", (Object[]) r);
+        return r;
     }
 
     /** Runs the PyTorch half (which also writes the ONNX models) and reads its results. */
     private static JsonNode pytorch(Settings s, PrintStream out) throws IOException, InterruptedException {
+        Path results = s.out().resolve("pytorch.json");
+        if (s.reusePyTorch()) {
+            if (!Files.isRegularFile(results)) {
+                throw new NoiseLensException("--reuse-pytorch: no " + results + " from an earlier run; run without it first");
+            }
+            return new ObjectMapper().readTree(results.toFile());
+        }
         Path script = s.out().resolve("bench_pytorch.py");
         try (InputStream in = Bench.class.getResourceAsStream("/io/noiselens/bench/bench_pytorch.py")) {
             if (in == null) throw new IllegalStateException("bench_pytorch.py is missing from the jar");
@@ -162,7 +184,7 @@ final class Bench {
             throw new NoiseLensException("The PyTorch half of the benchmark failed (" + script + ", exit " + p.exitValue()
                     + "); it needs python3-torch and python3-torchvision (see its output above)");
         }
-        return new ObjectMapper().readTree(s.out().resolve("pytorch.json").toFile());
+        return new ObjectMapper().readTree(results.toFile());
     }
 
     private static ModelFile.Loaded load(Settings s, String name) throws IOException {
@@ -170,8 +192,12 @@ final class Bench {
         return OnnxImport.load(Files.readAllBytes(file), file, OnnxImport.Options.defaults());
     }
 
-    /** Median seconds per input-gradient call of {@code batch} images, random inputs, target i mod classes. */
-    static double gradientSeconds(ModelFile.Loaded m, int batch, SameDiffClassifier.GradientPass pass, double seconds) {
+    /**
+     * Median seconds per input-gradient call of {@code batch} images, random inputs, target i mod classes; with a
+     * {@code profile} stream, then the op-level timings of three more calls.
+     */
+    static double gradientSeconds(ModelFile.Loaded m, int batch, SameDiffClassifier.GradientPass pass, double seconds,
+                                  PrintStream profile) {
         int size = m.spec().inputSize();
         float[] x = new float[batch * size];
         KeyedRandom.fillGaussian(1, x, 0, x.length);
@@ -181,7 +207,20 @@ final class Bench {
         OutputSpace[] spaces = new OutputSpace[batch];
         Arrays.fill(spaces, OutputSpace.LOGIT);
         try (SameDiffClassifier model = SameDiffClassifier.create(m.spec(), m.weights(), DataType.FLOAT, pass)) {
-            return median(() -> model.inputGradients(input, targets, spaces).close(), 3, seconds);
+            double t = median(() -> model.inputGradients(input, targets, spaces).close(), 3, seconds);
+            if (profile != null) {
+                OpTimings timings = new OpTimings();
+                model.profile(timings);
+                long start = System.nanoTime();
+                for (int i = 0; i < 3; i++) model.inputGradients(input, targets, spaces).close();
+                double wall = (System.nanoTime() - start) / 3e6;
+                profile.printf("  op-level profile of one call, %s batch %d: %.1f ms wall, %.1f ms in ops%n",
+                        m.spec().architecture(), batch, wall, timings.opNanos() / 3e6);
+                for (String line : timings.table(3).subList(0, Math.min(14, timings.table(3).size()))) {
+                    profile.println("    " + line);
+                }
+            }
+            return t;
         }
     }
 
@@ -227,6 +266,8 @@ final class Bench {
                 "dataset.builtin.images=" + s.sparkImages(), "metrics.names=[sparseness]",
                 "methods=[{kind = gradient}, {kind = smoothgrad, samples = 16}, {kind = integrated_gradients, steps = 32}]");
         JobConfig cfg = JobConfigLoader.fromString(NoiseLensMain.demoConfig(), sets);
+        // Trains the demo model first if it is not cached, so that the job's clock holds the job alone.
+        ModelFile.Loaded model = ExplainJob.resolveModels(cfg.model(), cfg.dataset()).get(0).loaded();
         SparkSession spark = NoiseLensMain.session(cfg);
         ExplainJob.Outcome o;
         try {
@@ -237,7 +278,6 @@ final class Bench {
         double job = o.images() / o.seconds();
         out.printf("Spark job: %d images in %.1f s (%.2f images/s)%n", o.images(), o.seconds(), job);
 
-        ModelFile.Loaded model = ExplainJob.resolveModels(cfg.model(), cfg.dataset()).get(0).loaded();
         List<AttributionMethod> methods = cfg.methods().stream().map(MethodConfig::build).toList();
         SyntheticShapes data = new SyntheticShapes(cfg.dataset().builtinSeed(), model.spec().height());
         int n = s.sparkImages(), batch = cfg.engine().batchSize();
