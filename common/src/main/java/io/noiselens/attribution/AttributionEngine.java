@@ -97,50 +97,40 @@ public final class AttributionEngine {
         Moments[][] moments = new Moments[nm][n];
         double[][] signedSum = new double[nm][n];
         for (int m = 0; m < nm; m++) {
-            for (int b = 0; b < n; b++) moments[m][b] = new Moments(size, methods.get(m).plan().aggregation());
+            NoisePlan p = methods.get(m).plan();
+            boolean withVariance = p.aggregation() == Aggregation.MEAN && p.independentDraws() && p.draws() > 1;
+            for (int b = 0; b < n; b++) moments[m][b] = new Moments(size, p.aggregation(), withVariance);
         }
+        Pass pass = new Pass(batch, methods, targets, baselines, imageKeys, moments, signedSum);
 
         // Group (method, replica) pairs by the weights they need; σ_w = 0 replicas all use the clean weights.
+        // Methods that stop adaptively are drawn afterwards, in rounds.
         TreeMap<double[], List<int[]>> groups = new TreeMap<>((a, c) -> a[0] != c[0]
                 ? Double.compare(a[0], c[0]) : Double.compare(a[1], c[1]));
         for (int m = 0; m < nm; m++) {
-            if (methods.get(m).driver() != null) continue;
+            if (methods.get(m).driver() != null || methods.get(m).plan().stopping() != null) continue;
             NoisePlan p = methods.get(m).plan();
             for (int i = 0; i < p.replicas(); i++) {
                 double s = p.weightNoise().sigma();
                 groups.computeIfAbsent(new double[]{s, s == 0 ? 0 : i}, k -> new ArrayList<>()).add(new int[]{m, i});
             }
         }
-        Rows rows = new Rows(size);
         try {
             for (Map.Entry<double[], List<int[]>> g : groups.entrySet()) {
-                double sigmaW = g.getKey()[0];
-                int replica = (int) g.getKey()[1];
-                model.setWeights(sigmaW == 0 ? clean
-                        : methods.get(g.getValue().get(0)[0]).plan().weightNoise().replica(clean, options.runSeed(), replica));
+                int[] first = g.getValue().get(0);
+                use(replicaWeights(methods.get(first[0]).plan(), first[1]));
                 for (int b = 0; b < n; b++) {
-                    float[] x = batch.inputs().get(b);
                     for (int[] mi : g.getValue()) {
-                        int m = mi[0], i = mi[1];
-                        AttributionMethod method = methods.get(m);
-                        NoisePlan plan = method.plan();
-                        double absSigma = plan.inputNoise().absoluteSigma(x);
-                        float[] baseline = method.base().anchoredAtInput() ? x
-                                : method.base().baseline() == null ? null : baselines.get(method.base().baseline());
-                        for (int j = 0; j < plan.samples(); j++) {
-                            float[] z = new float[size];
-                            plan.inputNoise().perturb(x, absSigma, options.runSeed(), imageKeys[b], i * plan.samples() + j, z);
-                            Draw d = new Draw(method, z, baseline, moments[m][b], signedSum[m], b);
-                            for (int k = 0; k < method.base().points(); k++) {
-                                rows.add(d, k, targets[m][b], method.output());
-                            }
-                        }
+                        for (int j = 0; j < methods.get(mi[0]).plan().samples(); j++) pass.draw(mi[0], b, mi[1], j);
                     }
                 }
-                rows.flush();
+                pass.rows.flush();
+            }
+            for (int m = 0; m < nm; m++) {
+                if (methods.get(m).driver() == null && methods.get(m).plan().stopping() != null) pass.adaptive(m);
             }
         } finally {
-            model.setWeights(clean);
+            use(clean);
         }
 
         List<AttributionResult> results = new ArrayList<>(nm * n);
@@ -154,10 +144,12 @@ public final class AttributionEngine {
             for (int b = 0; b < n; b++) {
                 AttributionResult r = result(b, method, targets[m][b], moments[m][b].result(method.plan().aggregation()),
                         moments[m][b].count());
+                double rse = moments[m][b].relativeStandardError();
+                if (!Double.isNaN(rse)) r = r.withDetails(Map.of(AttributionResult.RELATIVE_SE, rse));
                 if (fBase != null) {
                     double fx = method.output().of(logits[b], targets[m][b]);
                     r = new AttributionResult(b, method, r.target(), r.map(), r.channels(), r.height(), r.width(),
-                            r.draws(), signedSum[m][b] - (fx - fBase[b]), fx, fBase[b]);
+                            r.draws(), signedSum[m][b] - (fx - fBase[b]), fx, fBase[b], r.details());
                 }
                 results.add(r);
             }
@@ -175,6 +167,86 @@ public final class AttributionEngine {
         float[] reduced = method.channelReduction().apply(map, spec.channels(), plane);
         return new AttributionResult(index, method, target, reduced, reduced.length / plane, spec.height(), spec.width(),
                 draws, Double.NaN, Double.NaN, Double.NaN);
+    }
+
+    /** Sets {@code w} unless the model already holds it (setting weights copies every parameter). */
+    private void use(ModelWeights w) {
+        if (model.weights() != w) model.setWeights(w);
+    }
+
+    private ModelWeights replicaWeights(NoisePlan plan, int replica) {
+        return plan.weightNoise().sigma() == 0 ? clean : plan.weightNoise().replica(clean, options.runSeed(), replica);
+    }
+
+    /** One batch's draws in flight: what each draw needs, and where its map goes. */
+    private final class Pass {
+        final ExplainBatch batch;
+        final List<AttributionMethod> methods;
+        final int[][] targets;
+        final Map<Baseline, float[]> baselines;
+        final long[] imageKeys;
+        final Moments[][] moments;
+        final double[][] signedSum;
+        final Rows rows = new Rows(spec.inputSize());
+
+        Pass(ExplainBatch batch, List<AttributionMethod> methods, int[][] targets, Map<Baseline, float[]> baselines,
+             long[] imageKeys, Moments[][] moments, double[][] signedSum) {
+            this.batch = batch;
+            this.methods = methods;
+            this.targets = targets;
+            this.baselines = baselines;
+            this.imageKeys = imageKeys;
+            this.moments = moments;
+            this.signedSum = signedSum;
+        }
+
+        /** Queues input draw j of replica i of method m for image b (the current weights must be replica i's). */
+        void draw(int m, int b, int i, int j) {
+            AttributionMethod method = methods.get(m);
+            NoisePlan plan = method.plan();
+            float[] x = batch.inputs().get(b);
+            float[] baseline = method.base().anchoredAtInput() ? x
+                    : method.base().baseline() == null ? null : baselines.get(method.base().baseline());
+            float[] z = new float[x.length];
+            plan.inputNoise().perturb(x, plan.inputNoise().absoluteSigma(x), options.runSeed(), imageKeys[b],
+                    i * plan.samples() + j, z);
+            Draw d = new Draw(method, z, baseline, moments[m][b], signedSum[m], b);
+            for (int k = 0; k < method.base().points(); k++) rows.add(d, k, targets[m][b], method.output());
+        }
+
+        /**
+         * Method m's draws in rounds ({@link SequentialStopping}): the first {@code minDraws}, then {@code every} more
+         * at a time for the images whose relative standard error is still above the tolerance. Draw d is replica
+         * d / M, sample d mod M, as in the fixed order, so an image that never stops gets the fixed-count map.
+         */
+        void adaptive(int m) {
+            NoisePlan plan = methods.get(m).plan();
+            SequentialStopping stop = plan.stopping();
+            int n = batch.size(), total = plan.draws();
+            boolean[] active = new boolean[n];
+            java.util.Arrays.fill(active, true);
+            int remaining = n;
+            for (int done = 0; done < total && remaining > 0; ) {
+                int end = Math.min(total, done == 0 ? stop.minDraws() : done + stop.every());
+                for (int d = done; d < end; ) {
+                    int i = d / plan.samples(), last = Math.min(end, (i + 1) * plan.samples());
+                    use(replicaWeights(plan, i));
+                    for (int b = 0; b < n; b++) {
+                        if (!active[b]) continue;
+                        for (int dd = d; dd < last; dd++) draw(m, b, i, dd - i * plan.samples());
+                    }
+                    rows.flush();
+                    d = last;
+                }
+                done = end;
+                for (int b = 0; b < n; b++) {
+                    if (active[b] && moments[m][b].relativeStandardError() <= stop.tolerance()) {
+                        active[b] = false;
+                        remaining--;
+                    }
+                }
+            }
+        }
     }
 
     /** The model this engine explains (drivers evaluate it directly, e.g. for objectives and attacks). */

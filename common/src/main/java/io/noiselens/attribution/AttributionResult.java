@@ -14,6 +14,15 @@ public record AttributionResult(int index, AttributionMethod method, int target,
         this(index, method, target, map, channels, height, width, draws, igDelta, fx, fBaseline, java.util.Map.of());
     }
 
+    /** Detail key of the relative standard error of a mean over independent draws ({@link SequentialStopping}). */
+    public static final String RELATIVE_SE = "relative_se";
+
+    /** The relative standard error of the map, NaN where it is not defined (one draw, dependent draws). */
+    public double relativeSe() {
+        Object v = details.get(RELATIVE_SE);
+        return v == null ? Double.NaN : ((Number) v).doubleValue();
+    }
+
     /** The same result with per-map details (e.g. the σ adaptive noising chose), stored in {@code method_params}. */
     public AttributionResult withDetails(java.util.Map<String, Object> more) {
         return new AttributionResult(index, method, target, map, channels, height, width, draws, igDelta, fx, fBaseline,

@@ -13,8 +13,13 @@ public final class Moments {
     private long count;
 
     public Moments(int size, Aggregation aggregation) {
+        this(size, aggregation, false);
+    }
+
+    /** {@code withVariance}: keep the per-element variance for a MEAN aggregation too (its standard error). */
+    public Moments(int size, Aggregation aggregation, boolean withVariance) {
         this.mean = new double[size];
-        boolean needM2 = aggregation == Aggregation.MEAN_OF_SQUARES || aggregation == Aggregation.VARIANCE;
+        boolean needM2 = withVariance || aggregation == Aggregation.MEAN_OF_SQUARES || aggregation == Aggregation.VARIANCE;
         this.m2 = needM2 ? new double[size] : null;
         boolean needRange = aggregation == Aggregation.RANGE;
         this.min = needRange ? new float[size] : null;
@@ -43,6 +48,21 @@ public final class Moments {
 
     public long count() {
         return count;
+    }
+
+    /**
+     * The relative standard error of the running mean, √(Σ_p s_p² / n) / ‖mean‖₂ with s_p² = M2_p / (n − 1)
+     * ({@link SequentialStopping}); NaN before two draws or without the variance, +∞ for an all-zero mean.
+     */
+    public double relativeStandardError() {
+        if (count < 2 || m2 == null) return Double.NaN;
+        double var = 0, norm = 0;
+        for (int i = 0; i < mean.length; i++) {
+            var += m2[i];
+            norm += mean[i] * mean[i];
+        }
+        double se = Math.sqrt(var / (count - 1) / count);
+        return norm == 0 ? (se == 0 ? 0 : Double.POSITIVE_INFINITY) : se / Math.sqrt(norm);
     }
 
     /** The aggregated map as float32. */

@@ -16,12 +16,35 @@ import java.util.Map;
  * N·M samples on the same ε.
  */
 public record NoisePlan(int replicas, WeightNoise weightNoise, int samples, InputNoise inputNoise,
-                        Aggregation aggregation) {
+                        Aggregation aggregation, SequentialStopping stopping) {
     public NoisePlan {
         if (replicas < 1 || samples < 1) {
             throw new IllegalArgumentException("A noise plan needs ≥ 1 replica and ≥ 1 sample, got "
                     + replicas + " and " + samples);
         }
+        if (stopping != null && !((replicas == 1 || samples == 1) && aggregation == Aggregation.MEAN)) {
+            throw new IllegalArgumentException("Adaptive sampling (tolerance) needs independent draws averaged by the mean: "
+                    + "one sample per replica (noisegrad) or one replica (smoothgrad); this plan has " + replicas
+                    + " replicas × " + samples + " samples aggregated by " + aggregation.name().toLowerCase());
+        }
+    }
+
+    /** A plan with a fixed number of draws. */
+    public NoisePlan(int replicas, WeightNoise weightNoise, int samples, InputNoise inputNoise, Aggregation aggregation) {
+        this(replicas, weightNoise, samples, inputNoise, aggregation, null);
+    }
+
+    /** The same plan, stopping each image's draws early by {@code s} (null: the fixed count). */
+    public NoisePlan withStopping(SequentialStopping s) {
+        return new NoisePlan(replicas, weightNoise, samples, inputNoise, aggregation, s);
+    }
+
+    /**
+     * Whether the draws are independent and identically distributed, so that their sample variance gives the
+     * estimate's standard error: true unless several input samples share each weight replica (FusionGrad).
+     */
+    public boolean independentDraws() {
+        return replicas == 1 || samples == 1;
     }
 
     public static NoisePlan none() {
@@ -45,6 +68,11 @@ public record NoisePlan(int replicas, WeightNoise weightNoise, int samples, Inpu
         m.put("sigma_x", inputNoise.sigma());
         m.put("sigma_x_mode", inputNoise.mode().name().toLowerCase());
         m.put("aggregation", aggregation.name().toLowerCase());
+        if (stopping != null) {
+            m.put("tolerance", stopping.tolerance());
+            m.put("min_draws", stopping.minDraws());
+            m.put("check_every", stopping.every());
+        }
         return m;
     }
 }

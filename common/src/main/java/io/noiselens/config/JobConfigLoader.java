@@ -16,6 +16,7 @@ import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.Baseline;
 import io.noiselens.attribution.ChannelReduction;
 import io.noiselens.attribution.Quadrature;
+import io.noiselens.attribution.SequentialStopping;
 import io.noiselens.attribution.TargetSource;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.noise.InputNoise;
@@ -148,6 +149,11 @@ public final class JobConfigLoader {
             ConfigKey.of("l2", DOUBLE, 1.0, "RelEx weight λ₂ of the term that keeps the complement uninformative."),
             ConfigKey.oneOf("adaptive", "none", "SmoothTaylor's per-image search for σ minimising aupc or autvc "
                     + "(adaptive noising); the chosen σ is stored with each map.", "none", "aupc", "autvc"),
+            ConfigKey.of("tolerance", DOUBLE, null, "Adaptive sampling (smoothgrad family, noisegrad): stop drawing for an "
+                    + "image once the relative standard error of its running mean map is ≤ tolerance; samples/replicas "
+                    + "is then the maximum. The achieved error and the draws are stored with each map."),
+            ConfigKey.of("min_draws", INT, SequentialStopping.DEFAULT_MIN_DRAWS, "Adaptive sampling: draws before the first check."),
+            ConfigKey.of("check_every", INT, SequentialStopping.DEFAULT_EVERY, "Adaptive sampling: draws between checks."),
             ConfigKey.oneOf("target", "predicted", "Explained class.", "predicted", "label"),
             ConfigKey.oneOf("abs", "none", "Where abs is taken.", names(AbsMode.values())),
             ConfigKey.oneOf("channel_reduction", "sum", "Channel reduction of the map.", names(ChannelReduction.values())));
@@ -390,11 +396,21 @@ public final class JobConfigLoader {
                 opt(m, "layer") ? str(m, "layer", where + ".layer") : null,
                 opt(m, "patch") ? positive(m, "patch", where) : null,
                 opt(m, "stride") ? positive(m, "stride", where) : null,
-                opt(m, "epsilon") ? nonNegative(m, "epsilon", where) : null);
+                opt(m, "epsilon") ? nonNegative(m, "epsilon", where) : null,
+                opt(m, "tolerance") ? nonNegative(m, "tolerance", where) : null,
+                opt(m, "min_draws") ? positive(m, "min_draws", where) : null,
+                opt(m, "check_every") ? positive(m, "check_every", where) : null);
         if (mc.quadrature() == Quadrature.RIEMANN_TRAPEZOID && mc.steps() != null && mc.steps() < 2) {
             throw Errors.invalidValue(where + ".steps", mc.steps(), "The trapezoid rule needs steps ≥ 2.");
         }
-        String id = mc.build().id();
+        String id;
+        try {
+            id = mc.build().id();
+        } catch (IllegalArgumentException e) {
+            String key = m.hasPath("tolerance") ? where + ".tolerance" : where;
+            throw Errors.invalidValue(key, m.hasPath("tolerance") ? m.getValue("tolerance").unwrapped() : kind.key(),
+                    e.getMessage() + ".");
+        }
         if (!ids.add(id)) {
             throw Errors.invalidValue(where + ".id", id, "Each method needs a distinct id; set 'id' on one of them.");
         }
@@ -406,6 +422,8 @@ public final class JobConfigLoader {
         boolean ig = kind == AttributionMethod.Kind.INTEGRATED_GRADIENTS
                 || (kind.wrapsBase() && m.hasPath("base") && "integrated_gradients".equals(m.getString("base")));
         boolean relex = kind == AttributionMethod.Kind.RELEX, dance = kind == AttributionMethod.Kind.DANCE;
+        boolean noisePlan = (kind.usesInputNoise() || kind.usesWeightNoise()) && !relex
+                && kind != AttributionMethod.Kind.SMOOTHTAYLOR;
         Map<String, Boolean> applies = Map.ofEntries(
                 Map.entry("base", kind.wrapsBase()),
                 Map.entry("replicas", kind.usesWeightNoise()), Map.entry("sigma_w", kind.usesWeightNoise()),
@@ -413,6 +431,7 @@ public final class JobConfigLoader {
                 Map.entry("sigma_mode", kind.usesInputNoise()),
                 Map.entry("steps", ig), Map.entry("quadrature", ig), Map.entry("baseline", ig),
                 Map.entry("adaptive", kind == AttributionMethod.Kind.SMOOTHTAYLOR),
+                Map.entry("tolerance", noisePlan), Map.entry("min_draws", noisePlan), Map.entry("check_every", noisePlan),
                 Map.entry("iterations", relex || dance), Map.entry("l1", relex), Map.entry("l2", relex),
                 Map.entry("layer", dance), Map.entry("patch", dance), Map.entry("stride", dance), Map.entry("epsilon", dance));
         for (Map.Entry<String, Boolean> e : applies.entrySet()) {

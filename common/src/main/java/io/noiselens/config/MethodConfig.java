@@ -2,6 +2,7 @@ package io.noiselens.config;
 
 import io.noiselens.attribution.AbsMode;
 import io.noiselens.attribution.AttributionMethod;
+import io.noiselens.attribution.SequentialStopping;
 import io.noiselens.attribution.BaseExplainer;
 import io.noiselens.attribution.Baseline;
 import io.noiselens.attribution.ChannelReduction;
@@ -26,7 +27,8 @@ public record MethodConfig(String id, AttributionMethod.Kind kind, String base, 
                            Integer samples, Double sigma, InputNoise.Mode sigmaMode, Integer steps,
                            Quadrature quadrature, Baseline baseline, OutputSpace output, TargetSource target,
                            AbsMode abs, ChannelReduction channelReduction, String adaptive, Integer iterations,
-                           Double l1, Double l2, String layer, Integer patch, Integer stride, Double epsilon)
+                           Double l1, Double l2, String layer, Integer patch, Integer stride, Double epsilon,
+                           Double tolerance, Integer minDraws, Integer checkEvery)
         implements Serializable {
 
     public AttributionMethod build() {
@@ -57,6 +59,11 @@ public record MethodConfig(String id, AttributionMethod.Kind kind, String base, 
             Dance d = Dance.defaults();
             m = m.withDriver(new Dance(layer, patch != null ? patch : d.patch(), stride != null ? stride : d.stride(),
                     epsilon != null ? epsilon : d.epsilon(), iterations != null ? iterations : d.iterations(), d.stepSize()));
+        }
+        if (tolerance != null) {
+            m = m.withPlan(m.plan().withStopping(new SequentialStopping(tolerance,
+                    minDraws != null ? minDraws : SequentialStopping.DEFAULT_MIN_DRAWS,
+                    checkEvery != null ? checkEvery : SequentialStopping.DEFAULT_EVERY)));
         }
         if (adaptive != null && !adaptive.equals("none")) {
             m = m.withDriver(AdaptiveNoising.defaults(AdaptiveNoising.Objective.valueOf(adaptive.toUpperCase())));

@@ -83,6 +83,22 @@ class JobConfigLoaderTest {
     }
 
     @Test
+    void toleranceMakesAnAdaptivePlanWhereDrawsAreIndependent() {
+        JobConfig c = JobConfigLoader.fromString("methods = [{kind = smoothgrad, samples = 64, tolerance = 0.1}, "
+                + "{kind = noisegrad, tolerance = 0.05, min_draws = 4, check_every = 2}]", List.of());
+        io.noiselens.attribution.SequentialStopping s = c.methods().get(0).build().plan().stopping();
+        assertEquals(new io.noiselens.attribution.SequentialStopping(0.1, 8, 4), s);
+        assertEquals(new io.noiselens.attribution.SequentialStopping(0.05, 4, 2), c.methods().get(1).build().plan().stopping());
+        assertEquals(0.1, c.methods().get(0).build().params(1).get("tolerance"));
+        assertNull(JobConfigLoader.fromString("methods = [{kind = smoothgrad}]", List.of()).methods().get(0).build().plan().stopping());
+        assertMessage("methods = [{kind = fusiongrad, tolerance = 0.1}]", List.of(), "methods[0].tolerance", "independent draws");
+        assertMessage("methods = [{kind = vargrad, tolerance = 0.1}]", List.of(), "methods[0].tolerance", "mean");
+        assertMessage("methods = [{kind = gradient, tolerance = 0.1}]", List.of(), "methods[0].tolerance", "does not apply");
+        assertMessage("methods = [{kind = smoothgrad, tolerance = 1.5}]", List.of(), "methods[0].tolerance", "(0, 1)");
+        assertMessage("methods = [{kind = smoothgrad, tolerance = 0.1, min_draws = 1}]", List.of(), "methods[0].tolerance", "≥ 2");
+    }
+
+    @Test
     void aListOfSigmasIsASweepOfMethods() {
         JobConfig c = JobConfigLoader.fromString("methods = [{kind = gradient}, "
                 + "{kind = smoothgrad, sigma = [0.05, 0.1, 0.20], samples = 8}, "

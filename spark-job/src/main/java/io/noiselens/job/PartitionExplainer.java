@@ -164,6 +164,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                     v.put("base_method", m.base().name());
                     Map<String, Object> params = m.params(config.run().seed());
                     params.putAll(res.details());
+                    params.remove(AttributionResult.RELATIVE_SE);
                     v.put("method_params", json(params));
                     v.put("target", res.target());
                     v.put("target_source", m.target().name().toLowerCase());
@@ -180,6 +181,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                     v.put("map_l1", res.l1());
                     v.put("map_l2", res.l2());
                     v.put("draws", res.draws());
+                    v.put("relative_se", nullIfNaN(res.relativeSe()));
                     v.put("ig_delta", nullIfNaN(res.igDelta()));
                     v.put("ig_rel_delta", Double.isNaN(res.igDelta()) ? null : res.igRelDelta());
                     out.add(Tables.resultRow(v));

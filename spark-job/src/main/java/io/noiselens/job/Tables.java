@@ -87,6 +87,7 @@ public final class Tables {
             field("map_l1", DoubleType, true),
             field("map_l2", DoubleType, true),
             field("draws", LongType, true),
+            field("relative_se", DoubleType, true),
             field("ig_delta", DoubleType, true),
             field("ig_rel_delta", DoubleType, true),
             field("metric", StringType, true),
@@ -104,7 +105,7 @@ public final class Tables {
     public static final String[] ATTRIBUTION_COLUMNS = {"image_id", "method", "path", "label", "label_name",
             "model_id", "base_method", "method_params", "target", "target_source", "output_space", "predicted",
             "probability", "channels", "height", "width", "channel_reduction", "map", "map_min", "map_max", "map_l1",
-            "map_l2", "draws", "ig_delta", "ig_rel_delta", "run_id"};
+            "map_l2", "draws", "relative_se", "ig_delta", "ig_rel_delta", "run_id"};
 
     /** Columns of the errors table, in order. */
     public static final String[] ERROR_COLUMNS = {"image_id", "path", "error_stage", "error_class", "error_message",

@@ -66,6 +66,15 @@ class FashionMnistJobTest {
                 assertEquals(28, r.getInt(3));
             }
             assertEquals(40 * 2 * 3, spark.read().parquet(out.resolve("metrics").toString()).where("run_id = 'fm'").count());
+            // NoiseGrad's 3 independent replicas give each map a relative standard error; a plain gradient has none.
+            Row se = spark.read().parquet(out.resolve("attributions").toString()).where("run_id = 'fm'")
+                    .groupBy("method").agg(org.apache.spark.sql.functions.count("relative_se").as("n"),
+                            org.apache.spark.sql.functions.min("relative_se").as("lo"))
+                    .where("method = 'noisegrad'").first();
+            assertEquals(40L, se.getLong(1));
+            assertTrue(se.getDouble(2) > 0, se.toString());
+            assertEquals(0, spark.read().parquet(out.resolve("attributions").toString())
+                    .where("run_id = 'fm' AND method = 'gradient' AND relative_se IS NOT NULL").count());
             // The replicas table measures the clean model on the same 40 images: the test accuracy, near enough.
             Row rep = spark.read().parquet(out.resolve("replicas").toString()).where("run_id = 'fm'").first();
             assertTrue((double) rep.getAs("clean_accuracy") >= 0.75, rep.toString());
