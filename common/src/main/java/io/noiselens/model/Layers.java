@@ -538,7 +538,8 @@ public final class Layers {
                         + " values, the graph expects " + target.length());
             }
             if (dataType == DataType.FLOAT && target.isView() == false && target.ordering() == 'c') {
-                target.data().setData(value); // one copy straight into the graph's native buffer
+                // One bulk copy straight into the graph's native buffer (DataBuffer.setData copies element by element).
+                ((org.bytedeco.javacpp.FloatPointer) target.data().pointer()).put(value, 0, value.length);
             } else {
                 target.assign(Nd4j.createFromArray(value).reshape(target.shape()).castTo(dataType));
             }

@@ -180,6 +180,32 @@ class KeyedRandomTest {
         assertSame(clean, new WeightNoise(0).replica(clean, 11, 3));
     }
 
+    /**
+     * The parallel, chunked replica equals the element-by-element definition θ_k·(1 + σ·z_k) with z_k the scalar
+     * draw k of the tensor's stream, for tensors that span several chunks and others smaller than one, in any order.
+     */
+    @Test
+    void parallelReplicaEqualsTheElementwiseDefinition() {
+        List<Tensor> ts = new java.util.ArrayList<>();
+        for (int t = 0; t < 12; t++) {
+            float[] v = new float[t % 3 == 0 ? 10_007 : 37 * (t + 1)];
+            KeyedRandom.fillGaussian(t, v, 0, v.length);
+            ts.add(new Tensor("layer" + t + ".weight", new long[]{v.length}, v, true));
+        }
+        ModelWeights clean = new ModelWeights(ts);
+        ModelWeights r = new WeightNoise(0.3).replica(clean, 5, 2);
+        for (Tensor t : clean.tensors()) {
+            float[] got = r.get(t.name()).data();
+            long key = WeightNoise.streamKey(5, 2, t.name());
+            for (int k = 0; k < got.length; k++) {
+                float expected = t.data()[k] * (1f + 0.3f * (float) KeyedRandom.gaussian(key, k));
+                assertEquals(expected, got[k], 1e-6f * Math.abs(expected) + 1e-12f, t.name() + "[" + k + "]");
+            }
+        }
+        assertEquals(List.copyOf(clean.tensors()).stream().map(Tensor::name).toList(),
+                List.copyOf(r.tensors()).stream().map(Tensor::name).toList(), "tensor order kept");
+    }
+
     @Test
     void rangeFractionNoiseScalesWithTheImageRange() {
         float[] x = {-1, 0, 3};

@@ -51,7 +51,8 @@ import java.util.concurrent.Future;
  */
 final class Bench {
     static final String USAGE = "Usage: noiselens bench [--out DIR] [--python PATH] [--threads N] [--seconds S] "
-            + "[--images N] [--spark-images N] [--reuse-pytorch] [--profile]";
+            + "[--images N] [--spark-images N] [--task-threads N] [--reuse-pytorch] [--profile] "
+            + "[--only gradients,methods,replica,spark]";
     private static final List<String> MODELS = List.of("small_cnn", "resnet18", "resnet50");
     private static final int[] BATCH = {64, 16, 8};
 
@@ -60,13 +61,18 @@ final class Bench {
      * {@code profile}: print op-level timings of each model's input-gradient call.
      */
     record Settings(Path out, String python, int threads, double seconds, int images, int sparkImages,
-                    boolean reusePyTorch, boolean profile) {
+                    boolean reusePyTorch, boolean profile, java.util.Set<String> only, int taskThreads) {
+        boolean runs(String section) {
+            return only.isEmpty() || only.contains(section);
+        }
+
         static Settings parse(String[] args) {
             Path out = Path.of("target", "bench");
             String python = "/usr/bin/python3";
-            int threads = 2, images = 2, sparkImages = 128;
+            int threads = 2, images = 2, sparkImages = 512, taskThreads = 1;
             double seconds = 3;
             boolean reuse = false, profile = false;
+            java.util.Set<String> only = new java.util.TreeSet<>();
             for (int i = 0; i < args.length; i++) {
                 if (args[i].equals("--reuse-pytorch") || args[i].equals("--profile")) {
                     reuse |= args[i].equals("--reuse-pytorch");
@@ -82,11 +88,21 @@ final class Bench {
                     case "--seconds" -> seconds = Double.parseDouble(v);
                     case "--images" -> images = positive(args[i], v);
                     case "--spark-images" -> sparkImages = positive(args[i], v);
+                    case "--task-threads" -> taskThreads = positive(args[i], v);
+                    case "--only" -> {
+                        for (String part : v.split(",")) {
+                            if (!List.of("gradients", "methods", "replica", "spark").contains(part.trim())) {
+                                throw new NoiseLensException("--only takes gradients, methods, replica and spark, got '"
+                                        + part + "'. " + USAGE);
+                            }
+                            only.add(part.trim());
+                        }
+                    }
                     default -> throw new NoiseLensException("Unknown bench argument '" + args[i] + "'. " + USAGE);
                 }
                 i++;
             }
-            return new Settings(out, python, threads, seconds, images, sparkImages, reuse, profile);
+            return new Settings(out, python, threads, seconds, images, sparkImages, reuse, profile, only, taskThreads);
         }
 
         private static int positive(String flag, String v) {
@@ -113,7 +129,7 @@ final class Bench {
                 Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"),
                 Nd4j.getEnvironment().maxThreads());
         List<String[]> rows = new ArrayList<>();
-        for (int i = 0; i < MODELS.size(); i++) {
+        for (int i = 0; i < MODELS.size() && s.runs("gradients"); i++) {
             String name = MODELS.get(i);
             ModelFile.Loaded m = load(s, name);
             double ours = gradientSeconds(m, BATCH[i], SameDiffClassifier.GradientPass.INPUT_ONLY, s.seconds(),
@@ -123,24 +139,31 @@ final class Bench {
             rows.add(row("input gradients/s, " + name + " batch " + BATCH[i], BATCH[i] / ours, theirs, true));
             rows.add(row("  (SameDiff autodiff, weight gradients too)", BATCH[i] / autodiff, theirs, true));
         }
-        ModelFile.Loaded r18 = load(s, "resnet18");
-        rows.add(row("FusionGrad N=M=10 s/image, resnet18", perImage(r18, Methods.builder(AttributionMethod.Kind.FUSIONGRAD)
+        if (s.runs("methods")) {
+            ModelFile.Loaded r18 = load(s, "resnet18");
+            rows.add(row("FusionGrad N=M=10 s/image, resnet18", perImage(r18, Methods.builder(AttributionMethod.Kind.FUSIONGRAD)
                 .build(), s.images()), torch.get("fusiongrad_seconds_per_image").asDouble(), false));
         rows.add(row("IG 64 steps s/image, resnet18", perImage(r18, Methods.builder(AttributionMethod.Kind.INTEGRATED_GRADIENTS)
                 .build().withBase(Methods.integratedGradients(64, Quadrature.RIEMANN_MIDDLE, Baseline.ZERO)), s.images()),
                 torch.get("ig_seconds_per_image").asDouble(), false));
-        double[] replica = replicaSeconds(load(s, "resnet50"));
-        rows.add(row("NoiseGrad replica ms, resnet50", replica[0] * 1000, torch.get("resnet50_replica_seconds").asDouble() * 1000, false));
-        out.printf("  (of which drawing θ⊙(1+σz): %.0f ms, writing it into the graph: %.0f ms)%n", replica[1] * 1000,
-                replica[2] * 1000);
-        double[] job = sparkVersusEngine(s, out);
+        }
+        if (s.runs("replica")) {
+            double[] replica = replicaSeconds(load(s, "resnet50"));
+            rows.add(row("NoiseGrad replica ms, resnet50", replica[0] * 1000,
+                    torch.get("resnet50_replica_seconds").asDouble() * 1000, false));
+            out.printf("  (of which drawing θ⊙(1+σz): %.0f ms, writing it into the graph: %.0f ms)%n", replica[1] * 1000,
+                    replica[2] * 1000);
+        }
+        double[] job = s.runs("spark") ? sparkVersusEngine(s, out) : null;
         out.println();
         out.printf("| %-48s | %12s | %12s | %14s |%n", "measure", "NoiseLens", "PyTorch", "NoiseLens/PT");
         out.printf("|%s|%s|%s|%s|%n", "-".repeat(50), "-".repeat(14), "-".repeat(14), "-".repeat(16));
         for (String[] r : rows) out.printf("| %-48s | %12s | %12s | %14s |%n", (Object[]) r);
-        out.printf("| %-48s | %12.2f | %12s | %14s |%n", "Spark job local[2] images/s (demo model)", job[0], "-",
-                String.format("%.2f× engine", job[0] / job[1]));
-        out.printf("| %-48s | %12.2f | %12s | %14s |%n", "  bare engine, same images, 2 threads", job[1], "-", "-");
+        if (job != null) {
+            out.printf("| %-48s | %12.2f | %12s | %14s |%n", "Spark job local[2] images/s (demo model)", job[0], "-",
+                    String.format("%.2f× engine", job[0] / job[1]));
+            out.printf("| %-48s | %12.2f | %12s | %14s |%n", "  bare engine, same images, 2 threads", job[1], "-", "-");
+        }
         out.println("Ratios: above 1 means NoiseLens is faster (rates) or takes less time (costs).");
         return 0;
     }
@@ -258,11 +281,15 @@ final class Bench {
 
     /**
      * The demo run's methods on {@code sparkImages} built-in images: the Spark job in local[2] (images/s over the job's
-     * own clock), then the bare engine on the same images and methods in two threads with a model each.
+     * own clock, which includes writing every table), then the bare engine on the same images and methods in two
+     * threads with a model each. A first, smaller job warms the JVM (in a cold 30 s job the JIT compilers took a
+     * quarter of the machine's CPU), so neither side is timed while Spark's or our code is being compiled.
      */
     private static double[] sparkVersusEngine(Settings s, PrintStream out) throws InterruptedException {
         Path dir = s.out().resolve("spark-run");
-        List<String> sets = List.of("run.id=bench", "run.output=" + dir, "spark.master=local[2]",
+        List<String> sets = List.of("run.id=bench", "run.output=" + dir,
+                "spark.master=" + System.getProperty("noiselens.bench.master", "local[2]"),
+                "engine.omp_threads=" + s.taskThreads(),
                 "dataset.builtin.images=" + s.sparkImages(), "metrics.names=[sparseness]",
                 "methods=[{kind = gradient}, {kind = smoothgrad, samples = 16}, {kind = integrated_gradients, steps = 32}]");
         JobConfig cfg = JobConfigLoader.fromString(NoiseLensMain.demoConfig(), sets);
@@ -271,6 +298,12 @@ final class Bench {
         SparkSession spark = NoiseLensMain.session(cfg);
         ExplainJob.Outcome o;
         try {
+            List<String> warm = new ArrayList<>(sets);
+            warm.add("dataset.builtin.images=" + Math.max(64, s.sparkImages() / 2));
+            warm.add("run.id=bench-warm-up");
+            ExplainJob.Outcome w = ExplainJob.run(spark, JobConfigLoader.fromString(NoiseLensMain.demoConfig(), warm));
+            out.printf("Spark job, cold JVM (warm-up run): %d images in %.1f s (%.2f images/s)%n", w.images(), w.seconds(),
+                    w.images() / w.seconds());
             o = ExplainJob.run(spark, cfg);
         } finally {
             spark.stop();
@@ -281,6 +314,8 @@ final class Bench {
         List<AttributionMethod> methods = cfg.methods().stream().map(MethodConfig::build).toList();
         SyntheticShapes data = new SyntheticShapes(cfg.dataset().builtinSeed(), model.spec().height());
         int n = s.sparkImages(), batch = cfg.engine().batchSize();
+        // The bare engine gets what each Spark task gets: the same native threads per op, one model per thread.
+        ExecutorModelCache.configureThreads(s.taskThreads());
         ExecutorService pool = Executors.newFixedThreadPool(2);
         long t = System.nanoTime();
         try {
@@ -316,7 +351,8 @@ final class Bench {
             pool.shutdown();
         }
         double engine = n / ((System.nanoTime() - t) / 1e9);
-        out.printf("Bare engine: %d images, %.2f images/s%n", n, engine);
+        out.printf("Bare engine: %d images, %.2f images/s (2 threads, %d native thread(s) each)%n", n, engine,
+                s.taskThreads());
         return new double[]{job, engine};
     }
 

@@ -96,7 +96,11 @@ public final class ExplainJob {
                         Encoders.row(Tables.RESULTS));
                 explained = explained == null ? one : explained.union(one);
             }
+            long explainStart = System.currentTimeMillis();
             explained.write().mode(SaveMode.Overwrite).parquet(staging);
+            double stage = (System.currentTimeMillis() - explainStart) / 1000.0;
+            LOG.info("Explained and scored {} images in {} s ({} images/s); writing the tables", total * models.size(),
+                    String.format("%.1f", stage), String.format("%.2f", total * models.size() / stage));
         } finally {
             spark.sparkContext().removeSparkListener(progress);
             progress.close();
