@@ -76,10 +76,6 @@ final class Backprop {
         return g;
     }
 
-    SameDiff sameDiff() {
-        return sd;
-    }
-
     // ---- rules shared by several layers ----
 
     /**
