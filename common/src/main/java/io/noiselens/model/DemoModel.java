@@ -43,8 +43,9 @@ public final class DemoModel {
         }
 
         String cacheName() {
-            String key = String.format("data-v%d-arch-v%d-%d-%d-%d-%d-%s", SyntheticShapes.VERSION, SmallCnn.VERSION,
-                    imageSize, trainSize, testSize, dataSeed, training);
+            // The generator is part of the key: it draws the initial weights, so a new one means another model.
+            String key = String.format("data-v%d-arch-v%d-%d-%d-%d-%d-%s-%s", SyntheticShapes.VERSION, SmallCnn.VERSION,
+                    imageSize, trainSize, testSize, dataSeed, training, KeyedRandom.ALGORITHM);
             return "demo-small_cnn-" + Long.toHexString(KeyedRandom.hash(key)) + (split == 0 ? "" : "-split" + split) + ".nlm";
         }
     }

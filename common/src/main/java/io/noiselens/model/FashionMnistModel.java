@@ -28,7 +28,7 @@ public final class FashionMnistModel {
 
         String cacheName() {
             return "fashion_mnist-" + FashionCnn.NAME + "-"
-                    + Long.toHexString(KeyedRandom.hash(trainImages + "-" + training)) + ".nlm";
+                    + Long.toHexString(KeyedRandom.hash(trainImages + "-" + training + "-" + KeyedRandom.ALGORITHM)) + ".nlm";
         }
     }
 

@@ -69,17 +69,19 @@ class AdversarialTest {
             labels[i] = img.label();
         }
         try (SameDiffClassifier model = SameDiffClassifier.create(spec, loaded.weights())) {
-            Pgd pgd = Pgd.lim(0.1);
+            // ε = 0.15: the demo model trained from ziggurat-drawn initial weights keeps 15 % of these images at ε = 0.1
+            // (12 % after 100 steps, so the attack has converged) and 2 % at 0.15.
+            Pgd pgd = Pgd.lim(0.15);
             List<float[]> adv = pgd.attack(model, xs, ids, labels, 3, 64);
             double clean = accuracy(model, xs, labels), attacked = accuracy(model, adv, labels);
-            System.out.printf("PGD (eps 0.1, 40 steps of 0.01) on the demo model: accuracy %.3f -> %.3f on %d images%n",
+            System.out.printf("PGD (eps 0.15, 40 steps of 0.01) on the demo model: accuracy %.3f -> %.3f on %d images%n",
                     clean, attacked, n);
             assertTrue(clean >= 0.9, "clean accuracy " + clean);
             assertTrue(attacked <= 0.1, "accuracy under attack " + attacked);
             float lo = spec.preprocessing().normalise(0, 0f), hi = spec.preprocessing().normalise(0, 1f);
             for (int i = 0; i < n; i++) {
                 for (int k = 0; k < spec.height() * spec.width(); k++) {
-                    assertTrue(Math.abs(adv.get(i)[k] - xs.get(i)[k]) <= 0.1 + 1e-6, "inside the ε-ball");
+                    assertTrue(Math.abs(adv.get(i)[k] - xs.get(i)[k]) <= 0.15 + 1e-6, "inside the ε-ball");
                     assertTrue(adv.get(i)[k] >= lo - 1e-6 && adv.get(i)[k] <= hi + 1e-6, "a valid image");
                 }
             }
