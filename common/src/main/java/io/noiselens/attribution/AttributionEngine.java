@@ -187,6 +187,8 @@ public final class AttributionEngine {
         final long[] imageKeys;
         final Moments[][] moments;
         final double[][] signedSum;
+        /** Each (method, image)'s absolute input-noise σ, computed at its first draw (range mode scans the image). */
+        final double[][] absSigma;
         final Rows rows = new Rows(spec.inputSize());
 
         Pass(ExplainBatch batch, List<AttributionMethod> methods, int[][] targets, Map<Baseline, float[]> baselines,
@@ -198,6 +200,8 @@ public final class AttributionEngine {
             this.imageKeys = imageKeys;
             this.moments = moments;
             this.signedSum = signedSum;
+            this.absSigma = new double[methods.size()][batch.size()];
+            for (double[] row : absSigma) java.util.Arrays.fill(row, Double.NaN);
         }
 
         /** Queues input draw j of replica i of method m for image b (the current weights must be replica i's). */
@@ -208,8 +212,8 @@ public final class AttributionEngine {
             float[] baseline = method.base().anchoredAtInput() ? x
                     : method.base().baseline() == null ? null : baselines.get(method.base().baseline());
             float[] z = new float[x.length];
-            plan.inputNoise().perturb(x, plan.inputNoise().absoluteSigma(x), options.runSeed(), imageKeys[b],
-                    i * plan.samples() + j, z);
+            if (Double.isNaN(absSigma[m][b])) absSigma[m][b] = plan.inputNoise().absoluteSigma(x);
+            plan.inputNoise().perturb(x, absSigma[m][b], options.runSeed(), imageKeys[b], i * plan.samples() + j, z);
             Draw d = new Draw(method, z, baseline, moments[m][b], signedSum[m], b);
             for (int k = 0; k < method.base().points(); k++) rows.add(d, k, targets[m][b], method.output());
         }

@@ -99,7 +99,7 @@ final class Backprop {
     /** Positions [start, start + size) of axis {@code axis} (length {@code length}), zeros past the end. */
     private SDVariable cropOrExtend(SDVariable v, int axis, int start, int size, int length) {
         int take = Math.min(length, start + size) - start;
-        if (start != 0 || take != length) v = v.get(range(axis, start, start + take));
+        if (start != 0 || take != length) v = v.get(range(4, axis, start, start + take));
         if (take == size) return v;
         int[][] pads = new int[4][2];
         pads[axis][1] = size - take;
@@ -121,11 +121,11 @@ final class Backprop {
      */
     SDVariable unpad(SDVariable g, int axis, int size, int before, int after, boolean edge) {
         if (before == 0 && after == 0) return g;
-        SDVariable interior = g.get(range(axis, before, before + size));
+        SDVariable interior = g.get(range(4, axis, before, before + size));
         if (!edge) return interior;
-        if (before > 0) interior = interior.add(spread(g.get(range(axis, 0, before)).sum(true, axis), axis, 0, size - 1));
+        if (before > 0) interior = interior.add(spread(g.get(range(4, axis, 0, before)).sum(true, axis), axis, 0, size - 1));
         if (after > 0) {
-            SDVariable tail = g.get(range(axis, before + size, before + size + after)).sum(true, axis);
+            SDVariable tail = g.get(range(4, axis, before + size, before + size + after)).sum(true, axis);
             interior = interior.add(spread(tail, axis, size - 1, 0));
         }
         return interior;
@@ -154,14 +154,13 @@ final class Backprop {
 
     /** Channels [from, to) of an NCHW (or [n, C]) activation. */
     static SDIndex[] channels(int rank, int from, int to) {
-        SDIndex[] idx = new SDIndex[rank];
-        java.util.Arrays.fill(idx, SDIndex.all());
-        idx[1] = SDIndex.interval(from, to);
-        return idx;
+        return range(rank, 1, from, to);
     }
 
-    private static SDIndex[] range(int axis, int from, int to) {
-        SDIndex[] idx = {SDIndex.all(), SDIndex.all(), SDIndex.all(), SDIndex.all()};
+    /** Positions [from, to) of axis {@code axis} of a rank-{@code rank} array, every position of the other axes. */
+    static SDIndex[] range(int rank, int axis, int from, int to) {
+        SDIndex[] idx = new SDIndex[rank];
+        java.util.Arrays.fill(idx, SDIndex.all());
         idx[axis] = SDIndex.interval(from, to);
         return idx;
     }

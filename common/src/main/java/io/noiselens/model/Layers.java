@@ -377,9 +377,7 @@ public final class Layers {
     }
 
     private static SDVariable slice(SDVariable v, int axis, int index) {
-        SDIndex[] idx = {SDIndex.all(), SDIndex.all(), SDIndex.all(), SDIndex.all()};
-        idx[axis] = SDIndex.interval(index, index + 1);
-        return v.get(idx);
+        return v.get(Backprop.range(4, axis, index, index + 1));
     }
 
     public Act leakyRelu(Act x, double alpha) {
@@ -537,7 +535,7 @@ public final class Layers {
                 throw new IllegalArgumentException("Parameter for '" + b.graphName() + "' has " + value.length
                         + " values, the graph expects " + target.length());
             }
-            if (dataType == DataType.FLOAT && target.isView() == false && target.ordering() == 'c') {
+            if (dataType == DataType.FLOAT && !target.isView() && target.ordering() == 'c') {
                 // One bulk copy straight into the graph's native buffer (DataBuffer.setData copies element by element).
                 ((org.bytedeco.javacpp.FloatPointer) target.data().pointer()).put(value, 0, value.length);
             } else {

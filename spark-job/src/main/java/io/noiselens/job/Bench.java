@@ -239,7 +239,8 @@ final class Bench {
                 double wall = (System.nanoTime() - start) / 3e6;
                 profile.printf("  op-level profile of one call, %s batch %d: %.1f ms wall, %.1f ms in ops%n",
                         m.spec().architecture(), batch, wall, timings.opNanos() / 3e6);
-                for (String line : timings.table(3).subList(0, Math.min(14, timings.table(3).size()))) {
+                List<String> table = timings.table(3);
+                for (String line : table.subList(0, Math.min(14, table.size()))) {
                     profile.println("    " + line);
                 }
             }
