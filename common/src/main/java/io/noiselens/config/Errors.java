@@ -41,8 +41,16 @@ public final class Errors {
 
     public static NoiseLensException badModelFile(Path file, String problem) {
         return new NoiseLensException(String.format(
-                "Cannot load model file '%s': %s. Re-export the model with NoiseLens (ModelFile.save) "
-                        + "or point model.path at a valid .nlm file.", file, problem));
+                "Cannot load NoiseLens model file '%s': %s. Point model.path at a complete .nlm file (as "
+                        + "ModelFile.save or 'noiselens demo' write them), at an ONNX export (.onnx) or at builtin:demo.",
+                file, problem));
+    }
+
+    public static NoiseLensException badOnnxFile(Path file, String problem) {
+        return new NoiseLensException(String.format(
+                "Cannot load ONNX model '%s': %s. Export it again with torch.onnx.export(model, example_input, file, "
+                        + "opset_version=13, input_names=[\"input\"], dynamic_axes={\"input\": {0: \"n\"}}) and check "
+                        + "that the copy is complete (its size, or onnx.checker.check_model).", file, problem));
     }
 
     /** A model file that is well formed but cannot be imported (e.g. ONNX operators outside the supported set). */

@@ -58,6 +58,10 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
         public boolean fashionMnist() {
             return "fashion_mnist".equals(kind);
         }
+
+        public boolean folder() {
+            return "folder".equals(kind);
+        }
     }
 
     /**

@@ -226,7 +226,7 @@ public final class JobConfigLoader {
         for (ConfigKey k : KEYS) known.add(k.path());
         for (Map.Entry<String, ConfigValue> e : raw.entrySet()) {
             String key = e.getKey();
-            if (!known.contains(key) && !key.startsWith("methods")) throw Errors.unknownKey(key, known);
+            if (!known.contains(key) && !key.equals("methods")) throw Errors.unknownKey(key, known);
         }
         Config c = raw;
         for (ConfigKey k : KEYS) {
@@ -496,19 +496,28 @@ public final class JobConfigLoader {
     }
 
     private static long lng(Config c, String path) {
-        try {
-            return c.getLong(path);
-        } catch (ConfigException.WrongType e) {
-            throw Errors.wrongType(path, c.getValue(path).unwrapped(), "an integer");
-        }
+        return whole(c, path, path, Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
     private static int integer(Config c, String path, String name) {
+        return (int) whole(c, path, name, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    }
+
+    /** An integer in [min, max]: a fraction (1.5) is refused, not truncated, as is a number out of range. */
+    private static long whole(Config c, String path, String name, long min, long max) {
+        Object v = c.getValue(path).unwrapped();
         try {
-            return c.getInt(path);
-        } catch (ConfigException.WrongType e) {
-            throw Errors.wrongType(name, c.getValue(path).unwrapped(), "an integer");
+            if (v instanceof Number || v instanceof String) {
+                java.math.BigDecimal d = new java.math.BigDecimal(v.toString().trim());
+                if (d.stripTrailingZeros().scale() <= 0 && d.compareTo(java.math.BigDecimal.valueOf(min)) >= 0
+                        && d.compareTo(java.math.BigDecimal.valueOf(max)) <= 0) {
+                    return d.longValueExact();
+                }
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            // refused below
         }
+        throw Errors.wrongType(name, v, max == Integer.MAX_VALUE ? "an integer" : "an integer (64-bit)");
     }
 
     private static int atLeast(Config c, String path, int min) {

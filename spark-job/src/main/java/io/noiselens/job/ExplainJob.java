@@ -55,17 +55,30 @@ public final class ExplainJob {
     record ResolvedModel(String path, byte[] bytes, ModelFile.Loaded loaded, String id, OnnxImport.Options onnx) {}
 
     public static Outcome run(SparkSession spark, JobConfig cfg) {
+        return run(spark, cfg, prepare(cfg));
+    }
+
+    /**
+     * Everything about a run that can be checked without Spark — paths, master, output, and the models themselves
+     * (read, parsed, built-in ones trained or taken from the cache) — so that a mistake stops the run before a
+     * session starts.
+     */
+    static List<ResolvedModel> prepare(JobConfig cfg) {
+        Preflight.check(cfg);
+        return resolveModels(cfg.model(), cfg.dataset());
+    }
+
+    static Outcome run(SparkSession spark, JobConfig cfg, List<ResolvedModel> models) {
         try {
-            return execute(spark, cfg);
+            return execute(spark, cfg, models);
         } finally {
             NoiseLensPlugin.withdraw();
         }
     }
 
-    private static Outcome execute(SparkSession spark, JobConfig cfg) {
+    private static Outcome execute(SparkSession spark, JobConfig cfg, List<ResolvedModel> models) {
         long start = System.currentTimeMillis();
         String runId = cfg.run().id();
-        List<ResolvedModel> models = resolveModels(cfg.model(), cfg.dataset());
         ModelFile.Loaded model = models.get(0).loaded();
         LOG.info("Run {}: model(s) {}, dataset {}, methods {}", runId,
                 models.stream().map(m -> m.id() + " (" + m.path() + ")").toList(),
@@ -80,8 +93,9 @@ public final class ExplainJob {
         NoiseLensPlugin.offer(broadcasts);
         LongAccumulator imagesDone = spark.sparkContext().longAccumulator("noiselens.images_done");
 
-        Dataset<Row> images = ImageSource.read(spark, cfg.dataset(), model.spec(), partitions);
-        long total = cfg.dataset().builtin() ? cfg.dataset().builtinImages() : images.count();
+        ImageSource.Images source = ImageSource.read(spark, cfg.dataset(), model.spec(), partitions);
+        Dataset<Row> images = source.rows();
+        long total = source.count();
         LOG.info("Explaining {} images with {} model(s) in {} partitions ({} native thread(s) per task)", total,
                 models.size(), partitions, threads);
 

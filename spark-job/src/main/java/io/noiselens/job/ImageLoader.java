@@ -21,6 +21,13 @@ final class ImageLoader {
     /** A model-space C×H×W input and its mask (null when the dataset has none). */
     record Loaded(float[] input, boolean[] mask) {}
 
+    /** A dataset file that was listed but is not read, with the reason (see {@link FolderListing}). */
+    static final class UnreadFile extends Exception {
+        UnreadFile(String reason) {
+            super(reason);
+        }
+    }
+
     /** Why a row could not become an input, and at which stage. */
     static final class Failure extends Exception {
         final String stage;
@@ -49,6 +56,8 @@ final class ImageLoader {
             x = img.pixels().clone();
             mask = img.mask();
         } else {
+            String problem = r.getAs("problem");
+            if (problem != null) throw new Failure("list", new UnreadFile(problem));
             if (r.isNullAt(r.fieldIndex("label"))) {
                 throw new Failure("dataset", new IllegalArgumentException("the file is not inside a class directory "
                         + "(expected root/<class>/<file>), or its class is not one of the dataset's"));

@@ -45,7 +45,8 @@ public final class ImageSource {
             .add("label_name", DataTypes.StringType, true)
             .add("content", DataTypes.BinaryType, true)
             .add("boxes", DataTypes.StringType, true)
-            .add("annotation", DataTypes.BinaryType, true);
+            .add("annotation", DataTypes.BinaryType, true)
+            .add("problem", DataTypes.StringType, true);
 
     public static final StructType SCHEMA = new StructType()
             .add("image_id", DataTypes.StringType, false)
@@ -55,26 +56,36 @@ public final class ImageSource {
             .add("content", DataTypes.BinaryType, true)
             .add("index", DataTypes.LongType, true)
             .add("boxes", DataTypes.StringType, true)
-            .add("annotation", DataTypes.BinaryType, true);
+            .add("annotation", DataTypes.BinaryType, true)
+            .add("problem", DataTypes.StringType, true);
 
     private ImageSource() {}
 
-    public static Dataset<Row> read(SparkSession spark, JobConfig.Dataset cfg, ModelSpec spec, int partitions) {
-        Dataset<Row> rows;
+    /** The dataset's rows and how many there are (counted without reading the images). */
+    public record Images(Dataset<Row> rows, long count) {}
+
+    public static Images read(SparkSession spark, JobConfig.Dataset cfg, ModelSpec spec, int partitions) {
         if (cfg.builtin()) {
-            rows = builtin(spark, cfg, spec, partitions);
-        } else if (cfg.fashionMnist()) {
-            rows = fashionMnist(spark, cfg, spec);
-        } else if (cfg.parquet()) {
+            // The shuffle also gives the explainer rows with a schema (Spark drops a map's serialise/deserialise pair).
+            return new Images(builtin(spark, cfg, spec, partitions).repartition(partitions, col("image_id")),
+                    cfg.builtinImages());
+        }
+        if (cfg.fashionMnist()) {
+            Dataset<Row> rows = fashionMnist(spark, cfg, spec);
+            return new Images(rows.repartition(partitions, col("image_id")), rows.count());
+        }
+        if (cfg.parquet()) {
             Dataset<Row> table = ingested(spark, cfg.parquetPath());
             List<String> classes = table.select("label_name").where(col("label_name").isNotNull()).distinct()
                     .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
-            rows = labelled(spark, table, new ArrayList<>(new java.util.TreeSet<>(classes)), spec);
-        } else {
-            List<String> classDirs = classDirectories(spark, cfg.folderPath());
-            rows = labelled(spark, files(spark, cfg, classDirs), classDirs, spec);
+            // Counting a Parquet table reads its footers, not the images.
+            return new Images(labelled(spark, table, new ArrayList<>(new java.util.TreeSet<>(classes)), spec,
+                    "dataset.parquet.path = " + cfg.parquetPath()).repartition(partitions, col("image_id")), table.count());
         }
-        return rows.repartition(partitions, col("image_id"));
+        Listing listing = listing(spark, cfg);
+        Dataset<Row> files = withContent(spark, listing.files().repartition(partitions, col("image_id")));
+        return new Images(labelled(spark, files, listing.classDirs(), spec, "dataset.folder.path = " + cfg.folderPath()),
+                listing.count());
     }
 
     /** A short description for the runs table. */
@@ -96,7 +107,7 @@ public final class ImageSource {
         return spark.range(0, cfg.builtinImages(), 1, partitions).map(
                 (org.apache.spark.api.java.function.MapFunction<Long, Row>) i -> {
                     int label = (int) (i % classes.size());
-                    return RowFactory.create("eval-" + i, null, label, classes.get(label), null, i, null, null);
+                    return RowFactory.create("eval-" + i, null, label, classes.get(label), null, i, null, null, null);
                 }, org.apache.spark.sql.Encoders.row(SCHEMA));
     }
 
@@ -121,49 +132,105 @@ public final class ImageSource {
                 throw new java.io.UncheckedIOException(e);
             }
             rows.add(RowFactory.create(img.id(), null, img.label(), FashionMnist.CLASSES.get(img.label()), png, null,
-                    null, null));
+                    null, null, null));
         }
         return spark.createDataFrame(rows, SCHEMA);
     }
 
     /**
-     * Labels follow the model's class names where they include every class directory (ImageNet synsets), else the
-     * sorted directory order, which is how torchvision's ImageFolder assigns them.
+     * Labels by the model's class names when every class directory is one of them (ImageNet synsets with
+     * {@code model.classes}). A model without class names ({@code class_0}, … — an ONNX model without
+     * {@code model.classes}) is labelled by sorted directory order, as torchvision's ImageFolder does, and the log
+     * says so. Directories that are not among a named model's classes are refused, listed with the fix: relabelling
+     * every directory by its sorted position would explain the wrong class without a word.
      */
-    private static Dataset<Row> labelled(SparkSession spark, Dataset<Row> files, List<String> classDirs, ModelSpec spec) {
-        boolean byName = spec.classNames().containsAll(classDirs);
+    private static Dataset<Row> labelled(SparkSession spark, Dataset<Row> files, List<String> classDirs, ModelSpec spec,
+                                         String source) {
+        List<Integer> labels = labels(classDirs, spec.classNames(), source);
         List<Row> mapping = new ArrayList<>();
-        for (int i = 0; i < classDirs.size(); i++) {
-            String c = classDirs.get(i);
-            mapping.add(RowFactory.create(c, byName ? spec.classNames().indexOf(c) : i));
-        }
-        Dataset<Row> labels = spark.createDataFrame(mapping, new StructType()
+        for (int i = 0; i < classDirs.size(); i++) mapping.add(RowFactory.create(classDirs.get(i), labels.get(i)));
+        Dataset<Row> table = spark.createDataFrame(mapping, new StructType()
                 .add("label_name", DataTypes.StringType).add("label", DataTypes.IntegerType));
         // A left join keeps files outside root/<class>/ (label null); the explainer quarantines them with a reason.
-        return files.join(broadcast(labels), files.col("label_name").equalTo(labels.col("label_name")), "left")
-                .select(col("image_id"), col("path"), labels.col("label"), files.col("label_name"), col("content"),
-                        lit(null).cast(DataTypes.LongType).as("index"), col("boxes"), col("annotation"));
+        return files.join(broadcast(table), files.col("label_name").equalTo(table.col("label_name")), "left")
+                .select(col("image_id"), col("path"), table.col("label"), files.col("label_name"), col("content"),
+                        lit(null).cast(DataTypes.LongType).as("index"), col("boxes"), col("annotation"), col("problem"));
     }
 
-    /** The folder's image files (empty ones included) with their class directory and annotations, as {@link #FILES}. */
-    public static Dataset<Row> files(SparkSession spark, JobConfig.Dataset cfg) {
-        return files(spark, cfg, classDirectories(spark, cfg.folderPath()));
+    /** The label of each class directory (see {@link #labelled}); public for the tests. */
+    static List<Integer> labels(List<String> classDirs, List<String> classNames, String source) {
+        if (classNames.containsAll(classDirs)) return classDirs.stream().map(classNames::indexOf).toList();
+        boolean unnamed = true;
+        for (int i = 0; i < classNames.size(); i++) unnamed &= classNames.get(i).equals("class_" + i);
+        if (unnamed && classDirs.size() <= classNames.size()) {
+            org.slf4j.LoggerFactory.getLogger(ImageSource.class).warn("The model has no class names: the {} class "
+                    + "directories of {} are labelled by sorted order (0 = {}), as torchvision's ImageFolder does. "
+                    + "Set model.classes to label them by name.", classDirs.size(), source, classDirs.get(0));
+            return java.util.stream.IntStream.range(0, classDirs.size()).boxed().toList();
+        }
+        List<String> unknown = classDirs.stream().filter(c -> !classNames.contains(c)).toList();
+        throw Errors.badDataset(source, (unnamed ? "it has " + classDirs.size() + " class directories but the model "
+                        + "has " + classNames.size() + " outputs" : unknown.size() + " of its " + classDirs.size()
+                        + " class directories are not among the model's classes: " + abbreviate(unknown)
+                        + " (the model's classes are " + abbreviate(classNames) + ")"),
+                "Name each class directory by one of the model's classes, or set model.classes to the model's class "
+                        + "names in output order (a synset mapping, imagenet_class_index.json or one name per line); "
+                        + "labels are never assigned by directory order when the model names its classes");
     }
 
-    private static Dataset<Row> files(SparkSession spark, JobConfig.Dataset cfg, List<String> classDirs) {
-        spark.conf().set("spark.sql.files.openCostInBytes", cfg.openCostBytes());
-        spark.conf().set("spark.sql.files.maxPartitionBytes", cfg.maxPartitionBytes());
-        String glob = "*.{" + String.join(",", cfg.extensions()) + "}";
-        Dataset<Row> files = spark.read().format("binaryFile").option("pathGlobFilter", glob)
-                .option("recursiveFileLookup", "true").load(cfg.folderPath()).select("path", "content")
-                .union(emptyFiles(spark, cfg, classDirs));
-        // Files outside root/<class>/ keep their parent in the id but get no class (the job quarantines them).
-        Dataset<Row> named = files
-                .withColumn("parts", split(col("path"), "/"))
-                .withColumn("image_id", concat_ws("/", element_at(col("parts"), -2), element_at(col("parts"), -1)))
-                .withColumn("label_name", when(element_at(col("parts"), -2).isin(classDirs.toArray()),
-                        element_at(col("parts"), -2)))
-                .withColumn("stem", regexp_extract(element_at(col("parts"), -1), "^(.+?)(\\.[^.]*)?$", 1));
+    private static String abbreviate(List<String> names) {
+        return names.size() <= 10 ? names.toString()
+                : names.subList(0, 10) + " and " + (names.size() - 10) + " more";
+    }
+
+    /** The folder's files (every one, with a reason where it is not read) and annotations, as {@link #FILES}. */
+    public static Images files(SparkSession spark, JobConfig.Dataset cfg) {
+        Listing listing = listing(spark, cfg);
+        return new Images(withContent(spark, listing.files()), listing.count());
+    }
+
+    /** A folder's listing: its class directories, and its files without their content (counted, kept on disk). */
+    record Listing(List<String> classDirs, Dataset<Row> files, long count) {}
+
+    private static Listing listing(SparkSession spark, JobConfig.Dataset cfg) {
+        String root = cfg.folderPath();
+        org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        List<FolderListing.Task> tasks = new ArrayList<>();
+        List<String> classDirs = new ArrayList<>();
+        boolean local;
+        String rootDir;
+        try {
+            local = FolderListing.isLocal(root, hadoop);
+            rootDir = local ? java.nio.file.Path.of(new Path(root).toUri().getPath()).toString() : root;
+            tasks.add(new FolderListing.Task(rootDir, false, "the file is not inside a class directory (expected "
+                    + "root/<class>/<file>)"));
+            for (String d : subdirectories(root, rootDir, local, hadoop)) {
+                boolean hidden = d.startsWith(".") || d.startsWith("_");
+                if (!hidden) classDirs.add(d);
+                String dir = local ? java.nio.file.Path.of(rootDir, d).toString() : new Path(new Path(root), new Path(
+                        null, null, "./" + d)).toString();
+                tasks.add(new FolderListing.Task(dir, true, hidden ? "the file is in directory '" + d + "', which is not"
+                        + " a class directory (names starting with '.' or '_' are not classes)" : null));
+            }
+        } catch (IOException e) {
+            throw Errors.badDataset(root, "it cannot be listed (" + e.getMessage() + ")", "Check the path and permissions.");
+        }
+        if (classDirs.isEmpty()) {
+            throw Errors.badDataset(root, "there are no class directories", "Put the images in one "
+                    + "sub-directory per class: root/<class>/<file>.");
+        }
+        classDirs.sort(null);
+        java.util.Set<String> extensions = FolderListing.normalise(cfg.extensions());
+        SerializableConfiguration conf = new SerializableConfiguration(hadoop);
+        boolean isLocal = local;
+        String rootOfWalk = rootDir;
+        JavaRDD<Row> listed = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .parallelize(tasks, Math.max(1, Math.min(tasks.size(), 4 * spark.sparkContext().defaultParallelism())))
+                .flatMap(t -> FolderListing.list(t.directory(), t.recursive(), rootOfWalk, extensions, isLocal,
+                        t.notClass(), conf.value()).iterator());
+        Dataset<Row> named = spark.createDataFrame(listed, FolderListing.SCHEMA)
+                .withColumn("label_name", when(col("dir").isin(classDirs.toArray()), col("dir")))
+                .withColumn("stem", regexp_extract(regexp_extract(col("image_id"), "([^/]*)$", 1), "^(.+?)(\\.[^.]*)?$", 1));
         Dataset<Row> xml = cfg.boxesXmlDir().isEmpty() ? null : spark.read().format("binaryFile")
                 .option("pathGlobFilter", "*.xml").option("recursiveFileLookup", "true").load(cfg.boxesXmlDir())
                 .select(regexp_extract(col("path"), "([^/]+)\\.xml$", 1).as("xml_stem"), col("content").as("annotation"));
@@ -172,7 +239,61 @@ public final class ImageSource {
         else named = named.withColumn("annotation", lit(null).cast(DataTypes.BinaryType));
         if (csv != null) named = named.join(csv, named.col("stem").equalTo(csv.col("csv_stem")), "left");
         else named = named.withColumn("boxes", lit(null).cast(DataTypes.StringType));
-        return named.select(col("image_id"), col("path"), col("label_name"), col("content"), col("boxes"), col("annotation"));
+        Dataset<Row> files = named.select(col("image_id"), col("path"), col("label_name"), col("source"), col("local"),
+                col("boxes"), col("annotation"), col("problem"))
+                .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        return new Listing(classDirs, files, files.count());
+    }
+
+    /** The directory names directly under the root (following links), listed on the driver. */
+    private static List<String> subdirectories(String root, String rootDir, boolean local,
+                                               org.apache.hadoop.conf.Configuration hadoop) throws IOException {
+        if (local) {
+            java.nio.file.Path p = java.nio.file.Path.of(rootDir);
+            if (!java.nio.file.Files.isDirectory(p)) {
+                throw Errors.badDataset(root, "no such directory", "Set dataset.folder.path to the root of an "
+                        + "ImageNet-layout folder (root/<class>/<image files>).");
+            }
+            try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(p)) {
+                return s.filter(java.nio.file.Files::isDirectory).map(d -> d.getFileName().toString()).sorted().toList();
+            }
+        }
+        Path p = new Path(root);
+        FileSystem fs = p.getFileSystem(hadoop);
+        if (!fs.exists(p) || !fs.getFileStatus(p).isDirectory()) {
+            throw Errors.badDataset(root, "no such directory", "Set dataset.folder.path to the root of an "
+                    + "ImageNet-layout folder (root/<class>/<image files>).");
+        }
+        return Arrays.stream(fs.listStatus(p)).filter(FileStatus::isDirectory).map(s -> s.getPath().getName())
+                .sorted().toList();
+    }
+
+    /** Listed files with their bytes read on the executors (a file with a problem is not read). */
+    private static Dataset<Row> withContent(SparkSession spark, Dataset<Row> listed) {
+        SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        return listed.mapPartitions((org.apache.spark.api.java.function.MapPartitionsFunction<Row, Row>) it ->
+                new java.util.Iterator<Row>() {
+                    @Override
+                    public boolean hasNext() {
+                        return it.hasNext();
+                    }
+
+                    @Override
+                    public Row next() {
+                        Row r = it.next();
+                        String problem = r.getAs("problem");
+                        byte[] content = null;
+                        if (problem == null) {
+                            try {
+                                content = FolderListing.read(r.getAs("source"), r.<Boolean>getAs("local"), conf.value());
+                            } catch (IOException | RuntimeException e) {
+                                problem = "it cannot be read (" + e + ")";
+                            }
+                        }
+                        return RowFactory.create(r.getAs("image_id"), r.getAs("path"), r.getAs("label_name"), content,
+                                r.getAs("boxes"), r.getAs("annotation"), problem);
+                    }
+                }, org.apache.spark.sql.Encoders.row(FILES));
     }
 
     private static Dataset<Row> localisationCsv(SparkSession spark, String path) {
@@ -195,6 +316,9 @@ public final class ImageSource {
                     "Point dataset.parquet.path at a table written by 'noiselens ingest'.");
         }
         List<String> columns = List.of(t.columns());
+        // Tables ingested before files were listed with their problems have no 'problem' column.
+        if (!columns.contains("problem")) t = t.withColumn("problem", lit(null).cast(DataTypes.StringType));
+        columns = List.of(t.columns());
         for (String f : FILES.fieldNames()) {
             if (!columns.contains(f)) {
                 throw Errors.badDataset(path, "the table has no column '" + f + "' (it has " + columns + ")",
@@ -203,59 +327,5 @@ public final class ImageSource {
         }
         return t.select(java.util.Arrays.stream(FILES.fieldNames()).map(org.apache.spark.sql.functions::col)
                 .toArray(org.apache.spark.sql.Column[]::new));
-    }
-
-    /**
-     * Zero-byte files, which Spark's file scan skips without a word: listed per class directory on the executors,
-     * so that they reach the errors table instead of vanishing.
-     */
-    private static Dataset<Row> emptyFiles(SparkSession spark, JobConfig.Dataset cfg, List<String> classDirs) {
-        List<String> dirs = new ArrayList<>();
-        dirs.add(cfg.folderPath() + "#flat");
-        for (String c : classDirs) dirs.add(new Path(cfg.folderPath(), c) + "#recursive");
-        SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
-        List<String> extensions = cfg.extensions();
-        JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .parallelize(dirs, Math.max(1, Math.min(dirs.size(), spark.sparkContext().defaultParallelism())))
-                .flatMap(spec -> {
-                    int hash = spec.lastIndexOf('#');
-                    Path dir = new Path(spec.substring(0, hash));
-                    boolean recursive = spec.endsWith("#recursive");
-                    FileSystem fs = dir.getFileSystem(conf.value());
-                    List<Row> out = new ArrayList<>();
-                    RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, recursive);
-                    while (it.hasNext()) {
-                        LocatedFileStatus f = it.next();
-                        String name = f.getPath().getName();
-                        int dot = name.lastIndexOf('.');
-                        if (f.getLen() == 0 && dot >= 0 && extensions.contains(name.substring(dot + 1))) {
-                            out.add(RowFactory.create(f.getPath().toString(), new byte[0]));
-                        }
-                    }
-                    return out.iterator();
-                });
-        return spark.createDataFrame(rows, new StructType().add("path", DataTypes.StringType)
-                .add("content", DataTypes.BinaryType));
-    }
-
-    private static List<String> classDirectories(SparkSession spark, String root) {
-        try {
-            Path p = new Path(root);
-            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (!fs.exists(p) || !fs.getFileStatus(p).isDirectory()) {
-                throw Errors.badDataset(root, "no such directory", "Set dataset.folder.path to the root of an "
-                        + "ImageNet-layout folder (root/<class>/<image files>).");
-            }
-            List<String> dirs = new ArrayList<>(Arrays.stream(fs.listStatus(p)).filter(FileStatus::isDirectory)
-                    .map(s -> s.getPath().getName()).filter(n -> !n.startsWith(".") && !n.startsWith("_")).toList());
-            if (dirs.isEmpty()) {
-                throw Errors.badDataset(root, "there are no class directories", "Put the images in one "
-                        + "sub-directory per class: root/<class>/<file>.");
-            }
-            dirs.sort(null);
-            return dirs;
-        } catch (IOException e) {
-            throw Errors.badDataset(root, "it cannot be listed (" + e.getMessage() + ")", "Check the path and permissions.");
-        }
     }
 }

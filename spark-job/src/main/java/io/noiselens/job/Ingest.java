@@ -26,9 +26,9 @@ public final class Ingest {
     private Ingest() {}
 
     public static Outcome run(SparkSession spark, JobConfig.Ingest cfg) {
-        Dataset<Row> files = ImageSource.files(spark, cfg.dataset());
-        // Counting the listing does not read the images (binaryFile prunes the content column).
-        long images = files.select("image_id").count();
+        ImageSource.Images listed = ImageSource.files(spark, cfg.dataset());
+        Dataset<Row> files = listed.rows();
+        long images = listed.count();
         int parts = (int) Math.max(1, (images + cfg.imagesPerFile() - 1) / cfg.imagesPerFile());
         files.repartitionByRange(parts, col("image_id")).sortWithinPartitions("image_id").write().mode(SaveMode.Overwrite)
                 .option("parquet.block.size", ROW_GROUP_BYTES).parquet(cfg.output());

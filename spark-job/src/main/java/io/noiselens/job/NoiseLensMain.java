@@ -23,6 +23,7 @@ import java.util.List;
  *   ingest [--config FILE] [--set key=value]... an image folder (and its boxes) to a Parquet dataset
  *   bench [--out DIR] [--threads N] ...         the engine side by side with PyTorch (see {@link Bench})
  * </pre>
+ * Each answers {@code --help}; {@code --verbose} anywhere adds the stack trace to an error.
  */
 public final class NoiseLensMain {
     static final String USAGE = String.join(System.lineSeparator(),
@@ -35,18 +36,51 @@ public final class NoiseLensMain {
     private NoiseLensMain() {}
 
     public static void main(String[] args) {
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        String[] rest = java.util.Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
         try {
-            System.exit(run(args, System.out));
+            System.exit(run(rest, System.out));
         } catch (NoiseLensException e) {
             System.err.println("error: " + e.getMessage());
+            if (verbose) e.printStackTrace();
             System.exit(2);
+        } catch (RuntimeException | Error e) {
+            System.err.println(failure(e, verbose));
+            System.exit(1);
         }
+    }
+
+    /**
+     * An unexpected failure in one paragraph: the exception and its causes' messages; the stack trace only with
+     * {@code --verbose}. A user's mistake is a {@link NoiseLensException} and never gets here.
+     */
+    static String failure(Throwable e, boolean verbose) {
+        StringBuilder b = new StringBuilder("error: the run failed: ");
+        java.util.Set<Throwable> seen = new java.util.HashSet<>();
+        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+            if (t != e) b.append(System.lineSeparator()).append("  caused by: ");
+            String m = t.getMessage() == null ? "" : t.getMessage().strip();
+            int nl = m.indexOf('\n');
+            b.append(t.getClass().getSimpleName()).append(m.isEmpty() ? "" : ": " + (nl < 0 ? m : m.substring(0, nl)));
+        }
+        if (verbose) {
+            java.io.StringWriter w = new java.io.StringWriter();
+            e.printStackTrace(new java.io.PrintWriter(w));
+            b.append(System.lineSeparator()).append(w);
+        } else {
+            b.append(System.lineSeparator()).append("Run again with --verbose for the stack trace.");
+        }
+        return b.toString();
     }
 
     /** Runs a subcommand; returns the exit code. Configuration is validated before Spark starts. */
     public static int run(String[] args, PrintStream out) {
         if (args.length == 0) throw new NoiseLensException("No subcommand given." + System.lineSeparator() + USAGE);
         String command = args[0];
+        if (command.equals("bench") && (List.of(args).contains("--help") || List.of(args).contains("-h"))) {
+            out.println(Bench.USAGE);
+            return 0;
+        }
         if (command.equals("bench")) {
             try {
                 return Bench.run(java.util.Arrays.copyOfRange(args, 1, args.length), out);
@@ -88,9 +122,10 @@ public final class NoiseLensMain {
             default -> throw new NoiseLensException("Unknown subcommand '" + command + "'." + System.lineSeparator() + USAGE);
         };
         if (cfg == null) return 0;
+        List<ExplainJob.ResolvedModel> models = ExplainJob.prepare(cfg);
         SparkSession spark = session(cfg);
         try {
-            ExplainJob.Outcome o = ExplainJob.run(spark, cfg);
+            ExplainJob.Outcome o = ExplainJob.run(spark, cfg, models);
             printSummary(spark, o, out);
             return 0;
         } finally {
@@ -99,6 +134,8 @@ public final class NoiseLensMain {
     }
 
     private static int ingest(JobConfig.Ingest cfg, PrintStream out) {
+        Preflight.master(cfg.spark().master());
+        Preflight.dataset(cfg.dataset());
         SparkSession spark = session(cfg.spark(), "NoiseLens ingest " + cfg.dataset().folderPath());
         try {
             long t = System.nanoTime();

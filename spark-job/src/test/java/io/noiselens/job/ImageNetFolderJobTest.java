@@ -148,7 +148,8 @@ class ImageNetFolderJobTest {
         assertTrue(errors.get("n00000001/truncated.JPEG").startsWith("decode: truncated JPEG"), errors.toString());
         assertTrue(errors.get("n00000002/empty.JPEG").contains("empty file"), errors.toString());
         assertTrue(errors.get("n00000002/notes.JPEG").contains("not a recognised image format"), errors.toString());
-        assertTrue(errors.get("val/loose.JPEG").startsWith("dataset:"), errors.toString());
+        assertTrue(errors.get("val/loose.JPEG").startsWith("list: the file is not inside a class directory"),
+                errors.toString());
         assertTrue(errors.get("n00000003/huge.JPEG").contains("over the limit of 3000"), errors.toString());
         assertTrue(errors.get("n00000003/badxml.JPEG").startsWith("annotation:") && errors.get("n00000003/badxml.JPEG")
                 .contains("badxml.JPEG"), errors.toString());
@@ -187,6 +188,69 @@ class ImageNetFolderJobTest {
             assertArrayEquals(maps.get(r.getString(0) + "|" + r.getString(1)), floats(r.getList(2)), r.getString(0));
         }
         assertEquals(errors, errors(out, "parquet"));
+    }
+
+    /**
+     * Every file under the root yields a map or an error row: names with characters that globs and URIs give a
+     * meaning to, hidden and underscore files and upper-case extensions are read; a file of another extension, a
+     * dangling link and a link back into the dataset (a loop) each get one error row with the reason.
+     */
+    @Test
+    void everyFileIsReadLiterallyOrReportedWithItsReason() throws Exception {
+        Path odd = dir.resolve("img [v1] {a,b} *?%20");
+        SyntheticShapes shapes = new SyntheticShapes(5, 40);
+        List<String> readable = List.of("colon:name.JPEG", ".hidden.jpg", "_underscore.jpg", "UPPER.Jpg",
+                "sp ace [1] {x} %41 *?.png");
+        for (int i = 0; i < readable.size(); i++) {
+            Path classDir = Files.createDirectories(odd.resolve(SYNSETS.get(i % 3)));
+            String name = readable.get(i);
+            Files.write(classDir.resolve(name), ImageDecoder.encode(shapes.image("odd", i).pixels(), 3, 40, 40,
+                    name.endsWith(".png") ? "png" : "jpg"));
+        }
+        Path c1 = odd.resolve(SYNSETS.get(1));
+        Files.writeString(c1.resolve("readme.txt"), "not an image");
+        Files.createSymbolicLink(c1.resolve("gone.jpg"), c1.resolve("missing.jpg"));
+        Files.createSymbolicLink(c1.resolve("loop"), odd);
+        Path out = dir.resolve("out-odd");
+        ExplainJob.Outcome o = ExplainJob.run(spark, io.noiselens.config.JobConfigLoader.fromString(
+                "methods = [{kind = gradient}]", settings(out, "odd", "dataset.kind=folder", "dataset.folder.path=" + odd)));
+        String c = SYNSETS.get(1) + "/";
+        Map<String, String> errors = errors(out, "odd");
+        assertEquals(java.util.Set.of(c + "readme.txt", c + "gone.jpg", c + "loop"), errors.keySet(), errors.toString());
+        assertTrue(errors.get(c + "readme.txt").startsWith("list: not read: the extension '.txt'")
+                && errors.get(c + "readme.txt").contains("dataset.folder.extensions"), errors.toString());
+        assertTrue(errors.get(c + "gone.jpg").contains("dangling symbolic link"), errors.toString());
+        assertTrue(errors.get(c + "loop").contains("symbolic link to " + odd.toRealPath()), errors.toString());
+        assertEquals(readable.size() + 3, o.images());
+        assertEquals(readable.size(), o.attributions());
+        java.util.Set<String> mapped = new java.util.HashSet<>(spark.read().parquet(out.resolve("attributions").toString())
+                .select("image_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        for (int i = 0; i < readable.size(); i++) {
+            assertTrue(mapped.contains(SYNSETS.get(i % 3) + "/" + readable.get(i)), readable.get(i) + " in " + mapped);
+        }
+    }
+
+    /** Class directories a named model does not know are refused, listed, with the fix; never relabelled by order. */
+    @Test
+    void classDirectoriesUnknownToTheModelAreRefused() throws Exception {
+        Path other = dir.resolve("other");
+        byte[] jpeg = ImageDecoder.encode(new SyntheticShapes(5, 40).image("other", 0).pixels(), 3, 40, 40, "jpg");
+        for (String d : List.of("cross", "disk", SYNSETS.get(0), "zebra")) {
+            Files.write(Files.createDirectories(other.resolve(d)).resolve("a.jpg"), jpeg);
+        }
+        String m = assertThrows(io.noiselens.config.NoiseLensException.class, () -> ExplainJob.run(spark,
+                io.noiselens.config.JobConfigLoader.fromString("methods = [{kind = gradient}]", settings(
+                        dir.resolve("out-other"), "other", "dataset.kind=folder", "dataset.folder.path=" + other))))
+                .getMessage();
+        assertTrue(m.contains("3 of its 4 class directories are not among the model's classes: [cross, disk, zebra]")
+                && m.contains("model.classes"), m);
+        // Without class names (no model.classes), sorted order is the only labelling there is: taken, and logged.
+        assertEquals(List.of(0, 1, 2), ImageSource.labels(List.of("a", "b", "c"), List.of("class_0", "class_1",
+                "class_2"), "test"));
+        assertEquals(List.of(2, 0), ImageSource.labels(List.of("x", "y"), List.of("y", "q", "x"), "test"));
+        m = assertThrows(io.noiselens.config.NoiseLensException.class, () -> ImageSource.labels(List.of("a", "b", "c"),
+                List.of("class_0", "class_1"), "test")).getMessage();
+        assertTrue(m.contains("3 class directories but the model has 2 outputs"), m);
     }
 
     static Map<String, String> errors(Path out, String runId) {

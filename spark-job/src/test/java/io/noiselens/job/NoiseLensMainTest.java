@@ -48,4 +48,51 @@ class NoiseLensMainTest {
         assertEquals(java.util.List.of("gradient", "integrated_gradients", "smoothgrad", "noisegrad", "fusiongrad"),
                 cfg.methods().stream().map(m -> m.build().id()).toList());
     }
+
+    /** Mistakes in keys, numbers, paths, the master and model files stop the run before a Spark session starts. */
+    @Test
+    void mistakesAreCaughtBeforeSparkStarts() throws Exception {
+        String m = fail("demo", "--set", "methodsX=1");
+        assertTrue(m.contains("Unknown configuration key 'methodsX'"), m);
+        m = fail("demo", "--set", "dataset.builtin.images=1.5");
+        assertTrue(m.contains("'dataset.builtin.images'") && m.contains("1.5") && m.contains("an integer"), m);
+        m = fail("demo", "--set", "spark.master=nonsense://x");
+        assertTrue(m.contains("'spark.master'") && m.contains("local[*]"), m);
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        m = fail("demo", "--set", "run.output=" + file);
+        assertTrue(m.contains("'run.output'") && m.contains("existing file"), m);
+        m = fail("demo", "--set", "dataset.kind=parquet", "--set", "dataset.parquet.path=" + dir.resolve("none"));
+        assertTrue(m.contains("'dataset.parquet.path'") && m.contains("No such file"), m);
+        m = fail("demo", "--set", "dataset.kind=parquet", "--set", "dataset.parquet.path=" + file);
+        assertTrue(m.contains("not a Parquet file") && m.contains("noiselens ingest"), m);
+        m = fail("demo", "--set", "dataset.kind=folder", "--set", "dataset.folder.path=" + dir.resolve("img [v1]"));
+        assertTrue(m.contains("'dataset.folder.path'") && m.contains("img [v1]"), m);
+
+        Path nlm = Files.write(dir.resolve("broken.nlm"), new byte[]{1, 2, 3, 4, 5});
+        m = fail("demo", "--set", "model.path=" + nlm);
+        assertTrue(m.contains("NoiseLens model file") && m.contains("broken.nlm") && !m.contains("ONNX model"), m);
+        Path onnx = Files.write(dir.resolve("cut.onnx"), new byte[]{8, 7, 18, 4, 'x'});
+        m = fail("demo", "--set", "model.path=" + onnx);
+        assertTrue(m.contains("ONNX model") && m.contains("cut.onnx") && m.contains("torch.onnx.export")
+                && !m.contains("ModelFile.save"), m);
+    }
+
+    @Test
+    void everySubcommandAnswersHelp() {
+        for (String command : java.util.List.of("run", "demo", "ingest", "bench")) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            assertEquals(0, NoiseLensMain.run(new String[]{command, "--help"}, new PrintStream(buf)), command);
+            assertTrue(buf.toString().contains("Usage") || buf.toString().contains("usage"), command + ": " + buf);
+        }
+    }
+
+    /** An unexpected failure is one paragraph of messages; its stack trace only with --verbose. */
+    @Test
+    void failuresPrintNoStackTraceUnlessVerbose() {
+        RuntimeException e = new IllegalStateException("outer", new java.io.IOException("inner\nsecond line"));
+        String quiet = NoiseLensMain.failure(e, false);
+        assertTrue(quiet.contains("IllegalStateException: outer") && quiet.contains("caused by: IOException: inner")
+                && quiet.contains("--verbose") && !quiet.contains("\tat ") && !quiet.contains("second line"), quiet);
+        assertTrue(NoiseLensMain.failure(e, true).contains("\tat "));
+    }
 }

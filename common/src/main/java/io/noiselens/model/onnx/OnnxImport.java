@@ -48,7 +48,8 @@ public final class OnnxImport {
     public static boolean isOnnx(byte[] bytes, Path origin) {
         String name = origin.getFileName() == null ? "" : origin.getFileName().toString().toLowerCase();
         boolean zip = bytes.length >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 && bytes[3] == 4;
-        return name.endsWith(".onnx") || !zip;
+        // By content first: a NoiseLens model file is a zip archive; a damaged one named .nlm is still one.
+        return !zip && !name.endsWith(".nlm");
     }
 
     public static ModelFile.Loaded load(byte[] bytes, Path origin, Options options) {
@@ -56,7 +57,7 @@ public final class OnnxImport {
         try {
             model = OnnxModel.parse(bytes);
         } catch (RuntimeException e) {
-            throw Errors.badModelFile(origin, "it is not a readable ONNX model (" + e.getMessage() + ")");
+            throw Errors.badOnnxFile(origin, "it is not a readable ONNX model (" + e.getMessage() + ")");
         }
         OnnxOperators.check(model, origin);
         String file = origin.getFileName() == null ? "model" : origin.getFileName().toString();
