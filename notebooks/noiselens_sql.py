@@ -1,5 +1,6 @@
 """Helpers the analysis notebooks share: register a NoiseLens output directory's tables as Spark SQL views and run
-the queries of sql/*.sql with their ${parameters} (Spark's own variable substitution, the same the tests use)."""
+the queries of sql/*.sql with their :parameters bound as values (Spark's parameterised queries, as the tests run them),
+never formatted into the text: an id with a quote in it is just an id."""
 import os
 
 TABLES = ["attributions", "metrics", "summary", "replicas", "errors", "runs"]
@@ -18,8 +19,8 @@ def register_tables(spark, output):
 
 
 def query(spark, name, **params):
-    """Runs sql/<name>.sql with each ${key} set to the given value."""
-    for key, value in params.items():
-        spark.conf.set(key, str(value))
+    """Runs sql/<name>.sql with each :key bound to the given value (a list becomes an array)."""
+    from pyspark.sql import functions as F
+    args = {k: F.array(*[F.lit(x) for x in v]) if isinstance(v, (list, tuple)) else v for k, v in params.items()}
     with open(os.path.join(SQL_DIR, name + ".sql")) as f:
-        return spark.sql(f.read())
+        return spark.sql(f.read(), args=args)

@@ -1,5 +1,5 @@
 -- Method leaderboard per metric category: each metric's mean over all images with its 95 % bootstrap interval,
--- methods ranked best first (by the metric's direction). Parameters: ${run_id}.
+-- methods ranked best first (by the metric's direction). Parameters: :run_id.
 SELECT category,
        metric,
        model_id,
@@ -13,5 +13,6 @@ SELECT category,
        n_nan,
        higher_is_better
 FROM summary
-WHERE run_id = '${run_id}' AND label_name IS NULL AND mean IS NOT NULL
+WHERE run_id = :run_id AND run_id IN (SELECT run_id FROM runs WHERE status IN ('succeeded', 'succeeded_with_errors'))
+  AND label_name IS NULL AND mean IS NOT NULL
 ORDER BY category, metric, model_id, rank, method

@@ -1,5 +1,5 @@
--- Run over run, for scheduled evaluations: every method × metric mean of run ${run_id} next to the same in the run
--- ${previous_run_id}, with the change and whether the two 95 % intervals are disjoint.
+-- Run over run, for scheduled evaluations: every method × metric mean of run :run_id next to the same in the run
+-- :previous_run_id, with the change and whether the two 95 % intervals are disjoint.
 SELECT cur.model_id,
        cur.category,
        cur.metric,
@@ -13,8 +13,10 @@ SELECT cur.model_id,
 FROM summary cur
 JOIN summary prev
   ON prev.model_id = cur.model_id AND prev.method = cur.method AND prev.metric = cur.metric
- AND prev.label_name IS NULL AND prev.run_id = '${previous_run_id}'
+ AND prev.label_name IS NULL AND prev.run_id = :previous_run_id
+ AND prev.run_id IN (SELECT run_id FROM runs WHERE status IN ('succeeded', 'succeeded_with_errors'))
 JOIN runs r ON r.run_id = cur.run_id
 JOIN runs pr ON pr.run_id = prev.run_id
-WHERE cur.run_id = '${run_id}' AND cur.label_name IS NULL
+WHERE cur.run_id = :run_id AND cur.run_id IN (SELECT run_id FROM runs WHERE status IN ('succeeded', 'succeeded_with_errors'))
+  AND cur.label_name IS NULL
 ORDER BY cur.model_id, cur.category, cur.metric, cur.method

@@ -100,6 +100,7 @@ public final class ExplainJob {
                 models.size(), partitions, threads);
 
         String out = cfg.run().output();
+        RunCommit.recover(spark, out);
         String staging = out + "/" + Tables.RESULTS_STAGING + "/run_id=" + runId;
         ProgressReporter progress = new ProgressReporter(imagesDone, total * models.size(), 10);
         spark.sparkContext().addSparkListener(progress);
@@ -121,21 +122,20 @@ public final class ExplainJob {
         }
 
         Dataset<Row> results = spark.read().schema(Tables.RESULTS).parquet(staging);
-        long nAttr = replacePartition(spark, results.filter(col("kind").equalTo(Tables.KIND_MAP))
-                .select(cols(Tables.ATTRIBUTION_COLUMNS)), out, Tables.ATTRIBUTIONS, runId);
+        RunCommit commit = new RunCommit(spark, out, runId);
+        long nAttr = commit.stage(results.filter(col("kind").equalTo(Tables.KIND_MAP))
+                .select(cols(Tables.ATTRIBUTION_COLUMNS)), Tables.ATTRIBUTIONS);
         // An image that cannot be read fails the same way for every model: one row per distinct failure.
-        long nErr = replacePartition(spark, results.filter(col("kind").equalTo(Tables.KIND_ERROR))
-                .select(cols(Tables.ERROR_COLUMNS)).dropDuplicates(), out, Tables.ERRORS, runId);
+        long nErr = commit.stage(results.filter(col("kind").equalTo(Tables.KIND_ERROR))
+                .select(cols(Tables.ERROR_COLUMNS)).dropDuplicates(), Tables.ERRORS);
         Dataset<Row> metricRows = results.filter(col("kind").equalTo(Tables.KIND_METRIC)).select(cols(Tables.METRIC_COLUMNS));
         if (models.size() > 1) {
-            Dataset<Row> maps = spark.read().parquet(out + "/" + Tables.ATTRIBUTIONS + "/run_id=" + runId);
-            Dataset<Row> stability = Stability.of(maps, cfg.metrics().names(), runId);
+            Dataset<Row> stability = Stability.of(commit.staged(Tables.ATTRIBUTIONS), cfg.metrics().names(), runId);
             if (stability != null) metricRows = metricRows.unionByName(stability);
         }
-        long nMetrics = replacePartition(spark, metricRows, out, Tables.METRICS, runId);
-        Dataset<Row> written = spark.read().parquet(out + "/" + Tables.METRICS + "/run_id=" + runId);
-        replacePartition(spark, Summaries.of(written, runId, cfg.run().seed(), cfg.metrics().bootstrapSamples()),
-                out, Tables.SUMMARY, runId);
+        long nMetrics = commit.stage(metricRows, Tables.METRICS);
+        commit.stage(Summaries.of(commit.staged(Tables.METRICS), runId, cfg.run().seed(),
+                cfg.metrics().bootstrapSamples()), Tables.SUMMARY);
         Dataset<Row> replicaRows = spark.createDataFrame(List.of(), ReplicaEvaluation.SCHEMA);
         if (cfg.replicas().evalImages() > 0 && !ReplicaEvaluation.plan(cfg).isEmpty()) {
             for (int k = 0; k < models.size(); k++) {
@@ -143,18 +143,20 @@ public final class ExplainJob {
                         models.get(k).id(), threads));
             }
         }
-        replacePartition(spark, replicaRows, out, Tables.REPLICAS, runId);
+        commit.stage(replicaRows, Tables.REPLICAS);
         long nImages = results.select("image_id").distinct().count();
 
         double seconds = (System.currentTimeMillis() - start) / 1000.0;
-        Row run = RowFactory.create(nErr == 0 ? "succeeded" : "succeeded_with_errors", new Timestamp(start),
+        Object[] run = {nErr == 0 ? "succeeded" : "succeeded_with_errors", new Timestamp(start),
                 new Timestamp(System.currentTimeMillis()), seconds, cfg.json(), joined(models, ResolvedModel::path),
                 joined(models, ResolvedModel::id), joined(models, m -> m.loaded().sha256()),
                 ImageSource.describe(cfg.dataset()), preprocessing(models, cfg.dataset()),
                 cfg.methods().stream().map(MethodConfig::build).map(m -> m.id()).toArray(String[]::new),
                 CODE_VERSION, spark.version(), partitions, nImages, nAttr, nErr, nMetrics,
-                nImages / Math.max(seconds, 1e-9), runId);
-        replacePartition(spark, spark.createDataFrame(List.of(run), Tables.RUNS_SCHEMA), out, Tables.RUNS, runId);
+                nImages / Math.max(seconds, 1e-9), runId};
+        commit.stage(spark.createDataFrame(List.of(RowFactory.create(run)), Tables.RUNS_SCHEMA), Tables.RUNS);
+        run[0] = "committing";
+        commit.commit(spark.createDataFrame(List.of(RowFactory.create(run)), Tables.RUNS_SCHEMA));
         delete(spark, new Path(staging));
         LOG.info("Run {} done in {} s: {} images, {} maps, {} metric values, {} errors", runId,
                 String.format("%.1f", seconds), nImages, nAttr, nMetrics, nErr);
@@ -182,25 +184,6 @@ public final class ExplainJob {
 
     private static String joined(List<ResolvedModel> models, java.util.function.Function<ResolvedModel, String> f) {
         return String.join(",", models.stream().map(f).toList());
-    }
-
-    /**
-     * Replaces {@code table}'s partition for this run with {@code rows}: the old partition is removed first, so an
-     * empty result (e.g. no errors this time) also replaces stale rows, and other runs' partitions are untouched.
-     */
-    static long replacePartition(SparkSession spark, Dataset<Row> rows, String out, String table, String runId) {
-        Path partition = new Path(out + "/" + table + "/run_id=" + runId);
-        delete(spark, partition);
-        rows.write().mode(SaveMode.Append).partitionBy("run_id").parquet(out + "/" + table);
-        return exists(spark, partition) ? spark.read().parquet(partition.toString()).count() : 0;
-    }
-
-    private static boolean exists(SparkSession spark, Path p) {
-        try {
-            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot check " + p, e);
-        }
     }
 
     private static void delete(SparkSession spark, Path p) {

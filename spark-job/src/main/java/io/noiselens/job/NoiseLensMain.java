@@ -177,8 +177,8 @@ public final class NoiseLensMain {
         out.println();
         out.printf("%-22s %6s %12s %12s %12s %14s%n", "method", "maps", "mean |map|₁", "mean |map|₂", "mean max", "IG rel. delta");
         for (Row r : spark.sql("SELECT method, count(*) n, avg(map_l1) l1, avg(map_l2) l2, avg(map_max) mx, "
-                + "avg(ig_rel_delta) d FROM nl_attributions WHERE run_id = '" + o.runId() + "' "
-                + "GROUP BY method ORDER BY method").collectAsList()) {
+                + "avg(ig_rel_delta) d FROM nl_attributions WHERE run_id = :run_id "
+                + "GROUP BY method ORDER BY method", java.util.Map.of("run_id", o.runId())).collectAsList()) {
             out.printf("%-22s %6d %12.4g %12.4g %12.4g %14s%n", r.getString(0), r.getLong(1), r.getDouble(2),
                     r.getDouble(3), r.getDouble(4), r.isNullAt(5) ? "-" : String.format("%.4f", r.getDouble(5)));
         }

@@ -287,15 +287,16 @@ class ExplainJobTest {
         }
         Files.write(root.resolve("disk").resolve("corrupt.jpg"), new byte[]{(byte) 0xFF, (byte) 0xD8, 1, 2, 3, 4, 5});
         Files.write(root.resolve("ring").resolve("empty.png"), new byte[0]);
-        Files.writeString(root.resolve("ring").resolve("notes.txt"), "not an image, not matched by the extensions");
+        Files.writeString(root.resolve("ring").resolve("notes.txt"), "not an image, not matched by the extensions: "
+                + "accounted for in the errors table all the same");
         LabeledImage stray = shapes.image("folder", 99);
         Files.write(root.resolve("stray.png"), ImageDecoder.encode(stray.pixels(), 3, 80, 80, "png"));
 
         Path out = dir.resolve("folder-out");
         ExplainJob.Outcome o = ExplainJob.run(spark, config(out, "run.id=f", "dataset.kind=folder",
                 "dataset.folder.path=" + root, "metrics.names=[]"));
-        assertEquals(13, o.images());
-        assertEquals(3, o.errors());
+        assertEquals(14, o.images());
+        assertEquals(4, o.errors());
         assertEquals(10 * N_METHODS, o.attributions());
         assertEquals(10, o.explainedImages());
         // No masks in a plain folder: by default only the metrics that need none are computed.
@@ -310,10 +311,13 @@ class ExplainJobTest {
         assertTrue(errors.get(0).getString(1).endsWith("disk/corrupt.jpg"));
         assertEquals("decode", errors.get(0).getString(2));
         assertEquals("images/stray.png", errors.get(1).getString(0));
-        assertEquals("dataset", errors.get(1).getString(2));
+        assertEquals("list", errors.get(1).getString(2));
         assertTrue(errors.get(1).getString(3).contains("class directory"), errors.get(1).getString(3));
         assertEquals("ring/empty.png", errors.get(2).getString(0));
         assertTrue(errors.get(2).getString(3).contains("empty"), errors.get(2).getString(3));
+        assertEquals("ring/notes.txt", errors.get(3).getString(0));
+        assertEquals("list", errors.get(3).getString(2));
+        assertTrue(errors.get(3).getString(3).contains("'.txt'"), errors.get(3).getString(3));
         Row labels = table(out, "attributions").where("run_id = 'f' AND image_id LIKE 'triangle/%'")
                 .selectExpr("min(label)", "max(label)").first();
         assertEquals(SyntheticShapes.CLASSES.indexOf("triangle"), labels.getInt(0));

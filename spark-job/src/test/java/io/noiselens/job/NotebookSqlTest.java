@@ -66,9 +66,9 @@ class NotebookSqlTest {
         spark.stop();
     }
 
-    static List<Row> query(String name, Map<String, String> params) throws Exception {
-        params.forEach((k, v) -> spark.conf().set(k, v));
-        return spark.sql(Files.readString(NOTEBOOKS.resolve("sql").resolve(name + ".sql"))).collectAsList();
+    /** A query with its :parameters bound as values (Spark's parameterised SQL), as noiselens_sql.query does. */
+    static List<Row> query(String name, Map<String, Object> params) throws Exception {
+        return spark.sql(Files.readString(NOTEBOOKS.resolve("sql").resolve(name + ".sql")), params).collectAsList();
     }
 
     static final Set<String> TESTED = Set.of("leaderboard", "per_class", "sigma_sweep", "heatmaps", "run_over_run");
@@ -157,11 +157,15 @@ class NotebookSqlTest {
 
     @Test
     void heatmapsHoldEveryMethodsMapOfTheChosenImages() throws Exception {
-        List<Row> rows = query("heatmaps", Map.of("run_id", "nightly-2026-12-01", "image_ids", "'eval-1', 'eval-7'"));
+        List<Row> rows = query("heatmaps", Map.of("run_id", "nightly-2026-12-01", "image_ids",
+                new String[]{"eval-1", "eval-7", "it's-not-there'); DROP VIEW attributions; --"}));
         assertEquals(2 * 3, rows.size());
         for (Row r : rows) {
             assertEquals((int) r.getAs("channels") * (int) r.getAs("height") * (int) r.getAs("width"), r.getList(r.fieldIndex("map")).size());
         }
+        // Ids are values, never SQL text: a run id with a quote finds nothing and breaks nothing.
+        assertEquals(0, query("leaderboard", Map.of("run_id", "o'brien")).size());
+        assertTrue(spark.catalog().tableExists("attributions"));
     }
 
     @Test
