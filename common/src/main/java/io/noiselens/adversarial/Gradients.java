@@ -2,6 +2,7 @@ package io.noiselens.adversarial;
 
 import io.noiselens.model.ClassifierModel;
 import io.noiselens.model.ModelSpec;
+import io.noiselens.model.NativeArrays;
 import io.noiselens.model.OutputSpace;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -29,9 +30,10 @@ public final class Gradients {
         float[][] out = new float[n][];
         for (int start = 0; start < n; start += microBatch) {
             int rows = Math.min(microBatch, n - start);
-            INDArray g = model.inputGradients(stack(spec, inputs, start, rows), Arrays.copyOfRange(targets, start, start + rows),
-                    Arrays.copyOfRange(spaces, start, start + rows));
-            float[] flat = g.castTo(DataType.FLOAT).reshape((long) rows * size).toFloatVector();
+            INDArray input = stack(spec, inputs, start, rows);
+            float[] flat = NativeArrays.drainFloats(model.inputGradients(input, Arrays.copyOfRange(targets, start,
+                    start + rows), Arrays.copyOfRange(spaces, start, start + rows)));
+            NativeArrays.close(input);
             for (int r = 0; r < rows; r++) out[start + r] = Arrays.copyOfRange(flat, r * size, (r + 1) * size);
         }
         return out;
@@ -44,8 +46,11 @@ public final class Gradients {
         float[][] out = new float[n][];
         for (int start = 0; start < n; start += microBatch) {
             int rows = Math.min(microBatch, n - start);
-            INDArray l = model.logits(stack(spec, inputs, start, rows)).castTo(DataType.FLOAT);
-            for (int r = 0; r < rows; r++) out[start + r] = l.getRow(r).toFloatVector();
+            INDArray input = stack(spec, inputs, start, rows);
+            float[] flat = NativeArrays.drainFloats(model.logits(input));
+            NativeArrays.close(input);
+            int k = spec.numClasses();
+            for (int r = 0; r < rows; r++) out[start + r] = Arrays.copyOfRange(flat, r * k, (r + 1) * k);
         }
         return out;
     }

@@ -2,6 +2,7 @@ package io.noiselens.attribution;
 
 import io.noiselens.model.ClassifierModel;
 import io.noiselens.model.DeviceErrors;
+import io.noiselens.model.NativeArrays;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.ModelWeights;
 import io.noiselens.model.OutputSpace;
@@ -48,6 +49,7 @@ public final class AttributionEngine {
         long bytesPerRow = 4L * (3 * model.activationFloatsPerImage() + 2L * spec.inputSize());
         this.microBatch = (int) Math.max(1, Math.min(options.maxMicroBatch(), options.memoryBudgetBytes() / bytesPerRow));
         this.rowsPerCall = microBatch;
+        io.noiselens.model.Sessions.limitCaches(options.memoryBudgetBytes() / 4);
     }
 
     /** Rows per gradient call now: the micro-batch, or less after allocation failures. */
@@ -277,8 +279,11 @@ public final class AttributionEngine {
         inCalls(n, (start, rows) -> {
             float[] buf = new float[rows * size];
             for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
-            INDArray l = model.logits(toInput(buf, rows)).castTo(DataType.FLOAT);
-            for (int r = 0; r < rows; r++) out[start + r] = l.getRow(r).toFloatVector();
+            INDArray input = toInput(buf, rows);
+            float[] flat = NativeArrays.drainFloats(model.logits(input));
+            NativeArrays.close(input);
+            int k = spec.numClasses();
+            for (int r = 0; r < rows; r++) out[start + r] = Arrays.copyOfRange(flat, r * k, (r + 1) * k);
         });
         return out;
     }
@@ -398,10 +403,11 @@ public final class AttributionEngine {
             float[] grads = new float[count * size];
             inCalls(count, (start, n) -> {
                 float[] in = n == microBatch ? buf : Arrays.copyOfRange(buf, start * size, (start + n) * size);
-                INDArray g = model.inputGradients(toInput(in, n), Arrays.copyOfRange(targets, start, start + n),
-                        Arrays.copyOfRange(spaces, start, start + n));
-                System.arraycopy(g.castTo(DataType.FLOAT).reshape((long) n * size).toFloatVector(), 0, grads,
-                        start * size, n * size);
+                INDArray input = toInput(in, n);
+                float[] g = NativeArrays.drainFloats(model.inputGradients(input, Arrays.copyOfRange(targets, start,
+                        start + n), Arrays.copyOfRange(spaces, start, start + n)));
+                NativeArrays.close(input);
+                System.arraycopy(g, 0, grads, start * size, n * size);
             });
             gradientRows += count;
             int rows = count;

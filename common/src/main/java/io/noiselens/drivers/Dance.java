@@ -26,8 +26,8 @@ import java.util.Map;
  * while the constraint is violated; then the decoy is scaled back (halving, at most 10 times, else x itself)
  * until the constraint holds exactly, and its validity is recorded. ε is relative to the layer's scale:
  * ε·max|F_ℓ(x)|. The base explainer maps every decoy for the explained class and the map is the per-feature range
- * max_j E(x̃ʲ) − min_j E(x̃ʲ) over the 2n decoys. Every decoy of every image of the batch is optimised together,
- * one batched forward and one batched vector–Jacobian product per step.
+ * max_j E(x̃ʲ) − min_j E(x̃ʲ) over the 2n decoys. An image's decoys are optimised in chunks sized to the memory
+ * budget, one batched forward and one batched vector–Jacobian product per step, and reduced as they are explained.
  *
  * <p>Open choices, recorded with each map: layer ℓ (default the first layer), K = 3, stride = K (the paper slides
  * the patch; a stride of 1 costs ~H·W decoys per image), ε = 0.1, 20 steps of α = 0.05 (model-input units),
@@ -58,140 +58,169 @@ public record Dance(String layer, int patch, int stride, double epsilon, int ite
     /** The decoys of one image: inputs, whether each satisfies its constraint, and their count. */
     public record Decoys(List<float[]> inputs, boolean[] valid, double epsilonAbs) {}
 
+    /**
+     * Streams each image's decoys in chunks sized to the engine's memory budget: a chunk is optimised, explained by
+     * the base explainer and folded into the running per-feature maximum and minimum, then dropped. Each decoy's
+     * optimisation is independent of the others, so the chunking changes nothing but the memory: one chunk's
+     * decoys, their features and gradients, and one map per image (a 224×224 image has 10 952 decoys at the
+     * default patch and stride; all at once would be 6.6 GB of inputs alone).
+     */
     @Override
     public List<AttributionResult> explain(AttributionEngine engine, ExplainBatch batch, AttributionMethod method,
                                            int[] targets) {
-        List<Decoys> all = decoys(engine, batch.inputs());
         NoisePlan none = NoisePlan.none();
         AttributionMethod base = method.withDriver(null).withTarget(TargetSource.LABEL)
-                .withPlan(new NoisePlan(1, none.weightNoise(), 1, none.inputNoise(), Aggregation.MEAN));
+                .withPlan(new NoisePlan(1, none.weightNoise(), 1, none.inputNoise(), Aggregation.MEAN))
+                .withChannelReduction(io.noiselens.attribution.ChannelReduction.NONE);
+        ModelSpec spec = engine.model().spec();
         List<AttributionResult> out = new ArrayList<>();
-        for (int b = 0; b < batch.size(); b++) {
-            Decoys d = all.get(b);
-            List<String> ids = new ArrayList<>();
-            int[] t = new int[d.inputs().size()];
-            for (int j = 0; j < t.length; j++) {
-                ids.add(batch.ids().get(b) + "#decoy" + j);
-                t[j] = targets[b];
-            }
-            float[] max = null, min = null;
-            for (AttributionResult r : engine.explain(new ExplainBatch(ids, d.inputs(), t), List.of(base.withChannelReduction(io.noiselens.attribution.ChannelReduction.NONE)))
-                    .results()) {
-                float[] m = r.map();
-                if (max == null) {
-                    max = m.clone();
-                    min = m.clone();
+        try (LayerProbe probe = probe(engine)) {
+            int chunk = rowsPerChunk(engine, probe);
+            for (int b = 0; b < batch.size(); b++) {
+                float[] x = batch.inputs().get(b);
+                float[] clean = probe.features(List.of(x))[0];
+                double eps = epsilonAbs(clean);
+                List<int[]> rows = rows(spec);
+                float[] max = null, min = null;
+                int valid = 0;
+                for (int from = 0; from < rows.size(); from += chunk) {
+                    List<int[]> part = rows.subList(from, Math.min(rows.size(), from + chunk));
+                    Decoys d = optimise(probe, spec, x, clean, eps, part);
+                    for (boolean v : d.valid()) if (v) valid++;
+                    List<String> ids = new ArrayList<>();
+                    int[] t = new int[part.size()];
+                    for (int j = 0; j < t.length; j++) {
+                        ids.add(batch.ids().get(b) + "#decoy" + (from + j));
+                        t[j] = targets[b];
+                    }
+                    for (AttributionResult r : engine.explain(new ExplainBatch(ids, d.inputs(), t), List.of(base)).results()) {
+                        float[] m = r.map();
+                        if (max == null) {
+                            max = m.clone();
+                            min = m.clone();
+                        }
+                        for (int k = 0; k < m.length; k++) {
+                            max[k] = Math.max(max[k], m[k]);
+                            min[k] = Math.min(min[k], m[k]);
+                        }
+                    }
                 }
-                for (int k = 0; k < m.length; k++) {
-                    max[k] = Math.max(max[k], m[k]);
-                    min[k] = Math.min(min[k], m[k]);
-                }
+                float[] range = new float[max.length];
+                for (int k = 0; k < range.length; k++) range[k] = max[k] - min[k];
+                Map<String, Object> details = new LinkedHashMap<>();
+                details.put("decoys", rows.size());
+                details.put("valid_decoys", valid);
+                details.put("dance_epsilon_abs", eps);
+                out.add(engine.result(b, method, targets[b], range, (long) rows.size() * (iterations + 1))
+                        .withDetails(details));
             }
-            float[] range = new float[max.length];
-            for (int k = 0; k < range.length; k++) range[k] = max[k] - min[k];
-            int valid = 0;
-            for (boolean v : d.valid()) if (v) valid++;
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put("decoys", d.inputs().size());
-            details.put("valid_decoys", valid);
-            details.put("dance_epsilon_abs", d.epsilonAbs());
-            out.add(engine.result(b, method, targets[b], range, (long) d.inputs().size() * (iterations + 1))
-                    .withDetails(details));
         }
         return out;
     }
 
-    /** The 2n decoys of every input (n patches × two signs), optimised together. */
-    public List<Decoys> decoys(AttributionEngine engine, List<float[]> inputs) {
+    /**
+     * Decoys per chunk under the engine's memory budget. Per decoy, measured by where the copies live: at the layer
+     * its features (native output, the drained copy, the per-decoy copy), the penalty weights (Java, stacked, native)
+     * and the probe's gradient at the layer, 7 feature-sized arrays; at the input the decoy, its step, the stacked
+     * and native copies, the vector–Jacobian product and its drained copy, 6 input-sized arrays.
+     */
+    static int rowsPerChunk(AttributionEngine engine, LayerProbe probe) {
+        long bytesPerRow = 4L * (6L * engine.model().spec().inputSize() + 7L * probe.featureSize());
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, engine.options().memoryBudgetBytes() / bytesPerRow));
+    }
+
+    private LayerProbe probe(AttributionEngine engine) {
         ModelSpec spec = engine.model().spec();
-        int c = spec.channels(), h = spec.height(), w = spec.width(), plane = h * w;
-        try (LayerProbe probe = new LayerProbe(spec, engine.model().weights(),
-                layer != null ? layer : io.noiselens.model.Architectures.layerNames(spec).get(0))) {
-            float[][] clean = probe.features(inputs);
-            double[] eps = new double[inputs.size()];
-            for (int b = 0; b < eps.length; b++) {
-                double m = 0;
-                for (float v : clean[b]) m = Math.max(m, Math.abs(v));
-                eps[b] = epsilon * m;
+        return new LayerProbe(spec, engine.model().weights(),
+                layer != null ? layer : io.noiselens.model.Architectures.layerNames(spec).get(0));
+    }
+
+    private double epsilonAbs(float[] clean) {
+        double m = 0;
+        for (float v : clean) m = Math.max(m, Math.abs(v));
+        return epsilon * m;
+    }
+
+    /** One row per (patch, sign): {y, x, sign}, patches on the stride grid in row-major order. */
+    private List<int[]> rows(ModelSpec spec) {
+        List<int[]> rows = new ArrayList<>();
+        for (int y = 0; y + patch <= spec.height(); y += stride) {
+            for (int x = 0; x + patch <= spec.width(); x += stride) {
+                rows.add(new int[]{y, x, 1});
+                rows.add(new int[]{y, x, -1});
             }
-            // One row per (image, patch, sign).
-            List<int[]> rows = new ArrayList<>();
-            for (int b = 0; b < inputs.size(); b++) {
-                for (int y = 0; y + patch <= h; y += stride) {
-                    for (int x = 0; x + patch <= w; x += stride) {
-                        rows.add(new int[]{b, y, x, 1});
-                        rows.add(new int[]{b, y, x, -1});
-                    }
-                }
-            }
-            Preprocessing pre = spec.preprocessing();
-            float[] lo = new float[c], hi = new float[c];
-            for (int ch = 0; ch < c; ch++) {
-                lo[ch] = pre.normalise(ch, 0f);
-                hi[ch] = pre.normalise(ch, 1f);
-            }
-            int n = rows.size();
-            List<float[]> current = new ArrayList<>();
-            for (int[] r : rows) current.add(inputs.get(r[0]).clone());
-            double[] lambda = new double[n];
-            java.util.Arrays.fill(lambda, 1.0);
-            for (int it = 0; it < iterations; it++) {
-                float[][] f = probe.features(current);
-                List<float[]> v = new ArrayList<>();
-                boolean[] violated = new boolean[n];
-                for (int j = 0; j < n; j++) {
-                    float[] cf = clean[rows.get(j)[0]], vj = new float[cf.length];
-                    double e = eps[rows.get(j)[0]];
-                    for (int k = 0; k < cf.length; k++) {
-                        double d = f[j][k] - cf[k], over = Math.abs(d) - e;
-                        if (over > 0) {
-                            vj[k] = (float) (2 * lambda[j] * over * Math.signum(d));
-                            violated[j] = true;
-                        }
-                    }
-                    v.add(vj);
-                }
-                float[][] jv = probe.vectorJacobian(current, v);
-                for (int j = 0; j < n; j++) {
-                    int[] r = rows.get(j);
-                    float[] x0 = inputs.get(r[0]), xj = current.get(j);
-                    for (int ch = 0; ch < c; ch++) {
-                        for (int y = r[1]; y < r[1] + patch; y++) {
-                            for (int x = r[2]; x < r[2] + patch; x++) {
-                                int k = ch * plane + y * w + x;
-                                double step = stepSize * (r[3] - jv[j][k]);
-                                xj[k] = (float) Math.max(lo[ch], Math.min(hi[ch], xj[k] + step));
-                            }
-                        }
-                    }
-                    if (violated[j]) lambda[j] *= 2;
-                }
-            }
-            boolean[] valid = settle(probe, inputs, rows, current, clean, eps);
-            List<Decoys> out = new ArrayList<>();
-            for (int b = 0; b < inputs.size(); b++) {
-                List<float[]> mine = new ArrayList<>();
-                List<Boolean> ok = new ArrayList<>();
-                for (int j = 0; j < n; j++) {
-                    if (rows.get(j)[0] != b) continue;
-                    mine.add(current.get(j));
-                    ok.add(valid[j]);
-                }
-                boolean[] okArr = new boolean[ok.size()];
-                for (int j = 0; j < okArr.length; j++) okArr[j] = ok.get(j);
-                out.add(new Decoys(mine, okArr, eps[b]));
-            }
-            return out;
         }
+        return rows;
+    }
+
+    /** Every decoy of every input, materialised (for inspection and tests; {@link #explain} streams them). */
+    public List<Decoys> decoys(AttributionEngine engine, List<float[]> inputs) {
+        List<Decoys> out = new ArrayList<>();
+        try (LayerProbe probe = probe(engine)) {
+            for (float[] x : inputs) {
+                float[] clean = probe.features(List.of(x))[0];
+                double eps = epsilonAbs(clean);
+                out.add(optimise(probe, engine.model().spec(), x, clean, eps, rows(engine.model().spec())));
+            }
+        }
+        return out;
+    }
+
+    /** The decoys of {@code rows} of one input, optimised together. */
+    private Decoys optimise(LayerProbe probe, ModelSpec spec, float[] x0, float[] clean, double eps, List<int[]> rows) {
+        int c = spec.channels(), h = spec.height(), w = spec.width(), plane = h * w;
+        Preprocessing pre = spec.preprocessing();
+        float[] lo = new float[c], hi = new float[c];
+        for (int ch = 0; ch < c; ch++) {
+            lo[ch] = pre.normalise(ch, 0f);
+            hi[ch] = pre.normalise(ch, 1f);
+        }
+        int n = rows.size();
+        List<float[]> current = new ArrayList<>();
+        for (int j = 0; j < n; j++) current.add(x0.clone());
+        double[] lambda = new double[n];
+        java.util.Arrays.fill(lambda, 1.0);
+        for (int it = 0; it < iterations; it++) {
+            float[][] f = probe.features(current);
+            List<float[]> v = new ArrayList<>();
+            boolean[] violated = new boolean[n];
+            for (int j = 0; j < n; j++) {
+                float[] vj = new float[clean.length];
+                for (int k = 0; k < clean.length; k++) {
+                    double d = f[j][k] - clean[k], over = Math.abs(d) - eps;
+                    if (over > 0) {
+                        vj[k] = (float) (2 * lambda[j] * over * Math.signum(d));
+                        violated[j] = true;
+                    }
+                }
+                v.add(vj);
+            }
+            f = null; // the chunk's features may be collected before the product allocates its own
+            float[][] jv = probe.vectorJacobian(current, v);
+            for (int j = 0; j < n; j++) {
+                int[] r = rows.get(j);
+                float[] xj = current.get(j);
+                for (int ch = 0; ch < c; ch++) {
+                    for (int y = r[0]; y < r[0] + patch; y++) {
+                        for (int x = r[1]; x < r[1] + patch; x++) {
+                            int k = ch * plane + y * w + x;
+                            double step = stepSize * (r[2] - jv[j][k]);
+                            xj[k] = (float) Math.max(lo[ch], Math.min(hi[ch], xj[k] + step));
+                        }
+                    }
+                }
+                if (violated[j]) lambda[j] *= 2;
+            }
+        }
+        return new Decoys(current, settle(probe, x0, current, clean, eps), eps);
     }
 
     /**
      * Scales each decoy's change back by halves until its constraint holds (the clean input always does); returns
      * whether each final decoy satisfies it with a change left.
      */
-    private static boolean[] settle(LayerProbe probe, List<float[]> inputs, List<int[]> rows, List<float[]> current,
-                                    float[][] clean, double[] eps) {
-        int n = rows.size();
+    private static boolean[] settle(LayerProbe probe, float[] x0, List<float[]> current, float[] clean, double eps) {
+        int n = current.size();
         boolean[] done = new boolean[n], valid = new boolean[n];
         for (int round = 0; round <= 10; round++) {
             List<Integer> open = new ArrayList<>();
@@ -201,17 +230,17 @@ public record Dance(String layer, int patch, int stride, double epsilon, int ite
             for (int j : open) xs.add(current.get(j));
             float[][] f = probe.features(xs);
             for (int o = 0; o < open.size(); o++) {
-                int j = open.get(o), b = rows.get(j)[0];
+                int j = open.get(o);
                 double worst = 0;
-                for (int k = 0; k < f[o].length; k++) worst = Math.max(worst, Math.abs(f[o][k] - clean[b][k]));
-                if (worst <= eps[b]) {
+                for (int k = 0; k < f[o].length; k++) worst = Math.max(worst, Math.abs(f[o][k] - clean[k]));
+                if (worst <= eps) {
                     done[j] = true;
                     valid[j] = true;
                 } else if (round == 10) {
-                    current.set(j, inputs.get(b).clone());
+                    current.set(j, x0.clone());
                     done[j] = true;
                 } else {
-                    float[] x0 = inputs.get(b), xj = current.get(j);
+                    float[] xj = current.get(j);
                     for (int k = 0; k < xj.length; k++) xj[k] = x0[k] + (xj[k] - x0[k]) / 2;
                 }
             }

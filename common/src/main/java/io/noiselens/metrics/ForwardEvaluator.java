@@ -54,10 +54,12 @@ public final class ForwardEvaluator {
             int count = Math.min(microBatch, n - start);
             for (int r = 0; r < count; r++) writer.write(start + r, buf, r * size);
             float[] in = count * size == buf.length ? buf : java.util.Arrays.copyOf(buf, count * size);
-            INDArray logits = model.logits(Nd4j.createFromArray(in)
-                    .reshape(count, spec.channels(), spec.height(), spec.width())).castTo(DataType.DOUBLE);
+            INDArray input = Nd4j.createFromArray(in).reshape(count, spec.channels(), spec.height(), spec.width());
+            double[] all = io.noiselens.model.NativeArrays.drainDoubles(model.logits(input));
+            io.noiselens.model.NativeArrays.close(input);
+            int k = spec.numClasses();
             for (int r = 0; r < count; r++) {
-                double[] l = logits.getRow(r).toDoubleVector();
+                double[] l = java.util.Arrays.copyOfRange(all, r * k, (r + 1) * k);
                 int t = targets[start + r], best = 0;
                 for (int c = 1; c < l.length; c++) if (l[c] > l[best]) best = c;
                 out.logit()[start + r] = l[t];

@@ -57,9 +57,11 @@ public final class LayerProbe implements AutoCloseable {
 
     /** F_ℓ(x) for each input. */
     public float[][] features(List<float[]> inputs) {
-        INDArray out = sd.outputSingle(Map.of(INPUT, stack(inputs)), featuresName);
+        INDArray input = stack(inputs);
+        float[] flat = NativeArrays.drainFloats(sd.outputSingle(Map.of(INPUT, input), featuresName));
+        NativeArrays.close(input);
         float[][] f = new float[inputs.size()][];
-        for (int i = 0; i < f.length; i++) f[i] = out.getRow(i).toFloatVector();
+        for (int i = 0; i < f.length; i++) f[i] = java.util.Arrays.copyOfRange(flat, i * featureSize, (i + 1) * featureSize);
         return f;
     }
 
@@ -70,9 +72,9 @@ public final class LayerProbe implements AutoCloseable {
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(INPUT, stack(inputs));
         ph.put(WEIGHTS, Nd4j.createFromArray(w).reshape(v.size(), featureSize));
-        INDArray g = sd.outputSingle(ph, gradientName).castTo(DataType.FLOAT);
+        float[] flat = NativeArrays.drainFloats(sd.outputSingle(ph, gradientName));
+        NativeArrays.close(ph.get(INPUT), ph.get(WEIGHTS));
         int size = spec.inputSize();
-        float[] flat = g.reshape((long) inputs.size() * size).toFloatVector();
         float[][] out = new float[inputs.size()][];
         for (int i = 0; i < out.length; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * size, (i + 1) * size);
         return out;

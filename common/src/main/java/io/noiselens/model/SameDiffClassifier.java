@@ -126,7 +126,10 @@ public final class SameDiffClassifier implements ClassifierModel {
     @Override
     public INDArray logits(INDArray input) {
         checkInput(input);
-        return sd.outputSingle(Map.of(INPUT, input.castTo(dataType)), logitsName);
+        INDArray cast = input.castTo(dataType);
+        INDArray out = sd.outputSingle(Map.of(INPUT, cast), logitsName);
+        if (cast != input) NativeArrays.close(cast);
+        return out;
     }
 
     @Override
@@ -189,17 +192,24 @@ public final class SameDiffClassifier implements ClassifierModel {
             }).putScalar(i, targets[i], 1.0);
         }
         Map<String, INDArray> ph = new HashMap<>();
-        ph.put(INPUT, input.castTo(dataType));
+        INDArray cast = input.castTo(dataType);
+        ph.put(INPUT, cast);
         ph.put(TARGET_LOGIT, tl);
         ph.put(TARGET_PROB, tp);
         ph.put(TARGET_LOG_PROB, tlp);
-        if (pass == GradientPass.AUTODIFF) {
-            INDArray g = sd.calculateGradients(ph, INPUT).get(INPUT);
-            return new Pass(withLogits ? logits(input) : null, g);
+        try {
+            if (pass == GradientPass.AUTODIFF) {
+                INDArray g = sd.calculateGradients(ph, INPUT).get(INPUT);
+                return new Pass(withLogits ? logits(input) : null, g);
+            }
+            if (!withLogits) return new Pass(null, sd.outputSingle(ph, gradientName));
+            Map<String, INDArray> out = sd.output(ph, logitsName, gradientName);
+            return new Pass(out.get(logitsName), out.get(gradientName));
+        } finally {
+            // The returned arrays are the caller's to free; these are this call's own.
+            NativeArrays.close(tl, tp, tlp);
+            if (cast != input) NativeArrays.close(cast);
         }
-        if (!withLogits) return new Pass(null, sd.outputSingle(ph, gradientName));
-        Map<String, INDArray> out = sd.output(ph, logitsName, gradientName);
-        return new Pass(out.get(logitsName), out.get(gradientName));
     }
 
     @Override

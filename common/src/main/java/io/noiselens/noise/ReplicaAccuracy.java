@@ -43,9 +43,15 @@ public final class ReplicaAccuracy {
             int rows = Math.min(microBatch, inputs.size() - start);
             float[] buf = new float[rows * size];
             for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
-            INDArray pred = model.logits(Nd4j.createFromArray(buf)
-                    .reshape(rows, spec.channels(), spec.height(), spec.width())).argMax(1);
-            for (int r = 0; r < rows; r++) if (pred.getInt(r) == labels[start + r]) hits++;
+            INDArray input = Nd4j.createFromArray(buf).reshape(rows, spec.channels(), spec.height(), spec.width());
+            float[] logits = io.noiselens.model.NativeArrays.drainFloats(model.logits(input));
+            io.noiselens.model.NativeArrays.close(input);
+            int k = spec.numClasses();
+            for (int r = 0; r < rows; r++) {
+                int best = 0;
+                for (int c = 1; c < k; c++) if (logits[r * k + c] > logits[r * k + best]) best = c;
+                if (best == labels[start + r]) hits++;
+            }
         }
         return hits;
     }

@@ -154,4 +154,35 @@ class DanceTest {
             }
         }
     }
+
+    /**
+     * Decoys streamed in chunks of a few rows (a tiny memory budget) give the maps of one chunk per image: each
+     * decoy's optimisation is its own, so chunking changes the memory, not the result.
+     */
+    @Test
+    void chunkedDecoysGiveTheSameMaps() {
+        ModelWeights w = Architectures.initialWeights(SPEC, 3);
+        AttributionMethod dance = JobConfigLoader.fromString("methods = [{kind = dance, patch = 4, stride = 4, "
+                + "iterations = 6, channel_reduction = none}]", List.of()).methods().get(0).build();
+        List<float[]> xs = inputs(2);
+        ExplainBatch batch = new ExplainBatch(List.of("a", "b"), xs, new int[2]);
+        try (SameDiffClassifier model = SameDiffClassifier.create(SPEC, w)) {
+            AttributionEngine whole = new AttributionEngine(model, EngineOptions.defaults(4));
+            AttributionEngine chunked = new AttributionEngine(model, new EngineOptions(
+                    EngineOptions.defaults(4).runSeed(), 64, 5L * 4 * (6 * 768 + 7 * 4096)));
+            try (LayerProbe probe = new LayerProbe(SPEC, w, "conv1")) {
+                assertTrue(Dance.rowsPerChunk(whole, probe) >= 32, "one chunk holds every decoy of an image");
+                assertEquals(5, Dance.rowsPerChunk(chunked, probe), "seven chunks of at most 5 decoys");
+            }
+            List<AttributionResult> a = whole.explain(batch, List.of(dance)).results();
+            List<AttributionResult> b = chunked.explain(batch, List.of(dance)).results();
+            for (int i = 0; i < 2; i++) {
+                assertEquals(a.get(i).details(), b.get(i).details());
+                float[] ma = a.get(i).map(), mb = b.get(i).map();
+                double scale = 0;
+                for (float v : ma) scale = Math.max(scale, Math.abs(v));
+                for (int k = 0; k < ma.length; k++) assertEquals(ma[k], mb[k], 1e-5 * scale, "map " + i + " at " + k);
+            }
+        }
+    }
 }

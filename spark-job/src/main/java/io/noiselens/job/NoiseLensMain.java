@@ -159,10 +159,30 @@ public final class NoiseLensMain {
         SparkSession.Builder b = SparkSession.builder().appName(name);
         if (!s.master().isEmpty()) {
             b.master(s.master());
+            if (s.master().startsWith("local-cluster")) localClusterExecutors(conf, b);
         } else if (!conf.contains("spark.master")) {
             b.master("local[*]").config("spark.ui.enabled", "false");
         }
         return b.config("spark.sql.session.timeZone", "UTC").getOrCreate();
+    }
+
+    /**
+     * local-cluster's executors are fresh JVMs: they get this JVM's classpath (the shaded jar, or a source checkout's
+     * classes and jars) and its native-library settings ({@code org.bytedeco.*}: which libnd4j binary to load).
+     * Spark's launcher, which builds their command, otherwise guesses the Scala version from a source checkout's
+     * build directories ("Cannot find any build directories").
+     */
+    private static void localClusterExecutors(SparkConf conf, SparkSession.Builder b) {
+        String version = scala.util.Properties.versionNumberString();
+        b.config("spark.executorEnv.SPARK_SCALA_VERSION", version.substring(0, version.lastIndexOf('.')));
+        if (!conf.contains("spark.executor.extraClassPath")) {
+            b.config("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+        }
+        StringBuilder opts = new StringBuilder(conf.get("spark.executor.extraJavaOptions", ""));
+        for (String k : System.getProperties().stringPropertyNames()) {
+            if (k.startsWith("org.bytedeco.")) opts.append(" -D").append(k).append('=').append(System.getProperty(k));
+        }
+        b.config("spark.executor.extraJavaOptions", opts.toString().strip());
     }
 
     static void printSummary(SparkSession spark, ExplainJob.Outcome o, PrintStream out) {

@@ -36,6 +36,16 @@ final class Preflight {
             throw Errors.invalidValue("spark.master", master, "Use local[*], local[N], local-cluster[N,cores,MB], "
                     + "spark://host:port, yarn or k8s://https://host:port (or leave it empty under spark-submit).");
         }
+        if (master.startsWith("local-cluster")) {
+            String home = System.getenv().getOrDefault("SPARK_HOME", ".");
+            if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of(home, "jars"))) {
+                throw Errors.invalidValue("spark.master", master, "local-cluster starts its executors as separate JVMs "
+                        + "through a Spark installation's launcher, which needs $SPARK_HOME/jars (SPARK_HOME is "
+                        + (System.getenv("SPARK_HOME") == null ? "not set" : "'" + home + "'") + "). Set SPARK_HOME to "
+                        + "a Spark 3.5 installation, or to any directory with an empty jars/ sub-directory (the executors "
+                        + "get NoiseLens's own classpath), or use local[N].");
+            }
+        }
     }
 
     static void output(String output) {

@@ -58,6 +58,10 @@ class NoiseLensMainTest {
         assertTrue(m.contains("'dataset.builtin.images'") && m.contains("1.5") && m.contains("an integer"), m);
         m = fail("demo", "--set", "spark.master=nonsense://x");
         assertTrue(m.contains("'spark.master'") && m.contains("local[*]"), m);
+        if (System.getenv("SPARK_HOME") == null && !Files.isDirectory(Path.of("jars"))) {
+            m = fail("demo", "--set", "spark.master=local-cluster[2,1,1024]");
+            assertTrue(m.contains("SPARK_HOME") && m.contains("jars/"), m);
+        }
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         m = fail("demo", "--set", "run.output=" + file);
         assertTrue(m.contains("'run.output'") && m.contains("existing file"), m);

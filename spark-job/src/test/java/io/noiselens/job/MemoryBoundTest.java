@@ -1,0 +1,86 @@
+package io.noiselens.job;
+
+import io.noiselens.data.SyntheticShapes;
+import io.noiselens.model.Architectures;
+import io.noiselens.model.ModelFile;
+import io.noiselens.model.ModelSpec;
+import io.noiselens.model.Preprocessing;
+import io.noiselens.model.SmallCnn;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Every method and every metric together in one job, in a child JVM whose peak resident memory (VmHWM) must stay
+ * under a stated bound: the heap (-Xmx), plus two tasks' memory budget (engine.memory_budget_mb per model call, the
+ * cap DANCE's decoy chunks and the sessions' array caches are planned against), plus a fixed allowance for the JVM
+ * and the native libraries (metaspace, code, Spark, libnd4j and oneDNN, malloc arenas). DANCE runs at its default
+ * patch and stride (the setting that peaked at 16.2 GB on four images before its decoys were streamed); the other
+ * methods and the metrics' repetitions are cut down so that the run takes a minute or two.
+ */
+class MemoryBoundTest {
+    static final int HEAP_MB = 1024, BUDGET_MB = 256, TASKS = 2, ALLOWANCE_MB = 3072;
+    static final String METHODS = "methods = [{kind = gradient}, {kind = gradient_x_input}, "
+            + "{kind = integrated_gradients, steps = 8}, {kind = smoothgrad, samples = 4}, "
+            + "{kind = smoothgrad_sq, samples = 4}, {kind = vargrad, samples = 4}, {kind = noisegrad, replicas = 3}, "
+            + "{kind = fusiongrad, replicas = 2, samples = 2}, {kind = smoothtaylor, samples = 8}, "
+            + "{kind = relex, samples = 4, iterations = 3}, {kind = dance, iterations = 2}]\n"
+            + "metrics.robustness_samples = 2\nmetrics.attack_iterations = 2\nmetrics.adversarial_steps = 2\n"
+            + "metrics.aupc_patches = 2\nmetrics.bootstrap_samples = 100\n";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyMethodAndMetricTogetherStayUnderTheBound() throws Exception {
+        ModelSpec spec = new ModelSpec(SmallCnn.NAME, 3, 64, 64, 5, SyntheticShapes.CLASSES, Preprocessing.identity(3));
+        Path model = dir.resolve("model.nlm");
+        ModelFile.save(model, spec, Architectures.initialWeights(spec, 3));
+        Path conf = Files.writeString(dir.resolve("all.conf"), METHODS);
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("-Dorg.bytedeco")) cmd.add(a);
+        }
+        cmd.addAll(List.of("-Xmx" + HEAP_MB + "m", "-cp", System.getProperty("java.class.path"), Child.class.getName(),
+                "run", "--config", conf.toString(), "--set", "run.output=" + dir.resolve("out"),
+                "--set", "model.path=" + model, "--set", "spark.master=local[" + TASKS + "]",
+                "--set", "engine.memory_budget_mb=" + BUDGET_MB, "--set", "dataset.builtin.images=2",
+                "--set", "engine.batch_size=1", "--set", "spark.partitions=2"));
+        Path log = dir.resolve("child.log");
+        ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        b.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        long t0 = System.nanoTime();
+        int rc = b.start().waitFor();
+        String text = Files.readString(log);
+        assertEquals(0, rc, text.length() > 6000 ? text.substring(text.length() - 6000) : text);
+        text.lines().filter(l -> l.contains("Progress: ")).forEach(System.out::println);
+        var m = java.util.regex.Pattern.compile("peak resident memory: (\\d+) kB").matcher(text);
+        assertTrue(m.find(), text);
+        long peakMb = Long.parseLong(m.group(1)) / 1024, bound = HEAP_MB + (long) TASKS * BUDGET_MB + ALLOWANCE_MB;
+        System.out.printf("Every method and metric, 2 images: peak resident memory %d MB in %.0f s; bound %d MB "
+                        + "(heap %d + %d tasks × budget %d + allowance %d)%n", peakMb, (System.nanoTime() - t0) / 1e9,
+                bound, HEAP_MB, TASKS, BUDGET_MB, ALLOWANCE_MB);
+        assertTrue(text.contains("dance") && text.contains("relex"), "the summary lists every method: " + text);
+        assertTrue(peakMb <= bound, "peak resident memory " + peakMb + " MB over the bound of " + bound + " MB");
+    }
+
+    /** Runs the command line, then prints this JVM's peak resident memory. */
+    public static final class Child {
+        public static void main(String[] args) throws Exception {
+            int rc = NoiseLensMain.run(args, System.out);
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    System.out.println("peak resident memory: " + line.replaceAll("[^0-9]", "") + " kB");
+                }
+            }
+            System.exit(rc);
+        }
+    }
+}
