@@ -62,12 +62,18 @@ public record RelEx(int iterations, double l1, double l2, double learningRate, d
             for (int k = 0; k < size; k++) masks[b][k] = (float) (0.01 * KeyedRandom.uniform(key, k));
             sigma[b] = noise.absoluteSigma(batch.inputs().get(b));
         }
+        int perChunk = copiesPerChunk(engine, size);
         for (int t = 0; t < iterations; t++) {
-            List<float[][]> noisy = new ArrayList<>();
-            for (int b = 0; b < n; b++) noisy.add(copies(batch.inputs().get(b), sigma[b], seed, batch.ids().get(b), t, copies));
-            LossGradient[] g = lossAndGradients(engine.model(), noisy, masks, targets, engine.microBatch());
             for (int b = 0; b < n; b++) {
-                float[] grad = g[b].gradient();
+                // The copies of (image, iteration) in chunks sized to the memory budget, accumulated in copy order:
+                // the same sums as all copies at once.
+                Accumulator acc = new Accumulator(size);
+                for (int from = 0; from < copies; from += perChunk) {
+                    float[][] chunk = copies(batch.inputs().get(b), sigma[b], seed, batch.ids().get(b), t, from,
+                            Math.min(copies, from + perChunk));
+                    accumulate(engine.model(), chunk, masks[b], targets[b], engine.microBatch(), acc);
+                }
+                float[] grad = withL1(acc, masks[b], copies).gradient();
                 double norm = 0;
                 for (float v : grad) norm += (double) v * v;
                 norm = Math.sqrt(norm);
@@ -84,16 +90,40 @@ public record RelEx(int iterations, double l1, double l2, double learningRate, d
         return out;
     }
 
+    /**
+     * Noisy copies per chunk under the engine's memory budget: per copy the copy, its masked and complementary inputs
+     * and their two gradients, and the stacked and native copies of the two rows in the model call.
+     */
+    static int copiesPerChunk(AttributionEngine engine, int size) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, engine.options().memoryBudgetBytes() / (4L * 9 * size)));
+    }
+
     /** B noisy copies x + ξ of iteration t, ξ ~ N(0, σ²) keyed by (seed, image, t, copy). */
     static float[][] copies(float[] x, double sigma, long seed, String id, int t, int copies) {
-        float[][] out = new float[copies][x.length];
+        return copies(x, sigma, seed, id, t, 0, copies);
+    }
+
+    /** Copies [from, to) of iteration t (each keyed by its own index, so a chunk is the same numbers). */
+    static float[][] copies(float[] x, double sigma, long seed, String id, int t, int from, int to) {
+        float[][] out = new float[to - from][x.length];
         long image = KeyedRandom.hash(id);
-        for (int j = 0; j < copies; j++) {
+        for (int j = from; j < to; j++) {
             long key = KeyedRandom.key(seed, KeyedRandom.Purpose.INPUT, image, KeyedRandom.hash("relex"), t, j);
-            KeyedRandom.fillGaussian(key, out[j], 0, x.length);
-            for (int k = 0; k < x.length; k++) out[j][k] = (float) (x[k] + sigma * out[j][k]);
+            float[] o = out[j - from];
+            KeyedRandom.fillGaussian(key, o, 0, x.length);
+            for (int k = 0; k < x.length; k++) o[k] = (float) (x[k] + sigma * o[k]);
         }
         return out;
+    }
+
+    /** Running sums of the loss and its mask gradient over an image's noisy copies. */
+    static final class Accumulator {
+        final double[] g;
+        double loss;
+
+        Accumulator(int size) {
+            g = new double[size];
+        }
     }
 
     /**
@@ -102,48 +132,52 @@ public record RelEx(int iterations, double l1, double l2, double learningRate, d
      */
     public LossGradient[] lossAndGradients(ClassifierModel model, List<float[][]> noisy, float[][] masks, int[] targets,
                                            int microBatch) {
-        int n = masks.length, size = masks[0].length;
-        List<float[]> rows = new ArrayList<>();
-        List<Integer> rowTargets = new ArrayList<>();
-        List<OutputSpace> spaces = new ArrayList<>();
-        for (int b = 0; b < n; b++) {
-            for (float[] xt : noisy.get(b)) {
-                float[] kept = new float[size], rest = new float[size];
-                for (int k = 0; k < size; k++) {
-                    kept[k] = xt[k] * masks[b][k];
-                    rest[k] = xt[k] * (1 - masks[b][k]);
-                }
-                rows.add(kept);
-                rows.add(rest);
-                rowTargets.add(targets[b]);
-                rowTargets.add(targets[b]);
-                spaces.add(OutputSpace.LOG_PROBABILITY);
-                spaces.add(OutputSpace.PROBABILITY);
-            }
-        }
-        int[] t = rowTargets.stream().mapToInt(Integer::intValue).toArray();
-        float[][] grads = Gradients.of(model, rows, t, spaces.toArray(OutputSpace[]::new), microBatch);
-        float[][] logits = Gradients.logits(model, rows, microBatch);
-        LossGradient[] out = new LossGradient[n];
-        int row = 0;
-        for (int b = 0; b < n; b++) {
-            float[][] xs = noisy.get(b);
-            double[] g = new double[size];
-            double loss = 0, l1norm = 0;
-            for (float v : masks[b]) l1norm += Math.abs(v);
-            for (float[] xt : xs) {
-                double logP = OutputSpace.LOG_PROBABILITY.of(logits[row], targets[b]);
-                double pRest = OutputSpace.PROBABILITY.of(logits[row + 1], targets[b]);
-                double denom = 1 - pRest + 1e-7;
-                loss += -logP - l2 * Math.log(denom);
-                float[] gKept = grads[row], gRest = grads[row + 1];
-                for (int k = 0; k < size; k++) g[k] += -xt[k] * gKept[k] - l2 * xt[k] * gRest[k] / denom;
-                row += 2;
-            }
-            float[] grad = new float[size];
-            for (int k = 0; k < size; k++) grad[k] = (float) (g[k] / xs.length + l1 * Math.signum(masks[b][k]));
-            out[b] = new LossGradient(loss / xs.length + l1 * l1norm, grad);
+        LossGradient[] out = new LossGradient[masks.length];
+        for (int b = 0; b < masks.length; b++) {
+            Accumulator acc = new Accumulator(masks[b].length);
+            accumulate(model, noisy.get(b), masks[b], targets[b], microBatch, acc);
+            out[b] = withL1(acc, masks[b], noisy.get(b).length);
         }
         return out;
+    }
+
+    /** The mean over the image's {@code copies} copies, with the L1 term of {@code mask}. */
+    private LossGradient withL1(Accumulator acc, float[] mask, int copies) {
+        double l1norm = 0;
+        for (float v : mask) l1norm += Math.abs(v);
+        float[] grad = new float[acc.g.length];
+        for (int k = 0; k < grad.length; k++) grad[k] = (float) (acc.g[k] / copies + l1 * Math.signum(mask[k]));
+        return new LossGradient(acc.loss / copies + l1 * l1norm, grad);
+    }
+
+    /** Adds the loss terms and mask gradients of {@code copies} (of one image) to {@code acc}, in copy order. */
+    void accumulate(ClassifierModel model, float[][] copies, float[] mask, int target, int microBatch, Accumulator acc) {
+        int size = mask.length;
+        List<float[]> rows = new ArrayList<>();
+        OutputSpace[] spaces = new OutputSpace[2 * copies.length];
+        for (int j = 0; j < copies.length; j++) {
+            float[] xt = copies[j], kept = new float[size], rest = new float[size];
+            for (int k = 0; k < size; k++) {
+                kept[k] = xt[k] * mask[k];
+                rest[k] = xt[k] * (1 - mask[k]);
+            }
+            rows.add(kept);
+            rows.add(rest);
+            spaces[2 * j] = OutputSpace.LOG_PROBABILITY;
+            spaces[2 * j + 1] = OutputSpace.PROBABILITY;
+        }
+        int[] t = new int[rows.size()];
+        java.util.Arrays.fill(t, target);
+        float[][] grads = Gradients.of(model, rows, t, spaces, microBatch);
+        float[][] logits = Gradients.logits(model, rows, microBatch);
+        for (int j = 0; j < copies.length; j++) {
+            float[] xt = copies[j];
+            double logP = OutputSpace.LOG_PROBABILITY.of(logits[2 * j], target);
+            double pRest = OutputSpace.PROBABILITY.of(logits[2 * j + 1], target);
+            double denom = 1 - pRest + 1e-7;
+            acc.loss += -logP - l2 * Math.log(denom);
+            float[] gKept = grads[2 * j], gRest = grads[2 * j + 1];
+            for (int k = 0; k < size; k++) acc.g[k] += -xt[k] * gKept[k] - l2 * xt[k] * gRest[k] / denom;
+        }
     }
 }

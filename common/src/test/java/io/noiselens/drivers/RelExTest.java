@@ -85,4 +85,32 @@ class RelExTest {
             }
         }
     }
+
+    /**
+     * Noisy copies streamed in chunks of two (a tiny memory budget) give the masks of all copies at once: the
+     * copies are keyed by their index and summed in the same order.
+     */
+    @Test
+    void chunkedCopiesGiveTheSameMasks() {
+        int h = 8, w = 8, k = 3;
+        ModelSpec spec = new ModelSpec("mlp", 1, h, w, k, Collections.nCopies(k, "c"), Preprocessing.identity(1));
+        List<float[]> xs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            float[] x = new float[h * w];
+            KeyedRandom.fillGaussian(10 + i, x, 0, x.length);
+            xs.add(x);
+        }
+        AttributionMethod m = Methods.builder(RELEX).samples(5).inputNoise(0.1, InputNoise.Mode.RANGE_FRACTION)
+                .channelReduction(ChannelReduction.NONE).driver(new RelEx(4, 1e-3, 1.0, 0.1, 0.99)).build();
+        try (SameDiffClassifier model = SameDiffClassifier.create(spec, Architectures.initialWeights(spec, 5))) {
+            AttributionEngine whole = new AttributionEngine(model, EngineOptions.defaults(3));
+            AttributionEngine chunked = new AttributionEngine(model, new EngineOptions(3, 64, 2L * 4 * 9 * h * w));
+            assertEquals(2, RelEx.copiesPerChunk(chunked, h * w));
+            assertTrue(RelEx.copiesPerChunk(whole, h * w) >= 5);
+            ExplainBatch batch = new ExplainBatch(List.of("a", "b"), xs, new int[2]);
+            List<AttributionResult> a = whole.explain(batch, List.of(m)).results();
+            List<AttributionResult> b = chunked.explain(batch, List.of(m)).results();
+            for (int i = 0; i < 2; i++) assertArrayEquals(a.get(i).map(), b.get(i).map(), 1e-6f, "mask " + i);
+        }
+    }
 }
