@@ -1,11 +1,5 @@
 package io.noiselens.job;
 
-import io.noiselens.data.SyntheticShapes;
-import io.noiselens.model.Architectures;
-import io.noiselens.model.ModelFile;
-import io.noiselens.model.ModelSpec;
-import io.noiselens.model.Preprocessing;
-import io.noiselens.model.SmallCnn;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -13,10 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -36,23 +28,16 @@ class LocalClusterTest {
 
     @Test
     void anExecutorKilledMidExplainLosesNoImage() throws Exception {
-        ModelSpec spec = new ModelSpec(SmallCnn.NAME, 3, 64, 64, 5, SyntheticShapes.CLASSES, Preprocessing.identity(3));
-        Path model = dir.resolve("model.nlm");
-        ModelFile.save(model, spec, Architectures.initialWeights(spec, 3));
+        Path model = ChildJvm.smallModel(dir);
         Path home = Files.createDirectories(dir.resolve("spark-home").resolve("jars")).getParent();
         Path out = dir.resolve("out");
         Path conf = Files.writeString(dir.resolve("job.conf"), "methods = [{kind = gradient}, "
                 + "{kind = smoothgrad, samples = 64}, {kind = integrated_gradients, steps = 64}]\n");
         String marker = "noiselens-local-cluster-" + ProcessHandle.current().pid();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("-Dorg.bytedeco")) cmd.add(a);
-        }
-        cmd.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), NoiseLensMain.class.getName(), "run",
-                "--config", conf.toString(), "--set", "run.id=" + marker, "--set", "run.output=" + out,
+        List<String> cmd = ChildJvm.command("1g", NoiseLensMain.class, List.of(), "run", "--config", conf.toString(), "--set", "run.id=" + marker, "--set", "run.output=" + out,
                 "--set", "model.path=" + model, "--set", "spark.master=local-cluster[2,1,1024]",
                 "--set", "dataset.builtin.images=" + IMAGES, "--set", "engine.batch_size=2", "--set", "spark.partitions=12",
-                "--set", "metrics.names=[sparseness]"));
+                "--set", "metrics.names=[sparseness]");
         ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true);
         b.environment().put("SPARK_HOME", home.toString());
         b.environment().put("SPARK_LOCAL_IP", "127.0.0.1");

@@ -1,18 +1,10 @@
 package io.noiselens.job;
 
-import io.noiselens.data.SyntheticShapes;
-import io.noiselens.model.Architectures;
-import io.noiselens.model.ModelFile;
-import io.noiselens.model.ModelSpec;
-import io.noiselens.model.Preprocessing;
-import io.noiselens.model.SmallCnn;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -40,19 +32,12 @@ class MemoryBoundTest {
 
     @Test
     void everyMethodAndMetricTogetherStayUnderTheBound() throws Exception {
-        ModelSpec spec = new ModelSpec(SmallCnn.NAME, 3, 64, 64, 5, SyntheticShapes.CLASSES, Preprocessing.identity(3));
-        Path model = dir.resolve("model.nlm");
-        ModelFile.save(model, spec, Architectures.initialWeights(spec, 3));
+        Path model = ChildJvm.smallModel(dir);
         Path conf = Files.writeString(dir.resolve("all.conf"), METHODS);
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("-Dorg.bytedeco")) cmd.add(a);
-        }
-        cmd.addAll(List.of("-Xmx" + HEAP_MB + "m", "-cp", System.getProperty("java.class.path"), Child.class.getName(),
-                "run", "--config", conf.toString(), "--set", "run.output=" + dir.resolve("out"),
+        List<String> cmd = ChildJvm.command(HEAP_MB + "m", Child.class, List.of(), "run", "--config", conf.toString(), "--set", "run.output=" + dir.resolve("out"),
                 "--set", "model.path=" + model, "--set", "spark.master=local[" + TASKS + "]",
                 "--set", "engine.memory_budget_mb=" + BUDGET_MB, "--set", "dataset.builtin.images=2",
-                "--set", "engine.batch_size=1", "--set", "spark.partitions=2"));
+                "--set", "engine.batch_size=1", "--set", "spark.partitions=2");
         Path log = dir.resolve("child.log");
         ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         b.environment().put("SPARK_LOCAL_IP", "127.0.0.1");

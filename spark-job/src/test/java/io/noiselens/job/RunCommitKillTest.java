@@ -1,11 +1,5 @@
 package io.noiselens.job;
 
-import io.noiselens.data.SyntheticShapes;
-import io.noiselens.model.Architectures;
-import io.noiselens.model.ModelFile;
-import io.noiselens.model.ModelSpec;
-import io.noiselens.model.Preprocessing;
-import io.noiselens.model.SmallCnn;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -17,10 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -43,9 +35,7 @@ class RunCommitKillTest {
 
     @BeforeAll
     static void previousRun() throws Exception {
-        ModelSpec spec = new ModelSpec(SmallCnn.NAME, 3, 64, 64, 5, SyntheticShapes.CLASSES, Preprocessing.identity(3));
-        model = dir.resolve("model.nlm");
-        ModelFile.save(model, spec, Architectures.initialWeights(spec, 3));
+        model = ChildJvm.smallModel(dir);
         previous = dir.resolve("previous");
         Process p = child(previous, "[{kind = gradient}]", "").start();
         String log = new String(p.getInputStream().readAllBytes());
@@ -61,15 +51,11 @@ class RunCommitKillTest {
 
     static ProcessBuilder child(Path out, String methods, String pauseAt) throws IOException {
         Path conf = Files.writeString(out.resolveSibling(out.getFileName() + ".conf"), "methods = " + methods + "\n");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("-Dorg.bytedeco")) cmd.add(a);
-        }
-        cmd.addAll(List.of("-Xmx1g", "-Dnoiselens.commit.pause_at=" + pauseAt, "-cp", System.getProperty("java.class.path"),
-                NoiseLensMain.class.getName(), "run", "--config", conf.toString(), "--set", "run.id=nightly",
+        List<String> cmd = ChildJvm.command("1g", NoiseLensMain.class, List.of("-Dnoiselens.commit.pause_at=" + pauseAt),
+                "run", "--config", conf.toString(), "--set", "run.id=nightly",
                 "--set", "run.output=" + out, "--set", "model.path=" + model, "--set", "spark.master=local[2]",
                 "--set", "dataset.builtin.images=6", "--set", "engine.batch_size=6", "--set", "spark.partitions=2",
-                "--set", "metrics.names=[sparseness]"));
+                "--set", "metrics.names=[sparseness]");
         ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true);
         b.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         return b;

@@ -11,6 +11,7 @@ import io.noiselens.model.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -53,6 +54,10 @@ class OnnxImportTest {
     static final Path FIXTURES = Path.of("target", "onnx-fixtures");
     static final List<String> ARCHS = List.of("opzoo", "tiny", "resnet18_bn", "resnet18", "resnet50", "mobilenet_v2",
             "squeezenet1_1", "densenet121", "vgg11");
+
+    static List<String> archs() {
+        return ARCHS;
+    }
 
     @BeforeAll
     static void exportFixtures() throws IOException, InterruptedException {
@@ -135,8 +140,7 @@ class OnnxImportTest {
 
     /** The float64 path computes what PyTorch computes in float64: no conditioning excuses a gap here. */
     @ParameterizedTest
-    @ValueSource(strings = {"opzoo", "tiny", "resnet18_bn", "resnet18", "resnet50", "mobilenet_v2", "squeezenet1_1",
-            "densenet121", "vgg11"})
+    @MethodSource("archs")
     void float64LogitsAndInputGradientsMatchPyTorchFloat64(String arch) throws IOException {
         Reference ref = reference(arch);
         Computed c = compute(arch, ref, DataType.DOUBLE);
@@ -153,8 +157,7 @@ class OnnxImportTest {
      * input gradients within the network's measured rounding sensitivity (see the class comment).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"opzoo", "tiny", "resnet18_bn", "resnet18", "resnet50", "mobilenet_v2", "squeezenet1_1",
-            "densenet121", "vgg11"})
+    @MethodSource("archs")
     void float32LogitsAndInputGradientsMatchPyTorchWithinTheirConditioning(String arch) throws IOException {
         Reference ref = reference(arch);
         Computed c = compute(arch, ref, DataType.FLOAT);
