@@ -100,7 +100,7 @@ public final class ExplainJob {
                 models.size(), partitions, threads);
 
         String out = cfg.run().output();
-        RunCommit.recover(spark, out);
+        RunCommit.recover(spark, out, runId);
         String staging = out + "/" + Tables.RESULTS_STAGING + "/run_id=" + runId;
         ProgressReporter progress = new ProgressReporter(imagesDone, total * models.size(), 10);
         spark.sparkContext().addSparkListener(progress);

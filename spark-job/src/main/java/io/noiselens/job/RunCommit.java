@@ -20,25 +20,23 @@ import java.util.List;
  * Replaces a run's partitions in every table so that a kill at any moment leaves either the previous state or the
  * new one, and the {@code runs} table says which:
  * <ol>
- *   <li>every table's new partition is written beside the old one, as {@code <table>/.pending_run_id=<id>} (names
- *       starting with {@code .} are invisible to Spark's partition discovery; {@code _} ones are not when they hold
- *       an {@code =}): a kill here leaves the previous
- *       state untouched, and the next start deletes the pending directories;</li>
+ *   <li>every table's new partition is written beside the tables, as {@code _staging/<table>/run_id=<id>}: a kill
+ *       here leaves the previous state untouched, and the run's next start deletes its staging;</li>
  *   <li>a journal {@code _commits/<id>} (written to a temporary name and renamed: it exists whole or not at all)
  *       lists the tables — the commit point;</li>
  *   <li>the run's {@code runs} row becomes {@code committing} (swapped like a table), so that readers who take
  *       only committed runs ({@link #COMMITTED}) skip the run while its tables are swapped;</li>
- *   <li>each table's old partition is renamed aside and the pending one into place, the {@code runs} table last;
- *       then the set-aside partitions and the journal are deleted.</li>
+ *   <li>each table's old partition is renamed aside ({@code _staging/_old/<table>/run_id=<id>}) and the staged one
+ *       into place, the {@code runs} table last; then the set-aside partitions and the journal are deleted.</li>
  * </ol>
- * A kill during 3–4 leaves the journal: the next start of any run on the same output ({@link #recover}) finishes the
- * swaps (roll forward), so the run ends in its new state. Renames are atomic on local file systems and HDFS; on
- * object stores (S3A) a directory rename is a copy, and a kill mid-rename is repaired only by {@link #recover}.
+ * A kill during 3–4 leaves the journal: the next start of the same run id ({@link #recover}) finishes the swaps
+ * (roll forward), so the run ends in its new state. Only a run's own leftovers are touched, so runs with other ids
+ * may write to the same output at the same time. Renames are atomic on local file systems and HDFS; on object
+ * stores (S3A) a directory rename is a copy, and a kill mid-rename is repaired only by {@link #recover}.
  */
 final class RunCommit {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommit.class);
-    static final String JOURNALS = "_commits";
-    private static final String PENDING = ".pending_run_id=", OLD = ".old_run_id=", LIVE = "run_id=";
+    static final String JOURNALS = "_commits", STAGING = "_staging";
     /** The SQL condition readers use to take only committed runs from the runs table. */
     static final String COMMITTED = "status IN ('succeeded', 'succeeded_with_errors')";
     /** A test hook: {@code -Dnoiselens.commit.pause_at=<step>} prints the step and waits there to be killed. */
@@ -56,19 +54,20 @@ final class RunCommit {
         this.fs = fileSystem(spark, out);
     }
 
-    /** Writes {@code rows} as the pending partition of {@code table}; returns the row count and where it is. */
+    /** Writes {@code rows} as the staged partition of {@code table}; returns its row count. */
     long stage(Dataset<Row> rows, String table) {
-        Path pending = pending(table);
-        delete(fs, pending);
-        rows.drop("run_id").write().mode(SaveMode.Overwrite).parquet(pending.toString());
+        Path staged = staged(new Path(out), table, runId);
+        delete(fs, staged);
+        rows.drop("run_id").write().mode(SaveMode.Overwrite).parquet(staged.toString());
         tables.add(table);
         pause("staged " + table);
-        return spark.read().parquet(pending.toString()).count();
+        return spark.read().parquet(staged.toString()).count();
     }
 
-    /** The pending partition of {@code table}, for what is derived from it before the commit (summaries). */
+    /** The staged partition of {@code table}, for what is derived from it before the commit (summaries). */
     Dataset<Row> staged(String table) {
-        return spark.read().parquet(pending(table).toString()).withColumn("run_id", org.apache.spark.sql.functions.lit(runId));
+        return spark.read().parquet(staged(new Path(out), table, runId).toString())
+                .withColumn("run_id", org.apache.spark.sql.functions.lit(runId));
     }
 
     /**
@@ -77,8 +76,9 @@ final class RunCommit {
      */
     void commit(Dataset<Row> committing) {
         if (!tables.contains(Tables.RUNS)) throw new IllegalStateException("the runs row must be staged before the commit");
-        Path journal = new Path(out + "/" + JOURNALS + "/" + runId);
-        Path tmp = new Path(out + "/" + JOURNALS + "/_" + runId + ".tmp");
+        Path root = new Path(out);
+        Path journal = new Path(root, JOURNALS + "/" + runId);
+        Path tmp = new Path(root, JOURNALS + "/_" + runId + ".tmp");
         try {
             fs.mkdirs(journal.getParent());
             try (var o = fs.create(tmp, true)) {
@@ -89,89 +89,88 @@ final class RunCommit {
             throw new UncheckedIOException("Cannot write the commit journal " + journal, e);
         }
         pause("journal written");
-        Path marker = new Path(out + "/" + Tables.RUNS + "/.marker_run_id=" + runId);
+        Path marker = staged(root, "_marker", runId);
         committing.drop("run_id").write().mode(SaveMode.Overwrite).parquet(marker.toString());
-        swap(fs, new Path(out + "/" + Tables.RUNS), runId, marker);
+        swap(fs, root, Tables.RUNS, runId, marker);
         pause("runs marked committing");
         for (String t : tables) {
             if (t.equals(Tables.RUNS)) continue;
-            swap(fs, new Path(out + "/" + t), runId, pending(t));
+            swap(fs, root, t, runId, staged(root, t, runId));
             pause("swapped " + t);
         }
-        swap(fs, new Path(out + "/" + Tables.RUNS), runId, pending(Tables.RUNS));
+        swap(fs, root, Tables.RUNS, runId, staged(root, Tables.RUNS, runId));
         pause("swapped runs");
-        finish(fs, new Path(out), runId, tables);
+        finish(fs, root, runId, tables);
     }
 
-    private Path pending(String table) {
-        return new Path(out + "/" + table + "/" + PENDING + runId);
+    private static Path staged(Path root, String table, String runId) {
+        return new Path(root, STAGING + "/" + table + "/run_id=" + runId);
     }
 
     /**
-     * Finishes what a killed run left on {@code out}: journalled commits are rolled forward, every other pending or
-     * set-aside partition (and the explain stage's staging table) is removed. Called when a run starts.
+     * Finishes what a killed run with this id left on {@code out}: a journalled commit is rolled forward; staged and
+     * set-aside partitions and the explain stage's staging table are removed. Called when a run starts.
      */
-    static void recover(SparkSession spark, String out) {
+    static void recover(SparkSession spark, String out, String runId) {
         FileSystem fs = fileSystem(spark, out);
         Path root = new Path(out);
         try {
-            Path journals = new Path(root, JOURNALS);
-            if (fs.exists(journals)) {
-                for (FileStatus j : fs.listStatus(journals)) {
-                    String name = j.getPath().getName();
-                    if (name.startsWith("_")) {
-                        fs.delete(j.getPath(), false);
-                        continue;
-                    }
-                    List<String> tables = List.of(new String(readAll(fs, j.getPath()), StandardCharsets.UTF_8).split("\n"));
-                    LOG.warn("Run {} was killed while its tables were being replaced: completing its commit", name);
-                    for (String t : tables) {
-                        if (t.equals(Tables.RUNS)) continue;
-                        Path pending = new Path(root, t + "/" + PENDING + name);
-                        if (fs.exists(pending)) swap(fs, new Path(root, t), name, pending);
-                    }
-                    Path runs = new Path(root, Tables.RUNS + "/" + PENDING + name);
-                    if (fs.exists(runs)) swap(fs, new Path(root, Tables.RUNS), name, runs);
-                    finish(fs, root, name, tables);
+            Path journal = new Path(root, JOURNALS + "/" + runId);
+            delete(fs, new Path(root, JOURNALS + "/_" + runId + ".tmp"));
+            if (fs.exists(journal)) {
+                List<String> tables = List.of(new String(readAll(fs, journal), StandardCharsets.UTF_8).split("\n"));
+                LOG.warn("Run {} was killed while its tables were being replaced: completing its commit", runId);
+                for (String t : tables) {
+                    if (t.equals(Tables.RUNS)) continue;
+                    Path staged = staged(root, t, runId);
+                    if (fs.exists(staged)) swap(fs, root, t, runId, staged);
                 }
+                Path runs = staged(root, Tables.RUNS, runId);
+                if (fs.exists(runs)) swap(fs, root, Tables.RUNS, runId, runs);
+                finish(fs, root, runId, tables);
             }
-            if (!fs.exists(root)) return;
-            for (FileStatus table : fs.listStatus(root)) {
-                if (!table.isDirectory()) continue;
-                if (table.getPath().getName().equals(Tables.RESULTS_STAGING)) {
-                    LOG.info("Removing the staging table a killed run left: {}", table.getPath());
-                    fs.delete(table.getPath(), true);
-                    continue;
-                }
-                for (FileStatus p : fs.listStatus(table.getPath())) {
-                    String n = p.getPath().getName();
-                    if (n.startsWith(PENDING) || n.startsWith(OLD) || n.startsWith(".marker_run_id=")) {
-                        LOG.info("Removing what a killed run left: {}", p.getPath());
-                        fs.delete(p.getPath(), true);
+            Path staging = new Path(root, STAGING);
+            if (fs.exists(staging)) {
+                for (FileStatus table : fs.listStatus(staging)) {
+                    if (!table.isDirectory()) continue;
+                    Path leftover = new Path(table.getPath(), "run_id=" + runId);
+                    if (fs.exists(leftover)) {
+                        LOG.info("Removing what a killed run left: {}", leftover);
+                        delete(fs, leftover);
+                    }
+                    if (table.getPath().getName().equals("_old")) {
+                        for (FileStatus t : fs.listStatus(table.getPath())) delete(fs, new Path(t.getPath(), "run_id=" + runId));
                     }
                 }
             }
+            delete(fs, new Path(root, Tables.RESULTS_STAGING + "/run_id=" + runId));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot recover the tables under " + out, e);
         }
     }
 
-    /** {@code table/run_id=<id>} becomes {@code replacement}'s content; the old partition is set aside first. */
-    private static void swap(FileSystem fs, Path table, String runId, Path replacement) {
-        Path live = new Path(table, LIVE + runId), old = new Path(table, OLD + runId);
+    /** {@code <table>/run_id=<id>} becomes {@code replacement}'s content; the old partition is set aside first. */
+    private static void swap(FileSystem fs, Path root, String table, String runId, Path replacement) {
+        Path live = new Path(root, table + "/run_id=" + runId), old = old(root, table, runId);
         try {
             if (fs.exists(live)) {
                 delete(fs, old);
+                fs.mkdirs(old.getParent());
                 if (!fs.rename(live, old)) throw new IOException("cannot rename " + live + " to " + old);
             }
+            fs.mkdirs(live.getParent());
             if (!fs.rename(replacement, live)) throw new IOException("cannot rename " + replacement + " to " + live);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot swap the partition " + live, e);
         }
     }
 
+    private static Path old(Path root, String table, String runId) {
+        return new Path(root, STAGING + "/_old/" + table + "/run_id=" + runId);
+    }
+
     private static void finish(FileSystem fs, Path root, String runId, List<String> tables) {
-        for (String t : tables) delete(fs, new Path(root, t + "/" + OLD + runId));
+        for (String t : tables) delete(fs, old(root, t, runId));
         delete(fs, new Path(root, JOURNALS + "/" + runId));
     }
 

@@ -123,14 +123,14 @@ class RunCommitKillTest {
             assertEquals("committing", killed.status(), "the swap was under way: " + killed);
         }
 
-        RunCommit.recover(spark, out.toString());
+        RunCommit.recover(spark, out.toString(), "nightly");
         State recovered = read(out);
         assertConsistent(recovered, "after recovery from '" + step + "'");
         assertEquals(beforeCommitPoint ? 6 : 12, recovered.nAttributions(), "journalled commits roll forward: " + recovered);
         try (var files = Files.walk(out)) {
-            List<String> left = files.map(f -> out.relativize(f).toString()).filter(f -> f.contains(".pending_")
-                    || f.contains(".old_") || f.contains(".marker_") || f.startsWith("_results")
-                    || f.startsWith(RunCommit.JOURNALS + "/")).toList();
+            List<String> left = files.filter(Files::isRegularFile).map(f -> out.relativize(f).toString())
+                    .filter(f -> f.startsWith(RunCommit.STAGING + "/") || f.startsWith("_results/")
+                            || f.startsWith(RunCommit.JOURNALS + "/")).toList();
             assertEquals(List.of(), left, "staging left behind");
         }
     }
