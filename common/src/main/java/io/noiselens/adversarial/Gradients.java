@@ -26,15 +26,15 @@ public final class Gradients {
     public static float[][] of(ClassifierModel model, List<float[]> inputs, int[] targets, OutputSpace[] spaces,
                                int microBatch) {
         ModelSpec spec = model.spec();
-        int size = spec.inputSize(), n = inputs.size();
+        int n = inputs.size();
         float[][] out = new float[n][];
         for (int start = 0; start < n; start += microBatch) {
             int rows = Math.min(microBatch, n - start);
             INDArray input = stack(spec, inputs, start, rows);
-            float[] flat = NativeArrays.drainFloats(model.inputGradients(input, Arrays.copyOfRange(targets, start,
-                    start + rows), Arrays.copyOfRange(spaces, start, start + rows)));
+            float[][] g = NativeArrays.drainRows(model.inputGradients(input, Arrays.copyOfRange(targets, start,
+                    start + rows), Arrays.copyOfRange(spaces, start, start + rows)), rows);
             NativeArrays.close(input);
-            for (int r = 0; r < rows; r++) out[start + r] = Arrays.copyOfRange(flat, r * size, (r + 1) * size);
+            System.arraycopy(g, 0, out, start, rows);
         }
         return out;
     }
@@ -47,10 +47,8 @@ public final class Gradients {
         for (int start = 0; start < n; start += microBatch) {
             int rows = Math.min(microBatch, n - start);
             INDArray input = stack(spec, inputs, start, rows);
-            float[] flat = NativeArrays.drainFloats(model.logits(input));
+            System.arraycopy(NativeArrays.drainRows(model.logits(input), rows), 0, out, start, rows);
             NativeArrays.close(input);
-            int k = spec.numClasses();
-            for (int r = 0; r < rows; r++) out[start + r] = Arrays.copyOfRange(flat, r * k, (r + 1) * k);
         }
         return out;
     }

@@ -280,10 +280,8 @@ public final class AttributionEngine {
             float[] buf = new float[rows * size];
             for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
             INDArray input = toInput(buf, rows);
-            float[] flat = NativeArrays.drainFloats(model.logits(input));
+            System.arraycopy(NativeArrays.drainRows(model.logits(input), rows), 0, out, start, rows);
             NativeArrays.close(input);
-            int k = spec.numClasses();
-            for (int r = 0; r < rows; r++) out[start + r] = Arrays.copyOfRange(flat, r * k, (r + 1) * k);
         });
         return out;
     }

@@ -65,9 +65,10 @@ public final class JobConfigLoader {
             ConfigKey.of("dataset.folder.extensions", LIST, List.of("jpg", "jpeg", "png", "JPEG", "JPG", "PNG"),
                     "File extensions read from the folder."),
             ConfigKey.of("dataset.folder.open_cost_bytes", LONG, 65536L,
-                    "spark.sql.files.openCostInBytes for the scan: small, so a task packs hundreds of files, not ~30."),
+                    "spark.sql.files.openCostInBytes for the scan of XML box annotations: small, so a task packs "
+                            + "hundreds of files, not ~30."),
             ConfigKey.of("dataset.folder.max_partition_bytes", LONG, 134217728L,
-                    "spark.sql.files.maxPartitionBytes for the scan."),
+                    "spark.sql.files.maxPartitionBytes for the scan of XML box annotations."),
             ConfigKey.of("dataset.parquet.path", STRING, "", "A dataset written by 'noiselens ingest' (dataset.kind = parquet)."),
             ConfigKey.of("dataset.resize", INT, 0, "Resize the shorter side to this many pixels, then centre-crop to "
                     + "the model input (torchvision's Resize + CenterCrop; ImageNet evaluation: 256 for 224 inputs); "

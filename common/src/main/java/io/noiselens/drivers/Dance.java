@@ -76,11 +76,11 @@ public record Dance(String layer, int patch, int stride, double epsilon, int ite
         List<AttributionResult> out = new ArrayList<>();
         try (LayerProbe probe = probe(engine)) {
             int chunk = rowsPerChunk(engine, probe);
+            List<int[]> rows = rows(spec);
             for (int b = 0; b < batch.size(); b++) {
                 float[] x = batch.inputs().get(b);
                 float[] clean = probe.features(List.of(x))[0];
                 double eps = epsilonAbs(clean);
-                List<int[]> rows = rows(spec);
                 float[] max = null, min = null;
                 int valid = 0;
                 for (int from = 0; from < rows.size(); from += chunk) {

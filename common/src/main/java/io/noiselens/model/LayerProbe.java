@@ -58,10 +58,8 @@ public final class LayerProbe implements AutoCloseable {
     /** F_ℓ(x) for each input. */
     public float[][] features(List<float[]> inputs) {
         INDArray input = stack(inputs);
-        float[] flat = NativeArrays.drainFloats(sd.outputSingle(Map.of(INPUT, input), featuresName));
+        float[][] f = NativeArrays.drainRows(sd.outputSingle(Map.of(INPUT, input), featuresName), inputs.size());
         NativeArrays.close(input);
-        float[][] f = new float[inputs.size()][];
-        for (int i = 0; i < f.length; i++) f[i] = java.util.Arrays.copyOfRange(flat, i * featureSize, (i + 1) * featureSize);
         return f;
     }
 
@@ -72,11 +70,8 @@ public final class LayerProbe implements AutoCloseable {
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(INPUT, stack(inputs));
         ph.put(WEIGHTS, Nd4j.createFromArray(w).reshape(v.size(), featureSize));
-        float[] flat = NativeArrays.drainFloats(sd.outputSingle(ph, gradientName));
+        float[][] out = NativeArrays.drainRows(sd.outputSingle(ph, gradientName), inputs.size());
         NativeArrays.close(ph.get(INPUT), ph.get(WEIGHTS));
-        int size = spec.inputSize();
-        float[][] out = new float[inputs.size()][];
-        for (int i = 0; i < out.length; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * size, (i + 1) * size);
         return out;
     }
 

@@ -21,6 +21,15 @@ public final class NativeArrays {
         return v;
     }
 
+    /** The values of a [rows, …] array as float32, one Java array per row; {@code a} is freed. */
+    public static float[][] drainRows(INDArray a, int rows) {
+        float[] flat = drainFloats(a);
+        int width = flat.length / rows;
+        float[][] out = new float[rows][];
+        for (int r = 0; r < rows; r++) out[r] = java.util.Arrays.copyOfRange(flat, r * width, (r + 1) * width);
+        return out;
+    }
+
     /** The values of {@code a} as float64, in row-major order; {@code a} is freed. */
     public static double[] drainDoubles(INDArray a) {
         INDArray d = a.dataType() == DataType.DOUBLE ? a : a.castTo(DataType.DOUBLE);

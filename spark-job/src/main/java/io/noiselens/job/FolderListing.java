@@ -57,8 +57,8 @@ final class FolderListing {
 
     /**
      * The files of one directory: {@code recursive} for a class directory (everything below it), else only the
-     * files directly in it (the root, whose sub-directories are listed one task each). {@code dirName} is the class
-     * the files get ({@code null}: not a class directory, and {@code notClass} says why).
+     * files directly in it (the root, whose sub-directories are listed one task each). {@code notClass}, when set,
+     * says why none of the directory's files belongs to a class (each then gets it as its problem).
      */
     static List<Row> list(String directory, boolean recursive, String rootDir, Set<String> extensions, boolean local,
                           String notClass, Configuration conf) throws IOException {
@@ -77,7 +77,7 @@ final class FolderListing {
                         if (!d.equals(dir) && Files.isSymbolicLink(d)) {
                             Path real = d.toRealPath();
                             if (real.startsWith(rootReal)) {
-                                out.add(entry(d, true, "a symbolic link to " + real + ", which is inside the dataset: "
+                                out.add(entry(d, "a symbolic link to " + real + ", which is inside the dataset: "
                                         + "not followed (its files are listed where they are, and a link to an "
                                         + "ancestor would loop)"));
                                 return FileVisitResult.SKIP_SUBTREE;
@@ -98,13 +98,13 @@ final class FolderListing {
                         } else {
                             problem = notClass != null ? notClass : unreadExtension(f.getFileName().toString(), extensions);
                         }
-                        out.add(entry(f, true, problem));
+                        out.add(entry(f, problem));
                         return FileVisitResult.CONTINUE;
                     }
 
                     @Override
                     public FileVisitResult visitFileFailed(Path f, IOException e) {
-                        out.add(entry(f, true, e instanceof FileSystemLoopException
+                        out.add(entry(f, e instanceof FileSystemLoopException
                                 ? "a symbolic link loop (it leads back to a directory above it)"
                                 : "it cannot be read (" + e + ")"));
                         return FileVisitResult.CONTINUE;
@@ -130,9 +130,9 @@ final class FolderListing {
         return out;
     }
 
-    private static Row entry(Path f, boolean local, String problem) {
+    private static Row entry(Path f, String problem) {
         String path = "file:" + f.toAbsolutePath();
-        return RowFactory.create(imageId(path), path, parentName(path), f.toAbsolutePath().toString(), local, problem);
+        return RowFactory.create(imageId(path), path, parentName(path), f.toAbsolutePath().toString(), true, problem);
     }
 
     /** The image id: the file's class directory and name, as {@code <dir>/<file>}. */

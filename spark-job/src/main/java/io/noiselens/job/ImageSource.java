@@ -31,9 +31,9 @@ import static org.apache.spark.sql.functions.*;
 
 /**
  * Reads the configured dataset as rows of {@link #SCHEMA}: the built-in synthetic set (generated on the executors
- * from its index), an ImageNet-layout folder {@code root/<class>/<file>} through Spark's {@code binaryFile} source
- * with small open costs (a task packs hundreds of files instead of ~30), or a Parquet table of encoded images
- * written by {@code ingest} ({@link #FILES}). Folder files are joined with their box annotations by file stem:
+ * from its index), an ImageNet-layout folder {@code root/<class>/<file>} (every file listed, one class directory
+ * per task, and read on the executors: {@link FolderListing}), or a Parquet table of encoded images written by
+ * {@code ingest} ({@link #FILES}). Folder files are joined with their box annotations by file stem:
  * Pascal-VOC XML ({@code annotation}, parsed with the image so a bad file is quarantined with it) or a
  * localisation CSV ({@code boxes}, PredictionString form).
  */
@@ -157,7 +157,7 @@ public final class ImageSource {
                         lit(null).cast(DataTypes.LongType).as("index"), col("boxes"), col("annotation"), col("problem"));
     }
 
-    /** The label of each class directory (see {@link #labelled}); public for the tests. */
+    /** The label of each class directory (see {@link #labelled}). */
     static List<Integer> labels(List<String> classDirs, List<String> classNames, String source) {
         if (classNames.containsAll(classDirs)) return classDirs.stream().map(classNames::indexOf).toList();
         boolean unnamed = true;
@@ -204,7 +204,7 @@ public final class ImageSource {
             rootDir = local ? java.nio.file.Path.of(new Path(root).toUri().getPath()).toString() : root;
             tasks.add(new FolderListing.Task(rootDir, false, "the file is not inside a class directory (expected "
                     + "root/<class>/<file>)"));
-            for (String d : subdirectories(root, rootDir, local, hadoop)) {
+            for (String d : subdirectories(rootDir, local, hadoop)) {
                 boolean hidden = d.startsWith(".") || d.startsWith("_");
                 if (!hidden) classDirs.add(d);
                 String dir = local ? java.nio.file.Path.of(rootDir, d).toString() : new Path(new Path(root), new Path(
@@ -231,6 +231,9 @@ public final class ImageSource {
         Dataset<Row> named = spark.createDataFrame(listed, FolderListing.SCHEMA)
                 .withColumn("label_name", when(col("dir").isin(classDirs.toArray()), col("dir")))
                 .withColumn("stem", regexp_extract(regexp_extract(col("image_id"), "([^/]*)$", 1), "^(.+?)(\\.[^.]*)?$", 1));
+        // Box annotations are many small files (50 000 XML files for ImageNet val): a scan packs hundreds per task.
+        spark.conf().set("spark.sql.files.openCostInBytes", cfg.openCostBytes());
+        spark.conf().set("spark.sql.files.maxPartitionBytes", cfg.maxPartitionBytes());
         Dataset<Row> xml = cfg.boxesXmlDir().isEmpty() ? null : spark.read().format("binaryFile")
                 .option("pathGlobFilter", "*.xml").option("recursiveFileLookup", "true").load(cfg.boxesXmlDir())
                 .select(regexp_extract(col("path"), "([^/]+)\\.xml$", 1).as("xml_stem"), col("content").as("annotation"));
@@ -245,27 +248,20 @@ public final class ImageSource {
         return new Listing(classDirs, files, files.count());
     }
 
-    /** The directory names directly under the root (following links), listed on the driver. */
-    private static List<String> subdirectories(String root, String rootDir, boolean local,
+    /**
+     * The directory names directly under the root (following links), listed on the driver; that the root is a
+     * directory was checked before Spark started ({@link Preflight}).
+     */
+    private static List<String> subdirectories(String rootDir, boolean local,
                                                org.apache.hadoop.conf.Configuration hadoop) throws IOException {
         if (local) {
-            java.nio.file.Path p = java.nio.file.Path.of(rootDir);
-            if (!java.nio.file.Files.isDirectory(p)) {
-                throw Errors.badDataset(root, "no such directory", "Set dataset.folder.path to the root of an "
-                        + "ImageNet-layout folder (root/<class>/<image files>).");
-            }
-            try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(p)) {
+            try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(java.nio.file.Path.of(rootDir))) {
                 return s.filter(java.nio.file.Files::isDirectory).map(d -> d.getFileName().toString()).sorted().toList();
             }
         }
-        Path p = new Path(root);
-        FileSystem fs = p.getFileSystem(hadoop);
-        if (!fs.exists(p) || !fs.getFileStatus(p).isDirectory()) {
-            throw Errors.badDataset(root, "no such directory", "Set dataset.folder.path to the root of an "
-                    + "ImageNet-layout folder (root/<class>/<image files>).");
-        }
-        return Arrays.stream(fs.listStatus(p)).filter(FileStatus::isDirectory).map(s -> s.getPath().getName())
-                .sorted().toList();
+        Path p = new Path(rootDir);
+        return Arrays.stream(p.getFileSystem(hadoop).listStatus(p)).filter(FileStatus::isDirectory)
+                .map(s -> s.getPath().getName()).sorted().toList();
     }
 
     /** Listed files with their bytes read on the executors (a file with a problem is not read). */
