@@ -58,7 +58,7 @@ public final class Gradients {
         int size = spec.inputSize();
         float[] buf = new float[rows * size];
         for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
-        return Nd4j.createFromArray(buf).reshape(rows, spec.channels(), spec.height(), spec.width());
+        return io.noiselens.model.NativeArrays.of(buf, rows, spec.channels(), spec.height(), spec.width());
     }
 
     public static int argmax(float[] v) {

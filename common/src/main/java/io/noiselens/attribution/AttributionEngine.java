@@ -50,6 +50,7 @@ public final class AttributionEngine {
         this.microBatch = (int) Math.max(1, Math.min(options.maxMicroBatch(), options.memoryBudgetBytes() / bytesPerRow));
         this.rowsPerCall = microBatch;
         io.noiselens.model.Sessions.limitCaches(options.memoryBudgetBytes() / 4);
+        io.noiselens.model.NativeMemory.setAllowance(options.memoryBudgetBytes());
     }
 
     /** Rows per gradient call now: the micro-batch, or less after allocation failures. */
@@ -307,7 +308,7 @@ public final class AttributionEngine {
     }
 
     private INDArray toInput(float[] buf, int rows) {
-        return Nd4j.createFromArray(buf).reshape(rows, spec.channels(), spec.height(), spec.width());
+        return io.noiselens.model.NativeArrays.of(buf, rows, spec.channels(), spec.height(), spec.width());
     }
 
     static float[] softmax(float[] logits) {

@@ -2,7 +2,6 @@ package io.noiselens.attribution;
 
 import io.noiselens.model.OutputSpace;
 import io.noiselens.noise.InputNoise;
-import io.noiselens.noise.WeightNoise;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -72,46 +71,5 @@ public record AttributionMethod(String id, String kind, BaseExplainer base, Nois
         m.put("rng_algo", io.noiselens.noise.KeyedRandom.ALGORITHM);
         if (driver != null) m.putAll(driver.params());
         return m;
-    }
-
-    /** The method families and their plans: the estimator view of DESIGN.md §3. */
-    public enum Kind {
-        GRADIENT, GRADIENT_X_INPUT, INTEGRATED_GRADIENTS, SMOOTHGRAD, SMOOTHGRAD_SQ, VARGRAD, NOISEGRAD, FUSIONGRAD,
-        SMOOTHTAYLOR, RELEX, DANCE;
-
-        public String key() {
-            return name().toLowerCase();
-        }
-
-        /** Whether the method wraps a configurable base explainer (the noise-tunnel family). */
-        public boolean wrapsBase() {
-            return this == SMOOTHGRAD || this == SMOOTHGRAD_SQ || this == VARGRAD || this == NOISEGRAD || this == FUSIONGRAD
-                    || this == DANCE;
-        }
-
-        /** Whether samples/sigma/sigma_mode apply (RelEx reads them as its B noisy copies and their noise level). */
-        public boolean usesInputNoise() {
-            return this == SMOOTHGRAD || this == SMOOTHGRAD_SQ || this == VARGRAD || this == FUSIONGRAD || this == SMOOTHTAYLOR
-                    || this == RELEX;
-        }
-
-        public boolean usesWeightNoise() {
-            return this == NOISEGRAD || this == FUSIONGRAD;
-        }
-
-        public Aggregation aggregation() {
-            return switch (this) {
-                case SMOOTHGRAD_SQ -> Aggregation.MEAN_OF_SQUARES;
-                case VARGRAD -> Aggregation.VARIANCE;
-                default -> Aggregation.MEAN;
-            };
-        }
-
-        /** The plan of this family; counts and σ are ignored where the family does not use them. */
-        public NoisePlan plan(int replicas, double sigmaW, int samples, InputNoise inputNoise) {
-            boolean w = usesWeightNoise(), x = usesInputNoise();
-            return new NoisePlan(w ? replicas : 1, new WeightNoise(w ? sigmaW : 0), x ? samples : 1,
-                    x ? inputNoise : new InputNoise(0, InputNoise.Mode.ABSOLUTE), aggregation());
-        }
     }
 }

@@ -61,7 +61,11 @@ public final class IntegratedGradients implements BaseExplainer {
 
     @Override
     public Map<String, Object> params() {
-        return Map.of("ig_steps", steps, "ig_quadrature", quadrature.name().toLowerCase(),
-                "baseline", baseline.name().toLowerCase());
+        // Ordered: Map.of iterates in an order salted per JVM, so method_params' JSON differed between re-runs.
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("ig_steps", steps);
+        m.put("ig_quadrature", quadrature.name().toLowerCase());
+        m.put("baseline", baseline.name().toLowerCase());
+        return m;
     }
 }

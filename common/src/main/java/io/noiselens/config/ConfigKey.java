@@ -6,8 +6,12 @@ import java.util.List;
  * One job configuration key: its path, type, default and documentation, defined once (Spark's ConfigBuilder,
  * Iceberg's TableProperties) so that validation, defaults and help text agree.
  */
-public record ConfigKey(String path, Type type, Object defaultValue, String doc, List<String> allowed) {
+public record ConfigKey(String path, Type type, Object defaultValue, String doc, List<String> allowed, Double min) {
     public enum Type { STRING, INT, LONG, DOUBLE, BOOLEAN, ENUM, LIST }
+
+    public ConfigKey(String path, Type type, Object defaultValue, String doc, List<String> allowed) {
+        this(path, type, defaultValue, doc, allowed, null);
+    }
 
     public static ConfigKey of(String path, Type type, Object def, String doc) {
         return new ConfigKey(path, type, def, doc, List.of());
@@ -15,6 +19,16 @@ public record ConfigKey(String path, Type type, Object defaultValue, String doc,
 
     public static ConfigKey oneOf(String path, String def, String doc, String... allowed) {
         return new ConfigKey(path, Type.ENUM, def, doc, List.of(allowed));
+    }
+
+    /** The same key with a lower bound on its (numeric) value. */
+    public ConfigKey atLeast(double bound) {
+        return new ConfigKey(path, type, defaultValue, doc, allowed, bound);
+    }
+
+    /** The same key with another default (a family's own value for a shared key). */
+    public ConfigKey withDefault(Object def) {
+        return new ConfigKey(path, type, def, doc, allowed, min);
     }
 
     /** "expected" wording for errors. */

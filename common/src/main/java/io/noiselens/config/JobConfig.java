@@ -10,7 +10,7 @@ import java.util.List;
  * @param json the effective configuration, every default explicit, as stored in the {@code runs} table
  */
 public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engine engine,
-                        List<MethodConfig> methods, Metrics metrics, Replicas replicas, String json) implements Serializable {
+                        List<io.noiselens.methods.MethodSpec> methods, Metrics metrics, Replicas replicas, String json) implements Serializable {
 
     /** replicas.*: the evaluation subset on which every weight-noise replica's accuracy is measured (0: off). */
     public record Replicas(int evalImages) implements Serializable {}

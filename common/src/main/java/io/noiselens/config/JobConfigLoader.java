@@ -11,15 +11,8 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
-import io.noiselens.attribution.AbsMode;
-import io.noiselens.attribution.AttributionMethod;
-import io.noiselens.attribution.Baseline;
-import io.noiselens.attribution.ChannelReduction;
-import io.noiselens.attribution.Quadrature;
-import io.noiselens.attribution.SequentialStopping;
-import io.noiselens.attribution.TargetSource;
-import io.noiselens.model.OutputSpace;
-import io.noiselens.noise.InputNoise;
+import io.noiselens.methods.MethodCatalogue;
+import io.noiselens.methods.MethodSpec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +33,8 @@ import static io.noiselens.config.ConfigKey.Type.*;
 
 /**
  * Reads HOCON job configuration with {@code --set key=value} overrides into a {@link JobConfig}. Every key is
- * defined once in {@link #KEYS} (type, default, doc); method entries in {@link #METHOD_KEYS}. Unknown keys,
+ * defined once in {@link #KEYS} (type, default, doc); method entries by their family in
+ * {@link io.noiselens.methods.MethodCatalogue}. Unknown keys,
  * wrong types and impossible values are errors that name the key, the value and the fix.
  */
 public final class JobConfigLoader {
@@ -124,40 +118,6 @@ public final class JobConfigLoader {
             ConfigKey.of("replicas.eval_images", INT, 256, "Labelled images on which each NoiseGrad/FusionGrad "
                     + "replica's accuracy is measured (the replicas table); 0 turns it off."),
             ConfigKey.of("metrics.bootstrap_samples", INT, 1000, "Bootstrap resamples for the summary's 95 % interval."));
-
-    public static final List<ConfigKey> METHOD_KEYS = List.of(
-            ConfigKey.oneOf("kind", null, "Method family.", kinds()),
-            ConfigKey.of("id", STRING, null, "Name in the 'method' column; default: the kind."),
-            ConfigKey.oneOf("base", "gradient", "Base explainer of a noise plan.", "gradient", "gradient_x_input",
-                    "integrated_gradients"),
-            ConfigKey.of("replicas", INT, null, "Weight replicas N (noisegrad, fusiongrad)."),
-            ConfigKey.of("sigma_w", DOUBLE, 0.2, "Multiplicative weight noise σ_w (noisegrad, fusiongrad); a list is a "
-                    + "sweep: one method per value, id suffixed _sigma_w<value>."),
-            ConfigKey.of("samples", INT, null, "Input-noise samples M per replica."),
-            ConfigKey.of("sigma", DOUBLE, null, "Input noise σ (absolute, or fraction of the image range); a list is a "
-                    + "sweep: one method per value, id suffixed _sigma<value>."),
-            ConfigKey.oneOf("sigma_mode", null, "How sigma is read.", "absolute", "range_fraction"),
-            ConfigKey.of("steps", INT, 50, "Integrated Gradients steps."),
-            ConfigKey.oneOf("quadrature", "gauss_legendre", "Integrated Gradients rule.", names(Quadrature.values())),
-            ConfigKey.oneOf("baseline", "zero", "Integrated Gradients baseline.", names(Baseline.values())),
-            ConfigKey.oneOf("output", "logit", "Explained output.", "logit", "probability", "log_probability"),
-            ConfigKey.of("iterations", INT, 50, "Optimisation steps: RelEx (50) and DANCE's decoy solver (20)."),
-            ConfigKey.of("layer", STRING, null, "DANCE: the layer whose representation decoys keep (default the first)."),
-            ConfigKey.of("patch", INT, 3, "DANCE: decoy patch size K (K×K pixels, all channels)."),
-            ConfigKey.of("stride", INT, 3, "DANCE: stride of the patch grid (1 is the paper's sliding window)."),
-            ConfigKey.of("epsilon", DOUBLE, 0.1, "DANCE: allowed ‖ΔF‖∞, as a fraction of max |F(x)| at the layer."),
-            ConfigKey.of("l1", DOUBLE, 1e-4, "RelEx L1 weight λ₁ on the mask."),
-            ConfigKey.of("l2", DOUBLE, 1.0, "RelEx weight λ₂ of the term that keeps the complement uninformative."),
-            ConfigKey.oneOf("adaptive", "none", "SmoothTaylor's per-image search for σ minimising aupc or autvc "
-                    + "(adaptive noising); the chosen σ is stored with each map.", "none", "aupc", "autvc"),
-            ConfigKey.of("tolerance", DOUBLE, null, "Adaptive sampling (smoothgrad family, noisegrad): stop drawing for an "
-                    + "image once the relative standard error of its running mean map is ≤ tolerance; samples/replicas "
-                    + "is then the maximum. The achieved error and the draws are stored with each map."),
-            ConfigKey.of("min_draws", INT, SequentialStopping.DEFAULT_MIN_DRAWS, "Adaptive sampling: draws before the first check."),
-            ConfigKey.of("check_every", INT, SequentialStopping.DEFAULT_EVERY, "Adaptive sampling: draws between checks."),
-            ConfigKey.oneOf("target", "predicted", "Explained class.", "predicted", "label"),
-            ConfigKey.oneOf("abs", "none", "Where abs is taken.", names(AbsMode.values())),
-            ConfigKey.oneOf("channel_reduction", "sum", "Channel reduction of the map.", names(ChannelReduction.values())));
 
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -277,9 +237,9 @@ public final class JobConfigLoader {
                 atLeast(c, "engine.memory_budget_mb", 16), atLeast(c, "engine.omp_threads", 0));
         if (!c.hasPath("methods")) {
             throw Errors.missingKey("methods", "List the attribution methods, e.g. methods = [{kind = gradient}, "
-                    + "{kind = integrated_gradients, steps = 64}]. Kinds: " + Arrays.toString(kinds()));
+                    + "{kind = integrated_gradients, steps = 64}]. Kinds: " + MethodCatalogue.kinds());
         }
-        List<MethodConfig> methods = methods(c);
+        List<MethodSpec> methods = methods(c);
         List<String> metricNames = strings(c, "metrics.names");
         io.noiselens.metrics.Metrics.create(metricNames, io.noiselens.metrics.Metrics.Settings.defaults(), "metrics.names");
         JobConfig.Metrics metrics = new JobConfig.Metrics(
@@ -320,7 +280,7 @@ public final class JobConfigLoader {
                 nonEmpty(c, "dataset.fashion_mnist.path"), atLeast(c, "dataset.fashion_mnist.images", 1));
     }
 
-    private static List<MethodConfig> methods(Config c) {
+    private static List<MethodSpec> methods(Config c) {
         ConfigList list;
         try {
             list = c.getList("methods");
@@ -328,9 +288,7 @@ public final class JobConfigLoader {
             throw Errors.wrongType("methods", c.getValue("methods").unwrapped(), "a list of method objects");
         }
         if (list.isEmpty()) throw Errors.invalidValue("methods", "[]", "List at least one method.");
-        Map<String, ConfigKey> keys = new LinkedHashMap<>();
-        for (ConfigKey k : METHOD_KEYS) keys.put(k.path(), k);
-        List<MethodConfig> out = new ArrayList<>();
+        List<MethodSpec> out = new ArrayList<>();
         Set<String> ids = new TreeSet<>();
         for (int i = 0; i < list.size(); i++) {
             String where = "methods[" + i + "]";
@@ -339,9 +297,15 @@ public final class JobConfigLoader {
                 throw Errors.wrongType(where, v.unwrapped(), "an object such as {kind = smoothgrad, samples = 25}");
             }
             for (String k : ((ConfigObject) v).keySet()) {
-                if (!keys.containsKey(k)) throw Errors.unknownKey(where + "." + k, keys.keySet());
+                if (!MethodCatalogue.allKeys().contains(k)) throw Errors.unknownKey(where + "." + k, MethodCatalogue.allKeys());
             }
-            for (Config m : sweep(((ConfigObject) v).toConfig(), where)) out.add(method(m, where, keys, ids));
+            for (Config m : sweep(((ConfigObject) v).toConfig(), where)) {
+                MethodSpec spec = MethodCatalogue.spec(m.root().unwrapped(), where);
+                if (!ids.add(spec.id())) {
+                    throw Errors.invalidValue(where + ".id", spec.id(), "Each method needs a distinct id; set 'id' on one of them.");
+                }
+                out.add(spec);
+            }
         }
         return out;
     }
@@ -370,97 +334,6 @@ public final class JobConfigLoader {
         return List.of(m);
     }
 
-    private static MethodConfig method(Config m, String where, Map<String, ConfigKey> keys, Set<String> ids) {
-        if (!m.hasPath("kind")) throw Errors.missingKey(where + ".kind", "Set kind to one of " + Arrays.toString(kinds()) + ".");
-        AttributionMethod.Kind kind = AttributionMethod.Kind.valueOf(
-                methodEnum(m, where, keys.get("kind")).toUpperCase(Locale.ROOT));
-        checkApplies(m, where, kind);
-        String base = opt(m, "base") ? methodEnum(m, where, keys.get("base")) : null;
-        MethodConfig mc = new MethodConfig(
-                opt(m, "id") ? str(m, "id", where + ".id") : null, kind, base,
-                opt(m, "replicas") ? positive(m, "replicas", where) : null,
-                opt(m, "sigma_w") ? nonNegative(m, "sigma_w", where) : null,
-                opt(m, "samples") ? positive(m, "samples", where) : null,
-                opt(m, "sigma") ? nonNegative(m, "sigma", where) : null,
-                opt(m, "sigma_mode") ? InputNoise.Mode.valueOf(upper(methodEnum(m, where, keys.get("sigma_mode")))) : null,
-                opt(m, "steps") ? positive(m, "steps", where) : null,
-                opt(m, "quadrature") ? Quadrature.valueOf(upper(methodEnum(m, where, keys.get("quadrature")))) : null,
-                opt(m, "baseline") ? Baseline.valueOf(upper(methodEnum(m, where, keys.get("baseline")))) : null,
-                opt(m, "output") ? OutputSpace.valueOf(upper(methodEnum(m, where, keys.get("output")))) : null,
-                opt(m, "target") ? TargetSource.valueOf(upper(methodEnum(m, where, keys.get("target")))) : null,
-                opt(m, "abs") ? AbsMode.valueOf(upper(methodEnum(m, where, keys.get("abs")))) : null,
-                opt(m, "channel_reduction") ? ChannelReduction.valueOf(upper(methodEnum(m, where, keys.get("channel_reduction")))) : null,
-                opt(m, "adaptive") ? methodEnum(m, where, keys.get("adaptive")) : null,
-                opt(m, "iterations") ? positive(m, "iterations", where) : null,
-                opt(m, "l1") ? nonNegative(m, "l1", where) : null,
-                opt(m, "l2") ? nonNegative(m, "l2", where) : null,
-                opt(m, "layer") ? str(m, "layer", where + ".layer") : null,
-                opt(m, "patch") ? positive(m, "patch", where) : null,
-                opt(m, "stride") ? positive(m, "stride", where) : null,
-                opt(m, "epsilon") ? nonNegative(m, "epsilon", where) : null,
-                opt(m, "tolerance") ? nonNegative(m, "tolerance", where) : null,
-                opt(m, "min_draws") ? positive(m, "min_draws", where) : null,
-                opt(m, "check_every") ? positive(m, "check_every", where) : null);
-        if (mc.quadrature() == Quadrature.RIEMANN_TRAPEZOID && mc.steps() != null && mc.steps() < 2) {
-            throw Errors.invalidValue(where + ".steps", mc.steps(), "The trapezoid rule needs steps ≥ 2.");
-        }
-        String id;
-        try {
-            id = mc.build().id();
-        } catch (IllegalArgumentException e) {
-            String key = m.hasPath("tolerance") ? where + ".tolerance" : where;
-            throw Errors.invalidValue(key, m.hasPath("tolerance") ? m.getValue("tolerance").unwrapped() : kind.key(),
-                    e.getMessage() + ".");
-        }
-        if (!ids.add(id)) {
-            throw Errors.invalidValue(where + ".id", id, "Each method needs a distinct id; set 'id' on one of them.");
-        }
-        return mc;
-    }
-
-    /** Rejects keys that the kind would silently ignore. */
-    private static void checkApplies(Config m, String where, AttributionMethod.Kind kind) {
-        boolean ig = kind == AttributionMethod.Kind.INTEGRATED_GRADIENTS
-                || (kind.wrapsBase() && m.hasPath("base") && "integrated_gradients".equals(m.getString("base")));
-        boolean relex = kind == AttributionMethod.Kind.RELEX, dance = kind == AttributionMethod.Kind.DANCE;
-        boolean noisePlan = (kind.usesInputNoise() || kind.usesWeightNoise()) && !relex
-                && kind != AttributionMethod.Kind.SMOOTHTAYLOR;
-        Map<String, Boolean> applies = Map.ofEntries(
-                Map.entry("base", kind.wrapsBase()),
-                Map.entry("replicas", kind.usesWeightNoise()), Map.entry("sigma_w", kind.usesWeightNoise()),
-                Map.entry("samples", kind.usesInputNoise()), Map.entry("sigma", kind.usesInputNoise()),
-                Map.entry("sigma_mode", kind.usesInputNoise()),
-                Map.entry("steps", ig), Map.entry("quadrature", ig), Map.entry("baseline", ig),
-                Map.entry("adaptive", kind == AttributionMethod.Kind.SMOOTHTAYLOR),
-                Map.entry("tolerance", noisePlan), Map.entry("min_draws", noisePlan), Map.entry("check_every", noisePlan),
-                Map.entry("iterations", relex || dance), Map.entry("l1", relex), Map.entry("l2", relex),
-                Map.entry("layer", dance), Map.entry("patch", dance), Map.entry("stride", dance), Map.entry("epsilon", dance));
-        for (Map.Entry<String, Boolean> e : applies.entrySet()) {
-            if (m.hasPath(e.getKey()) && !e.getValue()) {
-                throw Errors.invalidValue(where + "." + e.getKey(), m.getValue(e.getKey()).unwrapped(),
-                        "'" + e.getKey() + "' does not apply to kind " + kind.key() + "; remove it"
-                                + (e.getKey().equals("steps") || e.getKey().equals("quadrature") || e.getKey().equals("baseline")
-                                ? " or set base = integrated_gradients" : "") + ".");
-            }
-        }
-    }
-
-    private static String[] kinds() {
-        return Arrays.stream(AttributionMethod.Kind.values()).map(AttributionMethod.Kind::key).toArray(String[]::new);
-    }
-
-    private static String[] names(Enum<?>[] values) {
-        return Arrays.stream(values).map(v -> v.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
-    }
-
-    private static String upper(String s) {
-        return s.toUpperCase(Locale.ROOT);
-    }
-
-    private static boolean opt(Config c, String k) {
-        return c.hasPath(k);
-    }
-
     private static ConfigKey key(String path) {
         return KEYS.stream().filter(k -> k.path().equals(path)).findFirst().orElseThrow();
     }
@@ -487,12 +360,6 @@ public final class JobConfigLoader {
         ConfigKey k = key(path);
         String s = str(c, path);
         if (!k.allowed().contains(s)) throw Errors.invalidValue(path, s, "Use one of " + k.allowed() + ".");
-        return s;
-    }
-
-    private static String methodEnum(Config m, String where, ConfigKey k) {
-        String s = str(m, k.path(), where + "." + k.path());
-        if (!k.allowed().contains(s)) throw Errors.invalidValue(where + "." + k.path(), s, "Use one of " + k.allowed() + ".");
         return s;
     }
 
@@ -531,16 +398,6 @@ public final class JobConfigLoader {
         long v = lng(c, path);
         if (v < min) throw Errors.invalidValue(path, v, "It must be ≥ " + min + ".");
         return v;
-    }
-
-    private static int positive(Config m, String k, String where) {
-        int v = integer(m, k, where + "." + k);
-        if (v < 1) throw Errors.invalidValue(where + "." + k, v, "It must be ≥ 1.");
-        return v;
-    }
-
-    private static double nonNegative(Config m, String k, String where) {
-        return finiteNonNegative(m, k, where + "." + k);
     }
 
     /** metrics.adversarial_*: the attack of adversarial_retrieval. */

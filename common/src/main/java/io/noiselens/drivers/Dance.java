@@ -119,14 +119,16 @@ public record Dance(String layer, int patch, int stride, double epsilon, int ite
     }
 
     /**
-     * Decoys per chunk under the engine's memory budget. Per decoy, measured by where the copies live: at the layer
-     * its features (native output, the drained copy, the per-decoy copy), the penalty weights (Java, stacked, native)
-     * and the probe's gradient at the layer, 7 feature-sized arrays; at the input the decoy, its step, the stacked
-     * and native copies, the vector–Jacobian product and its drained copy, 6 input-sized arrays.
+     * Decoys per chunk: the engine's micro-batch (rows per model call, itself capped by the memory budget), and no
+     * more than the budget holds of decoy state. Per decoy, measured by where the copies live: at the layer its
+     * features (native output, the drained copy, the per-decoy copy), the penalty weights (Java, stacked, native) and
+     * the probe's gradient at the layer, 7 feature-sized arrays; at the input the decoy, its step, the stacked and
+     * native copies, the vector–Jacobian product and its drained copy, 6 input-sized arrays. Chunks larger than a
+     * micro-batch only cost memory: the demo model's 882 decoys per image ran 1.7× slower in chunks of 480 than of 64.
      */
     static int rowsPerChunk(AttributionEngine engine, LayerProbe probe) {
         long bytesPerRow = 4L * (6L * engine.model().spec().inputSize() + 7L * probe.featureSize());
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, engine.options().memoryBudgetBytes() / bytesPerRow));
+        return (int) Math.max(1, Math.min(engine.microBatch(), engine.options().memoryBudgetBytes() / bytesPerRow));
     }
 
     private LayerProbe probe(AttributionEngine engine) {

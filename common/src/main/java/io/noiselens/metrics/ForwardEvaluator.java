@@ -54,7 +54,7 @@ public final class ForwardEvaluator {
             int count = Math.min(microBatch, n - start);
             for (int r = 0; r < count; r++) writer.write(start + r, buf, r * size);
             float[] in = count * size == buf.length ? buf : java.util.Arrays.copyOf(buf, count * size);
-            INDArray input = Nd4j.createFromArray(in).reshape(count, spec.channels(), spec.height(), spec.width());
+            INDArray input = io.noiselens.model.NativeArrays.of(in, count, spec.channels(), spec.height(), spec.width());
             double[] all = io.noiselens.model.NativeArrays.drainDoubles(model.logits(input));
             io.noiselens.model.NativeArrays.close(input);
             int k = spec.numClasses();
@@ -70,6 +70,11 @@ public final class ForwardEvaluator {
             rows += count;
         }
         return out;
+    }
+
+    /** Rows per forward call. */
+    public int microBatch() {
+        return microBatch;
     }
 
     public ClassifierModel model() {

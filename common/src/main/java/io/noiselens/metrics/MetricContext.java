@@ -111,28 +111,33 @@ public final class MetricContext {
     public Perturbed perturbed(String key, int samples, Perturbation perturbation) {
         if (reexplainer == null) throw new IllegalStateException("no re-explainer in this context");
         return perturbed.computeIfAbsent(key + "/" + samples, k -> {
-            int n = items.size();
-            List<float[]> inputs = new ArrayList<>();
-            List<String> ids = new ArrayList<>();
-            int[] targets = new int[n * samples];
+            int n = items.size(), total = n * samples;
+            float[][][] out = new float[n][samples][];
             double[][] dist = new double[n][samples];
-            for (int i = 0; i < n; i++) {
-                Item it = items.get(i);
-                for (int s = 0; s < samples; s++) {
+            // One forward micro-batch of copies at a time: the copies and their full maps are dropped once reduced
+            // to heat maps, so the working set is the chunk plus n·samples heat maps, not n·samples inputs and maps.
+            int chunk = evaluator == null ? Math.max(1, total) : evaluator.microBatch();
+            for (int from = 0; from < total; from += chunk) {
+                int count = Math.min(chunk, total - from);
+                List<float[]> inputs = new ArrayList<>(count);
+                List<String> ids = new ArrayList<>(count);
+                int[] targets = new int[count];
+                for (int j = 0; j < count; j++) {
+                    int i = (from + j) / samples, s = (from + j) % samples;
+                    Item it = items.get(i);
                     float[] xs = perturbation.apply(it.input(), io.noiselens.noise.KeyedRandom.key(seed,
                             io.noiselens.noise.KeyedRandom.Purpose.INPUT, io.noiselens.noise.KeyedRandom.hash(it.id()),
                             io.noiselens.noise.KeyedRandom.hash(key), s));
                     double d = 0;
-                    for (int j = 0; j < xs.length; j++) d += (double) (xs[j] - it.input()[j]) * (xs[j] - it.input()[j]);
+                    for (int q = 0; q < xs.length; q++) d += (double) (xs[q] - it.input()[q]) * (xs[q] - it.input()[q]);
                     dist[i][s] = Math.sqrt(d);
                     inputs.add(xs);
                     ids.add(it.id() + "#" + key + "#" + s);
-                    targets[i * samples + s] = it.target();
+                    targets[j] = it.target();
                 }
+                float[][] maps = reexplainer.maps(inputs, ids, targets, Variant.SAME);
+                for (int j = 0; j < count; j++) out[(from + j) / samples][(from + j) % samples] = heatmapOf(maps[j]);
             }
-            float[][] maps = reexplainer.maps(inputs, ids, targets, Variant.SAME);
-            float[][][] out = new float[n][samples][];
-            for (int j = 0; j < maps.length; j++) out[j / samples][j % samples] = heatmapOf(maps[j]);
             return new Perturbed(out, dist);
         });
     }

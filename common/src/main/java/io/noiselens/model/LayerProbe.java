@@ -69,7 +69,7 @@ public final class LayerProbe implements AutoCloseable {
         for (int i = 0; i < v.size(); i++) System.arraycopy(v.get(i), 0, w, i * featureSize, featureSize);
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(INPUT, stack(inputs));
-        ph.put(WEIGHTS, Nd4j.createFromArray(w).reshape(v.size(), featureSize));
+        ph.put(WEIGHTS, NativeArrays.of(w, v.size(), featureSize));
         float[][] out = NativeArrays.drainRows(sd.outputSingle(ph, gradientName), inputs.size());
         NativeArrays.close(ph.get(INPUT), ph.get(WEIGHTS));
         return out;
@@ -79,7 +79,7 @@ public final class LayerProbe implements AutoCloseable {
         int size = spec.inputSize();
         float[] buf = new float[inputs.size() * size];
         for (int i = 0; i < inputs.size(); i++) System.arraycopy(inputs.get(i), 0, buf, i * size, size);
-        return Nd4j.createFromArray(buf).reshape(inputs.size(), spec.channels(), spec.height(), spec.width());
+        return NativeArrays.of(buf, inputs.size(), spec.channels(), spec.height(), spec.width());
     }
 
     @Override

@@ -539,7 +539,10 @@ public final class Layers {
                 // One bulk copy straight into the graph's native buffer (DataBuffer.setData copies element by element).
                 ((org.bytedeco.javacpp.FloatPointer) target.data().pointer()).put(value, 0, value.length);
             } else {
-                target.assign(Nd4j.createFromArray(value).reshape(target.shape()).castTo(dataType));
+                org.nd4j.linalg.api.ndarray.INDArray src = NativeArrays.of(value, target.shape());
+                org.nd4j.linalg.api.ndarray.INDArray cast = src.castTo(dataType);
+                target.assign(cast);
+                NativeArrays.close(src, cast);
             }
         }
     }

@@ -12,6 +12,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class NativeArrays {
     private NativeArrays() {}
 
+    /**
+     * A float32 array of {@code shape} holding {@code values} (row-major) that owns its buffer, so {@link #close}
+     * frees it. {@code Nd4j.createFromArray(values).reshape(shape)} returns a view, which cannot be closed: its buffer
+     * stays until the garbage collector finds the wrapper, as every model call's input did before.
+     */
+    public static INDArray of(float[] values, long... shape) {
+        return org.nd4j.linalg.factory.Nd4j.create(values, shape, 'c');
+    }
+
     /** The values of {@code a} as float32, in row-major order; {@code a} is freed. */
     public static float[] drainFloats(INDArray a) {
         INDArray f = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
@@ -44,5 +53,6 @@ public final class NativeArrays {
         for (INDArray a : arrays) {
             if (a != null && !a.wasClosed() && a.closeable()) a.close();
         }
+        NativeMemory.check();
     }
 }

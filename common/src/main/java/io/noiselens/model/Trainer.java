@@ -53,8 +53,8 @@ public final class Trainer {
                 System.arraycopy(modelInput(spec, img), 0, buf, r * spec.inputSize(), spec.inputSize());
                 onehot[r * spec.numClasses() + img.label()] = 1;
             }
-            try (INDArray x = Nd4j.createFromArray(buf).reshape(n, spec.channels(), spec.height(), spec.width());
-                 INDArray y = Nd4j.createFromArray(onehot).reshape(n, spec.numClasses())) {
+            try (INDArray x = NativeArrays.of(buf, n, spec.channels(), spec.height(), spec.width());
+                 INDArray y = NativeArrays.of(onehot, n, spec.numClasses())) {
                 sd.fit(new ViewIterator(new DataSet(x, y), s.batchSize()), 1);
             }
             // Each fit call makes a training session whose array cache (up to a quarter of the off-heap limit) only the
@@ -86,7 +86,7 @@ public final class Trainer {
             for (int r = 0; r < rows; r++) {
                 System.arraycopy(modelInput(spec, test.get(start + r)), 0, buf, r * spec.inputSize(), spec.inputSize());
             }
-            INDArray x = Nd4j.createFromArray(buf).reshape(rows, spec.channels(), spec.height(), spec.width());
+            INDArray x = NativeArrays.of(buf, rows, spec.channels(), spec.height(), spec.width());
             INDArray out = sd.outputSingle(Map.of(SameDiffClassifier.INPUT, x), logits);
             INDArray pred = out.argMax(1);
             for (int r = 0; r < rows; r++) if (pred.getInt(r) == test.get(start + r).label()) correct++;

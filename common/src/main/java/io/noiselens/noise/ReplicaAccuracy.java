@@ -43,7 +43,7 @@ public final class ReplicaAccuracy {
             int rows = Math.min(microBatch, inputs.size() - start);
             float[] buf = new float[rows * size];
             for (int r = 0; r < rows; r++) System.arraycopy(inputs.get(start + r), 0, buf, r * size, size);
-            INDArray input = Nd4j.createFromArray(buf).reshape(rows, spec.channels(), spec.height(), spec.width());
+            INDArray input = io.noiselens.model.NativeArrays.of(buf, rows, spec.channels(), spec.height(), spec.width());
             float[] logits = io.noiselens.model.NativeArrays.drainFloats(model.logits(input));
             io.noiselens.model.NativeArrays.close(input);
             int k = spec.numClasses();

@@ -5,7 +5,7 @@ import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.AttributionResult;
 import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
-import io.noiselens.attribution.Methods;
+import io.noiselens.methods.Methods;
 import io.noiselens.attribution.TargetSource;
 import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-import static io.noiselens.attribution.AttributionMethod.Kind.GRADIENT;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** FGSM in closed form, PGD against the trained demo model, and Lim et al.'s class retrieval recomputed by hand. */
@@ -108,7 +107,7 @@ class AdversarialTest {
             xs.add(Trainer.modelInput(spec, data.image("x", i)));
             ids.add("r" + i);
         }
-        AttributionMethod grad = Methods.builder(GRADIENT).build();
+        AttributionMethod grad = Methods.builder("gradient").build();
         Pgd pgd = Pgd.lim(0.1);
         try (SameDiffClassifier model = SameDiffClassifier.create(spec, loaded.weights())) {
             EngineOptions options = EngineOptions.defaults(6);
@@ -153,7 +152,7 @@ class AdversarialTest {
             }
             System.out.printf("Gradient retrieval on the demo model: %d of %d adversarial examples%n", retrieved, successful);
             // Another method scored on the same batch reuses the adversarial inputs instead of attacking again.
-            AttributionMethod gxi = Methods.builder(AttributionMethod.Kind.GRADIENT_X_INPUT).build();
+            AttributionMethod gxi = Methods.builder("gradient_x_input").build();
             MetricContext other = new MetricContext(spec, new ForwardEvaluator(model, 64), new EngineReexplainer(model, options, gxi),
                     6, items, batchShared);
             for (int i = 0; i < xs.size(); i++) metric.score(other, i);

@@ -1,5 +1,6 @@
 package io.noiselens.attribution;
 
+import io.noiselens.methods.Methods;
 import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
 import io.noiselens.model.DemoModelTest;
@@ -43,7 +44,7 @@ class AdaptiveSamplingTest {
             inputs.add(x);
             labels[i] = img.label();
         }
-        AttributionMethod fixed = Methods.builder(AttributionMethod.Kind.SMOOTHGRAD).samples(MAX)
+        AttributionMethod fixed = Methods.builder("smoothgrad").samples(MAX)
                 .inputNoise(0.15, InputNoise.Mode.RANGE_FRACTION).build();
         AttributionMethod adaptive = fixed.withPlan(fixed.plan().withStopping(
                 new SequentialStopping(TOLERANCE, SequentialStopping.DEFAULT_MIN_DRAWS, SequentialStopping.DEFAULT_EVERY)));

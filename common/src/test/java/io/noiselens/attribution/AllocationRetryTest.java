@@ -1,5 +1,6 @@
 package io.noiselens.attribution;
 
+import io.noiselens.methods.Methods;
 import io.noiselens.model.Architectures;
 import io.noiselens.model.DeviceErrors;
 import io.noiselens.model.ModelSpec;
@@ -65,7 +66,7 @@ class AllocationRetryTest {
             AttributionEngine engine = new AttributionEngine(model, new EngineOptions(77, ROWS, 1L << 40));
             List<float[]> maps = new ArrayList<>();
             for (AttributionResult r : engine.explain(new ExplainBatch(ids, xs, labels),
-                    List.of(Methods.builder(AttributionMethod.Kind.GRADIENT).build())).results()) {
+                    List.of(Methods.builder("gradient").build())).results()) {
                 maps.add(r.map());
             }
             lastRowsPerCall = engine.rowsPerCall();

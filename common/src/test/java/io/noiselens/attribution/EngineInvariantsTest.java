@@ -1,5 +1,6 @@
 package io.noiselens.attribution;
 
+import io.noiselens.methods.Methods;
 import io.noiselens.model.Architectures;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.ModelWeights;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-import static io.noiselens.attribution.AttributionMethod.Kind.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,30 +67,30 @@ class EngineInvariantsTest {
     @Test
     void noiseGradWithZeroSigmaIsTheBaseExplainer() {
         BaseExplainer ig = Methods.integratedGradients(16, Quadrature.GAUSS_LEGENDRE, Baseline.ZERO);
-        List<AttributionResult> ng = run(64, Methods.builder(NOISEGRAD).sigmaW(0).replicas(3).base(ig).build());
-        List<AttributionResult> base = run(64, Methods.builder(INTEGRATED_GRADIENTS).build().withBase(ig));
+        List<AttributionResult> ng = run(64, Methods.builder("noisegrad").sigmaW(0).replicas(3).base(ig).build());
+        List<AttributionResult> base = run(64, Methods.builder("integrated_gradients").build().withBase(ig));
         assertMapsClose(ng, base, 1e-5);
     }
 
     @Test
     void smoothGradWithZeroSigmaIsTheGradient() {
-        assertMapsClose(run(64, Methods.builder(SMOOTHGRAD).samples(5).inputNoise(0, InputNoise.Mode.ABSOLUTE).build()),
-                run(64, Methods.builder(GRADIENT).build()), 1e-5);
+        assertMapsClose(run(64, Methods.builder("smoothgrad").samples(5).inputNoise(0, InputNoise.Mode.ABSOLUTE).build()),
+                run(64, Methods.builder("gradient").build()), 1e-5);
     }
 
     @Test
     void fusionGradWithZeroWeightNoiseIsSmoothGradOnTheSameNoise() {
-        assertMapsClose(run(64, Methods.builder(FUSIONGRAD).sigmaW(0).replicas(2).samples(3)
+        assertMapsClose(run(64, Methods.builder("fusiongrad").sigmaW(0).replicas(2).samples(3)
                         .inputNoise(0.3, InputNoise.Mode.ABSOLUTE).build()),
-                run(64, Methods.builder(SMOOTHGRAD).samples(6).inputNoise(0.3, InputNoise.Mode.ABSOLUTE).build()), 1e-5);
+                run(64, Methods.builder("smoothgrad").samples(6).inputNoise(0.3, InputNoise.Mode.ABSOLUTE).build()), 1e-5);
     }
 
     @Test
     void varGradIsNonNegativeAndSmoothGradSquaredDominatesTheSquaredMean() {
-        Methods.Builder common = Methods.builder(SMOOTHGRAD);
-        AttributionMethod sg = Methods.builder(SMOOTHGRAD).samples(8).channelReduction(ChannelReduction.NONE).build();
-        AttributionMethod sq = Methods.builder(SMOOTHGRAD_SQ).samples(8).channelReduction(ChannelReduction.NONE).build();
-        AttributionMethod vg = Methods.builder(VARGRAD).samples(8).channelReduction(ChannelReduction.NONE).build();
+        Methods.Builder common = Methods.builder("smoothgrad");
+        AttributionMethod sg = Methods.builder("smoothgrad").samples(8).channelReduction(ChannelReduction.NONE).build();
+        AttributionMethod sq = Methods.builder("smoothgrad_sq").samples(8).channelReduction(ChannelReduction.NONE).build();
+        AttributionMethod vg = Methods.builder("vargrad").samples(8).channelReduction(ChannelReduction.NONE).build();
         List<AttributionResult> r = run(16, sg, sq, vg);
         int n = batch.size();
         for (int b = 0; b < n; b++) {
@@ -108,7 +108,7 @@ class EngineInvariantsTest {
 
     @Test
     void integratedGradientsIsCompleteWithin1PercentAt64GaussLegendreSteps() {
-        for (AttributionResult r : run(64, Methods.builder(INTEGRATED_GRADIENTS).build()
+        for (AttributionResult r : run(64, Methods.builder("integrated_gradients").build()
                 .withBase(Methods.integratedGradients(64, Quadrature.GAUSS_LEGENDRE, Baseline.ZERO)))) {
             double sum = 0;
             for (float v : r.map()) sum += v; // channel SUM keeps the total
@@ -120,9 +120,9 @@ class EngineInvariantsTest {
     @Test
     void resultsDoNotDependOnMicroBatchSize() {
         AttributionMethod[] methods = {
-                Methods.builder(FUSIONGRAD).replicas(2).samples(3).build(),
-                Methods.builder(INTEGRATED_GRADIENTS).build().withBase(Methods.integratedGradients(10, Quadrature.RIEMANN_MIDDLE, Baseline.BLACK)),
-                Methods.builder(VARGRAD).samples(5).build()};
+                Methods.builder("fusiongrad").replicas(2).samples(3).build(),
+                Methods.builder("integrated_gradients").build().withBase(Methods.integratedGradients(10, Quadrature.RIEMANN_MIDDLE, Baseline.BLACK)),
+                Methods.builder("vargrad").samples(5).build()};
         List<AttributionResult> big = run(64, methods);
         assertMapsClose(big, run(1, methods), 1e-5);
         assertMapsClose(big, run(7, methods), 1e-5);
@@ -130,9 +130,9 @@ class EngineInvariantsTest {
 
     @Test
     void absBeforeAggregationDiffersFromAbsAfterAndDominatesIt() {
-        AttributionMethod before = Methods.builder(NOISEGRAD).replicas(4).abs(AbsMode.BEFORE_AGGREGATION)
+        AttributionMethod before = Methods.builder("noisegrad").replicas(4).abs(AbsMode.BEFORE_AGGREGATION)
                 .channelReduction(ChannelReduction.NONE).build();
-        AttributionMethod after = Methods.builder(NOISEGRAD).replicas(4).abs(AbsMode.AFTER_AGGREGATION)
+        AttributionMethod after = Methods.builder("noisegrad").replicas(4).abs(AbsMode.AFTER_AGGREGATION)
                 .channelReduction(ChannelReduction.NONE).build();
         List<AttributionResult> r = run(64, before, after);
         boolean differ = false;

@@ -1,5 +1,7 @@
 package io.noiselens.attribution;
 
+import io.noiselens.methods.MethodCatalogue;
+import io.noiselens.methods.Methods;
 import io.noiselens.model.Architectures;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.ModelWeights;
@@ -18,7 +20,6 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
-import static io.noiselens.attribution.AttributionMethod.Kind.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,29 +47,30 @@ class MethodClosedFormTest {
                 b -> b.target(TargetSource.LABEL).channelReduction(ChannelReduction.ABS_SUM));
         List<Arguments> out = new ArrayList<>();
         for (String arch : List.of("linear", "mlp")) {
-            for (AttributionMethod.Kind kind : AttributionMethod.Kind.values()) {
+            for (String kind : MethodCatalogue.kinds()) {
                 if (Methods.builder(kind).build().driver() != null) continue;   // optimisations: their own tests
+                java.util.Set<String> keys = new java.util.HashSet<>();
+                MethodCatalogue.family(kind).keys().forEach(k -> keys.add(k.path()));
                 for (int v = 0; v < variants.size(); v++) {
-                    Methods.Builder b = Methods.builder(kind).replicas(3).samples(4).sigmaW(0.3)
-                            .inputNoise(0.2, InputNoise.Mode.RANGE_FRACTION);
-                    if (kind == INTEGRATED_GRADIENTS) {
-                        b = Methods.builder(kind);
-                    }
-                    out.add(Arguments.of(arch, variants.get(v).apply(b).id(kind.key() + "#" + v).build()));
+                    // Each family gets the noise keys it reads.
+                    Methods.Builder b = Methods.builder(kind);
+                    if (keys.contains("replicas")) b.replicas(3).sigmaW(0.3);
+                    if (keys.contains("samples")) b.samples(4).inputNoise(0.2, InputNoise.Mode.RANGE_FRACTION);
+                    out.add(Arguments.of(arch, variants.get(v).apply(b).id(kind + "#" + v).build()));
                 }
             }
             // Noise plans over other base explainers: NoiseGrad over IG, SmoothGrad over Gradient × Input, …
-            out.add(Arguments.of(arch, Methods.builder(NOISEGRAD).replicas(3).sigmaW(0.3)
+            out.add(Arguments.of(arch, Methods.builder("noisegrad").replicas(3).sigmaW(0.3)
                     .base(Methods.integratedGradients(8, Quadrature.RIEMANN_TRAPEZOID, Baseline.BLACK))
                     .abs(AbsMode.BEFORE_AGGREGATION).id("ng_ig").build()));
-            out.add(Arguments.of(arch, Methods.builder(SMOOTHGRAD).samples(5).base(new GradientXInput())
+            out.add(Arguments.of(arch, Methods.builder("smoothgrad").samples(5).base(new GradientXInput())
                     .inputNoise(0.3, InputNoise.Mode.ABSOLUTE).id("sg_gxi").build()));
-            out.add(Arguments.of(arch, Methods.builder(FUSIONGRAD).replicas(2).samples(3)
+            out.add(Arguments.of(arch, Methods.builder("fusiongrad").replicas(2).samples(3)
                     .base(Methods.integratedGradients(5, Quadrature.RIEMANN_MIDDLE, Baseline.MEAN)).id("fg_ig").build()));
-            out.add(Arguments.of(arch, Methods.builder(VARGRAD).samples(6)
+            out.add(Arguments.of(arch, Methods.builder("vargrad").samples(6)
                     .base(Methods.integratedGradients(4, Quadrature.RIEMANN_LEFT, Baseline.ZERO)).id("vg_ig").build()));
             for (Quadrature q : Quadrature.values()) {
-                out.add(Arguments.of(arch, Methods.builder(INTEGRATED_GRADIENTS)
+                out.add(Arguments.of(arch, Methods.builder("integrated_gradients")
                         .id("ig_" + q).build().withBase(Methods.integratedGradients(7, q, Baseline.BLACK))));
             }
         }

@@ -37,7 +37,7 @@ class JobConfigLoaderTest {
         assertEquals(16, ng.base().points());
         assertEquals("riemann_trapezoid", ng.base().params().get("ig_quadrature"));
         assertTrue(c.json().contains("\"batch_size\":8"), c.json());
-        assertEquals(Quadrature.RIEMANN_TRAPEZOID, c.methods().get(1).quadrature());
+        assertEquals(Quadrature.RIEMANN_TRAPEZOID, c.methods().get(1).option("quadrature", Quadrature.class));
         assertEquals(io.noiselens.metrics.Metrics.names(), c.metrics().names());
         assertFalse(c.metrics().explicit());
     }

@@ -6,7 +6,7 @@ import io.noiselens.attribution.AttributionResult;
 import io.noiselens.attribution.ChannelReduction;
 import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
-import io.noiselens.attribution.Methods;
+import io.noiselens.methods.Methods;
 import io.noiselens.attribution.TargetSource;
 import io.noiselens.config.JobConfigLoader;
 import io.noiselens.model.Architectures;
@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-import static io.noiselens.attribution.AttributionMethod.Kind.GRADIENT;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** DANCE: the layer probe against a hand convolution, decoys that keep their constraint, and range aggregation. */
@@ -129,7 +128,7 @@ class DanceTest {
 
             // The map is the per-feature range of the base explainer over the decoys.
             List<AttributionResult> r = engine.explain(new ExplainBatch(List.of("a", "b"), xs, new int[2]), List.of(dance)).results();
-            AttributionMethod grad = Methods.builder(GRADIENT).target(TargetSource.LABEL).channelReduction(ChannelReduction.NONE).build();
+            AttributionMethod grad = Methods.builder("gradient").target(TargetSource.LABEL).channelReduction(ChannelReduction.NONE).build();
             for (int b = 0; b < 2; b++) {
                 List<float[]> ds = decoys.get(b).inputs();
                 List<String> ids = new ArrayList<>();
@@ -156,8 +155,9 @@ class DanceTest {
     }
 
     /**
-     * Decoys streamed in chunks of a few rows (a tiny memory budget) give the maps of one chunk per image: each
-     * decoy's optimisation is its own, so chunking changes the memory, not the result.
+     * Decoys streamed in chunks of a few rows (a micro-batch of 5) give the maps of one chunk per image: each decoy's
+     * optimisation is its own, so chunking changes the memory, not the result. A budget of three decoys' state caps a
+     * chunk at three however large the micro-batch.
      */
     @Test
     void chunkedDecoysGiveTheSameMaps() {
@@ -168,11 +168,15 @@ class DanceTest {
         ExplainBatch batch = new ExplainBatch(List.of("a", "b"), xs, new int[2]);
         try (SameDiffClassifier model = SameDiffClassifier.create(SPEC, w)) {
             AttributionEngine whole = new AttributionEngine(model, EngineOptions.defaults(4));
-            AttributionEngine chunked = new AttributionEngine(model, new EngineOptions(
-                    EngineOptions.defaults(4).runSeed(), 64, 5L * 4 * (6 * 768 + 7 * 4096)));
+            EngineOptions defaults = EngineOptions.defaults(4);
+            AttributionEngine chunked = new AttributionEngine(model, new EngineOptions(defaults.runSeed(), 5,
+                    defaults.memoryBudgetBytes()));
+            AttributionEngine tight = new AttributionEngine(model, new EngineOptions(defaults.runSeed(), 64,
+                    3L * 4 * (6 * 768 + 7 * 4096)));
             try (LayerProbe probe = new LayerProbe(SPEC, w, "conv1")) {
                 assertTrue(Dance.rowsPerChunk(whole, probe) >= 32, "one chunk holds every decoy of an image");
                 assertEquals(5, Dance.rowsPerChunk(chunked, probe), "seven chunks of at most 5 decoys");
+                assertTrue(Dance.rowsPerChunk(tight, probe) <= 3, "the budget holds three decoys");
             }
             List<AttributionResult> a = whole.explain(batch, List.of(dance)).results();
             List<AttributionResult> b = chunked.explain(batch, List.of(dance)).results();

@@ -6,7 +6,7 @@ import io.noiselens.attribution.AttributionResult;
 import io.noiselens.attribution.ChannelReduction;
 import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
-import io.noiselens.attribution.Methods;
+import io.noiselens.methods.Methods;
 import io.noiselens.data.SyntheticShapes;
 import io.noiselens.model.Architectures;
 import io.noiselens.model.DemoModelTest;
@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-import static io.noiselens.attribution.AttributionMethod.Kind.RELEX;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** RelEx: its loss gradient against finite differences, and masks that get sparser as the L1 weight grows. */
@@ -69,7 +68,7 @@ class RelExTest {
             AttributionEngine engine = new AttributionEngine(model, EngineOptions.defaults(3));
             double previous = Double.POSITIVE_INFINITY;
             for (double l1 : new double[]{0, 1e-3, 1e-2}) {
-                AttributionMethod m = Methods.builder(RELEX).samples(6).inputNoise(0.1, InputNoise.Mode.RANGE_FRACTION)
+                AttributionMethod m = Methods.builder("relex").samples(6).inputNoise(0.1, InputNoise.Mode.RANGE_FRACTION)
                         .channelReduction(ChannelReduction.NONE).driver(new RelEx(25, l1, 1.0, 0.1, 0.99)).build();
                 double mass = 0;
                 for (AttributionResult r : engine.explain(new ExplainBatch(ids, xs, new int[3]), List.of(m)).results()) {
@@ -100,7 +99,7 @@ class RelExTest {
             KeyedRandom.fillGaussian(10 + i, x, 0, x.length);
             xs.add(x);
         }
-        AttributionMethod m = Methods.builder(RELEX).samples(5).inputNoise(0.1, InputNoise.Mode.RANGE_FRACTION)
+        AttributionMethod m = Methods.builder("relex").samples(5).inputNoise(0.1, InputNoise.Mode.RANGE_FRACTION)
                 .channelReduction(ChannelReduction.NONE).driver(new RelEx(4, 1e-3, 1.0, 0.1, 0.99)).build();
         try (SameDiffClassifier model = SameDiffClassifier.create(spec, Architectures.initialWeights(spec, 5))) {
             AttributionEngine whole = new AttributionEngine(model, EngineOptions.defaults(3));

@@ -6,7 +6,7 @@ import io.noiselens.attribution.AttributionResult;
 import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
 import io.noiselens.attribution.GradientXInput;
-import io.noiselens.attribution.Methods;
+import io.noiselens.methods.Methods;
 import io.noiselens.attribution.TargetSource;
 import io.noiselens.config.JobConfigLoader;
 import io.noiselens.metrics.MetricContext;
@@ -24,14 +24,12 @@ import org.junit.jupiter.api.Test;
 import java.util.Collections;
 import java.util.List;
 
-import static io.noiselens.attribution.AttributionMethod.Kind.SMOOTHGRAD;
-import static io.noiselens.attribution.AttributionMethod.Kind.SMOOTHTAYLOR;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** SmoothTaylor in closed form on a linear model, its σ → 0 limit, and adaptive noising's search. */
 class SmoothTaylorTest {
     static AttributionMethod smoothTaylor(double sigma, int samples) {
-        return Methods.builder(SMOOTHTAYLOR).samples(samples).inputNoise(sigma, InputNoise.Mode.ABSOLUTE)
+        return Methods.builder("smoothtaylor").samples(samples).inputNoise(sigma, InputNoise.Mode.ABSOLUTE)
                 .channelReduction(io.noiselens.attribution.ChannelReduction.NONE).build();
     }
 
@@ -46,7 +44,7 @@ class SmoothTaylorTest {
             AttributionEngine engine = new AttributionEngine(model, EngineOptions.defaults(5));
             AttributionMethod st = smoothTaylor(0.4, 16), half = smoothTaylor(0.2, 16).withDriver(null);
             // SmoothGrad over Gradient × Input on the same keyed noise: mean (x + σε) ⊙ w.
-            AttributionMethod sgxi = Methods.builder(SMOOTHGRAD).id("sgxi").base(new GradientXInput()).samples(16)
+            AttributionMethod sgxi = Methods.builder("smoothgrad").id("sgxi").base(new GradientXInput()).samples(16)
                     .inputNoise(0.4, InputNoise.Mode.ABSOLUTE).channelReduction(io.noiselens.attribution.ChannelReduction.NONE).build();
             AttributionMethod halfId = new AttributionMethod("half", half.kind(), half.base(), half.plan(), half.output(),
                     half.target(), half.abs(), half.channelReduction());
@@ -111,7 +109,7 @@ class SmoothTaylorTest {
     }
 
     static double autvc(AttributionEngine engine, ModelSpec spec, float[] x, int target, double sigma) {
-        AttributionMethod fixed = Methods.builder(SMOOTHTAYLOR).samples(8).inputNoise(sigma, InputNoise.Mode.ABSOLUTE)
+        AttributionMethod fixed = Methods.builder("smoothtaylor").samples(8).inputNoise(sigma, InputNoise.Mode.ABSOLUTE)
                 .target(TargetSource.LABEL).build();
         AttributionResult r = engine.explain(new ExplainBatch(List.of("a"), List.of(x), new int[]{target}), List.of(fixed))
                 .results().get(0);

@@ -5,7 +5,7 @@ import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.AttributionResult;
 import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
-import io.noiselens.attribution.Methods;
+import io.noiselens.methods.Methods;
 import io.noiselens.attribution.TargetSource;
 import io.noiselens.metrics.stability.FidelityError;
 import io.noiselens.model.Architectures;
@@ -20,8 +20,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-import static io.noiselens.attribution.AttributionMethod.Kind.GRADIENT;
-import static io.noiselens.attribution.AttributionMethod.Kind.SMOOTHGRAD;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Ye and Farnia's fidelity error ‖SG_σ − Grad‖₂ in closed form, against separately explained maps, over σ. */
@@ -39,7 +37,7 @@ class FidelityTest {
     }
 
     static AttributionMethod smoothGrad(double sigma) {
-        return Methods.builder(SMOOTHGRAD).samples(32).inputNoise(sigma, InputNoise.Mode.ABSOLUTE)
+        return Methods.builder("smoothgrad").samples(32).inputNoise(sigma, InputNoise.Mode.ABSOLUTE)
                 .target(TargetSource.LABEL).build();
     }
 
@@ -61,7 +59,7 @@ class FidelityTest {
     @Test
     void errorIsTheDistanceBetweenSmoothGradAndGradientExplainedSeparately() {
         ModelSpec spec = new ModelSpec("mlp", 1, H, W, K, Collections.nCopies(K, "c"), Preprocessing.identity(1));
-        AttributionMethod sg = smoothGrad(0.3), grad = Methods.builder(GRADIENT).target(TargetSource.LABEL).build();
+        AttributionMethod sg = smoothGrad(0.3), grad = Methods.builder("gradient").target(TargetSource.LABEL).build();
         double[] metric = fidelity("mlp", sg);
         try (SameDiffClassifier model = SameDiffClassifier.create(spec, Architectures.initialWeights(spec, 2))) {
             List<String> ids = new ArrayList<>();

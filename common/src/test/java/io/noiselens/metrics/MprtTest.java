@@ -5,7 +5,7 @@ import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.AttributionResult;
 import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
-import io.noiselens.attribution.Methods;
+import io.noiselens.methods.Methods;
 import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
 import io.noiselens.metrics.randomisation.Mprt;
@@ -25,7 +25,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 
-import static io.noiselens.attribution.AttributionMethod.Kind.GRADIENT;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** MPRT: the randomisation itself, a linear model worked in closed form, and a trained CNN's cascade. */
@@ -84,7 +83,7 @@ class MprtTest {
             xs.add(x);
         }
         try (SameDiffClassifier model = SameDiffClassifier.create(spec, weights)) {
-            MetricContext ctx = context(model, Methods.builder(GRADIENT).target(io.noiselens.attribution.TargetSource.LABEL).build(),
+            MetricContext ctx = context(model, Methods.builder("gradient").target(io.noiselens.attribution.TargetSource.LABEL).build(),
                     xs, new int[]{0, 1, 2}, 21);
             float[] before = weights.get("fc.weight").data(), after = Mprt.randomise(weights, Set.of("fc"), 21).get("fc.weight").data();
             for (int i = 0; i < 3; i++) {
@@ -117,7 +116,7 @@ class MprtTest {
             labels[i] = test.get(i).label();
         }
         try (SameDiffClassifier model = SameDiffClassifier.create(spec, trained.weights())) {
-            MetricContext ctx = context(model, Methods.builder(GRADIENT).build(), xs, labels, 3);
+            MetricContext ctx = context(model, Methods.builder("gradient").build(), xs, labels, 3);
             for (Mprt.Measure measure : Mprt.Measure.values()) {
                 Mprt cascading = new Mprt(Mprt.Mode.CASCADING, measure), independent = new Mprt(Mprt.Mode.INDEPENDENT, measure);
                 double[] mean = new double[5];

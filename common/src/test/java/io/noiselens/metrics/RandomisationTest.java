@@ -4,7 +4,7 @@ import io.noiselens.attribution.AttributionEngine;
 import io.noiselens.attribution.AttributionResult;
 import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
-import io.noiselens.attribution.Methods;
+import io.noiselens.methods.Methods;
 import io.noiselens.attribution.TargetSource;
 import io.noiselens.metrics.randomisation.RandomLogit;
 import io.noiselens.model.Architectures;
@@ -21,7 +21,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import static io.noiselens.attribution.AttributionMethod.Kind.GRADIENT;
 import static org.junit.jupiter.api.Assertions.*;
 
 class RandomisationTest {
@@ -58,7 +57,7 @@ class RandomisationTest {
         float[] fc = weights.get("fc.weight").data();
         try (SameDiffClassifier model = SameDiffClassifier.create(spec, weights)) {
             AttributionEngine engine = new AttributionEngine(model, EngineOptions.defaults(1));
-            var method = Methods.builder(GRADIENT).build();
+            var method = Methods.builder("gradient").build();
             List<MetricContext.Item> items = new ArrayList<>();
             List<String> ids = new ArrayList<>();
             List<float[]> xs = new ArrayList<>();

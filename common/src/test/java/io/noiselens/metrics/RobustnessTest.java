@@ -5,7 +5,7 @@ import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.AttributionResult;
 import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
-import io.noiselens.attribution.Methods;
+import io.noiselens.methods.Methods;
 import io.noiselens.attribution.TargetSource;
 import io.noiselens.metrics.robustness.LocalLipschitzEstimate;
 import io.noiselens.metrics.robustness.Sensitivity;
@@ -21,8 +21,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-import static io.noiselens.attribution.AttributionMethod.Kind.GRADIENT;
-import static io.noiselens.attribution.AttributionMethod.Kind.GRADIENT_X_INPUT;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -70,7 +68,7 @@ class RobustnessTest {
     void constantGradientIsPerfectlyRobust() {
         ModelWeights w = Architectures.initialWeights(SPEC, 1);
         try (SameDiffClassifier model = SameDiffClassifier.create(SPEC, w)) {
-            Setup s = setup(model, w, Methods.builder(GRADIENT).build());
+            Setup s = setup(model, w, Methods.builder("gradient").build());
             for (Metric m : List.of(new Sensitivity(true, 5, 0.2), new Sensitivity(false, 5, 0.2), new LocalLipschitzEstimate(5, 0.1))) {
                 for (int i = 0; i < 4; i++) assertEquals(0, m.score(s.ctx(), i).value(), 1e-6, m.info().name());
             }
@@ -82,7 +80,7 @@ class RobustnessTest {
         ModelWeights w = Architectures.initialWeights(SPEC, 2);
         float[] fc = w.get("fc.weight").data();
         try (SameDiffClassifier model = SameDiffClassifier.create(SPEC, w)) {
-            Setup s = setup(model, w, Methods.builder(GRADIENT_X_INPUT).build());
+            Setup s = setup(model, w, Methods.builder("gradient_x_input").build());
             Sensitivity max = new Sensitivity(true, 6, 0.2), avg = new Sensitivity(false, 6, 0.2);
             for (int i = 0; i < 4; i++) {
                 double mx = max.score(s.ctx(), i).value(), av = avg.score(s.ctx(), i).value();

@@ -7,11 +7,11 @@ import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.Baseline;
 import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
-import io.noiselens.attribution.Methods;
+import io.noiselens.methods.Methods;
 import io.noiselens.attribution.Quadrature;
 import io.noiselens.config.JobConfig;
 import io.noiselens.config.JobConfigLoader;
-import io.noiselens.config.MethodConfig;
+import io.noiselens.methods.MethodSpec;
 import io.noiselens.config.NoiseLensException;
 import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
@@ -52,7 +52,7 @@ import java.util.concurrent.Future;
 final class Bench {
     static final String USAGE = "Usage: noiselens bench [--out DIR] [--python PATH] [--threads N] [--seconds S] "
             + "[--images N] [--spark-images N] [--task-threads N] [--reuse-pytorch] [--profile] "
-            + "[--only gradients,methods,replica,spark]";
+            + "[--only gradients,methods,replica,spark,memory] [--stream-images N] [--memory-methods LIST] [--memory-models demo,resnet18]";
     private static final List<String> MODELS = List.of("small_cnn", "resnet18", "resnet50");
     private static final int[] BATCH = {64, 16, 8};
 
@@ -61,15 +61,23 @@ final class Bench {
      * {@code profile}: print op-level timings of each model's input-gradient call.
      */
     record Settings(Path out, String python, int threads, double seconds, int images, int sparkImages,
-                    boolean reusePyTorch, boolean profile, java.util.Set<String> only, int taskThreads) {
+                    boolean reusePyTorch, boolean profile, java.util.Set<String> only, int taskThreads,
+                    int streamImages, List<String> memoryMethods, List<String> memoryModels) {
+        /** Whether a section runs: every section but memory (tens of minutes) unless --only names some. */
         boolean runs(String section) {
-            return only.isEmpty() || only.contains(section);
+            return only.isEmpty() ? !section.equals("memory") : only.contains(section);
+        }
+
+        /** Whether the PyTorch half's timings are wanted (memory needs only its ONNX models). */
+        boolean times() {
+            return !only.equals(java.util.Set.of("memory"));
         }
 
         static Settings parse(String[] args) {
             Path out = Path.of("target", "bench");
             String python = "/usr/bin/python3";
-            int threads = 2, images = 2, sparkImages = 512, taskThreads = 1;
+            int threads = 2, images = 2, sparkImages = 512, taskThreads = 1, streamImages = 12288;
+            List<String> memoryMethods = List.of(), memoryModels = List.of("demo", "resnet18");
             double seconds = 3;
             boolean reuse = false, profile = false;
             java.util.Set<String> only = new java.util.TreeSet<>();
@@ -89,10 +97,13 @@ final class Bench {
                     case "--images" -> images = positive(args[i], v);
                     case "--spark-images" -> sparkImages = positive(args[i], v);
                     case "--task-threads" -> taskThreads = positive(args[i], v);
+                    case "--stream-images" -> streamImages = positive(args[i], v);
+                    case "--memory-methods" -> memoryMethods = Arrays.stream(v.split(",")).map(String::trim).toList();
+                    case "--memory-models" -> memoryModels = Arrays.stream(v.split(",")).map(String::trim).toList();
                     case "--only" -> {
                         for (String part : v.split(",")) {
-                            if (!List.of("gradients", "methods", "replica", "spark").contains(part.trim())) {
-                                throw new NoiseLensException("--only takes gradients, methods, replica and spark, got '"
+                            if (!List.of("gradients", "methods", "replica", "spark", "memory").contains(part.trim())) {
+                                throw new NoiseLensException("--only takes gradients, methods, replica, spark and memory, got '"
                                         + part + "'. " + USAGE);
                             }
                             only.add(part.trim());
@@ -102,7 +113,8 @@ final class Bench {
                 }
                 i++;
             }
-            return new Settings(out, python, threads, seconds, images, sparkImages, reuse, profile, only, taskThreads);
+            return new Settings(out, python, threads, seconds, images, sparkImages, reuse, profile, only, taskThreads,
+                    streamImages, memoryMethods, memoryModels);
         }
 
         private static int positive(String flag, String v) {
@@ -124,6 +136,10 @@ final class Bench {
         out.printf("NoiseLens bench: %d threads (OMP_NUM_THREADS=%s, %d processors), results in %s%n", s.threads(),
                 System.getenv("OMP_NUM_THREADS"), Runtime.getRuntime().availableProcessors(), s.out().toAbsolutePath());
         JsonNode torch = pytorch(s, out);
+        if (!s.times()) {
+            MemoryBench.run(s, out);
+            return 0;
+        }
         out.printf("PyTorch %s, %d threads, oneDNN %s; ND4J %s, %d threads%n", torch.get("torch").asText(),
                 torch.get("threads").asInt(), torch.get("mkldnn").asBoolean(),
                 Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"),
@@ -141,9 +157,9 @@ final class Bench {
         }
         if (s.runs("methods")) {
             ModelFile.Loaded r18 = load(s, "resnet18");
-            rows.add(row("FusionGrad N=M=10 s/image, resnet18", perImage(r18, Methods.builder(AttributionMethod.Kind.FUSIONGRAD)
+            rows.add(row("FusionGrad N=M=10 s/image, resnet18", perImage(r18, Methods.builder("fusiongrad")
                 .build(), s.images()), torch.get("fusiongrad_seconds_per_image").asDouble(), false));
-        rows.add(row("IG 64 steps s/image, resnet18", perImage(r18, Methods.builder(AttributionMethod.Kind.INTEGRATED_GRADIENTS)
+        rows.add(row("IG 64 steps s/image, resnet18", perImage(r18, Methods.builder("integrated_gradients")
                 .build().withBase(Methods.integratedGradients(64, Quadrature.RIEMANN_MIDDLE, Baseline.ZERO)), s.images()),
                 torch.get("ig_seconds_per_image").asDouble(), false));
         }
@@ -155,6 +171,7 @@ final class Bench {
                     replica[2] * 1000);
         }
         double[] job = s.runs("spark") ? sparkVersusEngine(s, out) : null;
+        if (s.runs("memory")) MemoryBench.run(s, out);
         out.println();
         out.printf("| %-48s | %12s | %12s | %14s |%n", "measure", "NoiseLens", "PyTorch", "NoiseLens/PT");
         out.printf("|%s|%s|%s|%s|%n", "-".repeat(50), "-".repeat(14), "-".repeat(14), "-".repeat(16));
@@ -178,6 +195,7 @@ final class Bench {
     /** Runs the PyTorch half (which also writes the ONNX models) and reads its results. */
     private static JsonNode pytorch(Settings s, PrintStream out) throws IOException, InterruptedException {
         Path results = s.out().resolve("pytorch.json");
+        if (!s.times() && Files.isRegularFile(s.out().resolve("resnet18.onnx"))) return null;
         if (s.reusePyTorch()) {
             if (!Files.isRegularFile(results)) {
                 throw new NoiseLensException("--reuse-pytorch: no " + results + " from an earlier run; run without it first");
@@ -189,9 +207,10 @@ final class Bench {
             if (in == null) throw new IllegalStateException("bench_pytorch.py is missing from the jar");
             Files.write(script, in.readAllBytes());
         }
-        ProcessBuilder pb = new ProcessBuilder(s.python(), script.toString(), "--out", s.out().toString(), "--threads",
-                String.valueOf(s.threads()), "--seconds", String.valueOf(s.seconds()), "--images", String.valueOf(s.images()))
-                .redirectErrorStream(true);
+        List<String> cmd = new ArrayList<>(List.of(s.python(), script.toString(), "--out", s.out().toString(), "--threads",
+                String.valueOf(s.threads()), "--seconds", String.valueOf(s.seconds()), "--images", String.valueOf(s.images())));
+        if (!s.times()) cmd.add("--export-only");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OMP_NUM_THREADS", String.valueOf(s.threads()));
         Process p;
         try {
@@ -207,7 +226,7 @@ final class Bench {
             throw new NoiseLensException("The PyTorch half of the benchmark failed (" + script + ", exit " + p.exitValue()
                     + "); it needs python3-torch and python3-torchvision (see its output above)");
         }
-        return new ObjectMapper().readTree(results.toFile());
+        return s.times() ? new ObjectMapper().readTree(results.toFile()) : null;
     }
 
     private static ModelFile.Loaded load(Settings s, String name) throws IOException {
@@ -224,7 +243,7 @@ final class Bench {
         int size = m.spec().inputSize();
         float[] x = new float[batch * size];
         KeyedRandom.fillGaussian(1, x, 0, x.length);
-        INDArray input = Nd4j.createFromArray(x).reshape(batch, m.spec().channels(), m.spec().height(), m.spec().width());
+        INDArray input = io.noiselens.model.NativeArrays.of(x, batch, m.spec().channels(), m.spec().height(), m.spec().width());
         int[] targets = new int[batch];
         for (int i = 0; i < batch; i++) targets[i] = i % m.spec().numClasses();
         OutputSpace[] spaces = new OutputSpace[batch];
@@ -312,7 +331,7 @@ final class Bench {
         double job = o.images() / o.seconds();
         out.printf("Spark job: %d images in %.1f s (%.2f images/s)%n", o.images(), o.seconds(), job);
 
-        List<AttributionMethod> methods = cfg.methods().stream().map(MethodConfig::build).toList();
+        List<AttributionMethod> methods = cfg.methods().stream().map(MethodSpec::build).toList();
         SyntheticShapes data = new SyntheticShapes(cfg.dataset().builtinSeed(), model.spec().height());
         int n = s.sparkImages(), batch = cfg.engine().batchSize();
         // The bare engine gets what each Spark task gets: the same native threads per op, one model per thread.

@@ -2,7 +2,7 @@ package io.noiselens.job;
 
 import io.noiselens.config.Errors;
 import io.noiselens.config.JobConfig;
-import io.noiselens.config.MethodConfig;
+import io.noiselens.methods.MethodSpec;
 import io.noiselens.model.DemoModel;
 import io.noiselens.model.FashionMnistModel;
 import io.noiselens.data.ClassIndex;
@@ -151,7 +151,7 @@ public final class ExplainJob {
                 new Timestamp(System.currentTimeMillis()), seconds, cfg.json(), joined(models, ResolvedModel::path),
                 joined(models, ResolvedModel::id), joined(models, m -> m.loaded().sha256()),
                 ImageSource.describe(cfg.dataset()), preprocessing(models, cfg.dataset()),
-                cfg.methods().stream().map(MethodConfig::build).map(m -> m.id()).toArray(String[]::new),
+                cfg.methods().stream().map(MethodSpec::id).toArray(String[]::new),
                 CODE_VERSION, spark.version(), partitions, nImages, nAttr, nErr, nMetrics,
                 nImages / Math.max(seconds, 1e-9), runId};
         commit.stage(spark.createDataFrame(List.of(RowFactory.create(run)), Tables.RUNS_SCHEMA), Tables.RUNS);

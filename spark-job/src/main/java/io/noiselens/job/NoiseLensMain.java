@@ -2,6 +2,7 @@ package io.noiselens.job;
 
 import io.noiselens.config.JobConfig;
 import io.noiselens.config.JobConfigLoader;
+import io.noiselens.methods.MethodCatalogue;
 import io.noiselens.config.NoiseLensException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Row;
@@ -31,6 +32,7 @@ public final class NoiseLensMain {
             "       noiselens demo [--set key=value]...",
             "       noiselens ingest [--config FILE] --set dataset.folder.path=DIR --set ingest.output=PATH [--set key=value]...",
             "       n" + Bench.USAGE.substring("Usage: n".length()),
+            "       noiselens methods [--markdown]   (every method kind with its keys and defaults)",
             "Keys: " + String.join(", ", JobConfigLoader.KEYS.stream().map(k -> k.path()).toList()));
 
     private NoiseLensMain() {}
@@ -79,6 +81,14 @@ public final class NoiseLensMain {
         String command = args[0];
         if (command.equals("bench") && (List.of(args).contains("--help") || List.of(args).contains("-h"))) {
             out.println(Bench.USAGE);
+            return 0;
+        }
+        if (command.equals("methods")) {
+            List<String> rest = List.of(args).subList(1, args.length);
+            if (!rest.isEmpty() && !rest.equals(List.of("--markdown")) && !rest.contains("--help") && !rest.contains("-h")) {
+                throw new NoiseLensException("Unknown argument '" + rest.get(0) + "'; 'methods' takes only --markdown.");
+            }
+            out.print(rest.equals(List.of("--markdown")) ? MethodCatalogue.markdownTable() : MethodCatalogue.help());
             return 0;
         }
         if (command.equals("bench")) {

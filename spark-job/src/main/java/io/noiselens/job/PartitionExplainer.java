@@ -10,7 +10,7 @@ import io.noiselens.attribution.ExplainBatch;
 import io.noiselens.attribution.Explanation;
 import io.noiselens.attribution.TargetSource;
 import io.noiselens.config.JobConfig;
-import io.noiselens.config.MethodConfig;
+import io.noiselens.methods.MethodSpec;
 import io.noiselens.data.LabeledImage;
 import io.noiselens.metrics.EngineReexplainer;
 import io.noiselens.metrics.ForwardEvaluator;
@@ -67,14 +67,15 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
         SameDiffClassifier classifier = ExecutorModelCache.classifier(model.value());
         ModelSpec spec = classifier.spec();
         String modelId = spec.architecture() + "@" + model.value().sha256().substring(0, 12);
-        List<AttributionMethod> methods = config.methods().stream().map(MethodConfig::build).toList();
+        List<AttributionMethod> methods = config.methods().stream().map(MethodSpec::build).toList();
         EngineOptions options = new EngineOptions(config.run().seed(), config.engine().microBatch(),
                 config.engine().memoryBudgetMb() * (1L << 20));
         AttributionEngine engine = new AttributionEngine(classifier, options);
         ImageLoader loader = new ImageLoader(config, spec);
         boolean needsLabel = methods.stream().anyMatch(m -> m.target() == TargetSource.LABEL);
         List<Metric> metrics = Metrics.create(config.metrics().names(), config.metrics().settings(), "metrics.names");
-        ForwardEvaluator evaluator = new ForwardEvaluator(classifier, config.engine().microBatch());
+        // Forward passes in the engine's budget-capped micro-batches (a forward row needs less than a gradient row).
+        ForwardEvaluator evaluator = new ForwardEvaluator(classifier, engine.microBatch());
         String runId = config.run().id();
 
         return new Iterator<>() {

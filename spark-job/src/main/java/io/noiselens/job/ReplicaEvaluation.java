@@ -1,7 +1,7 @@
 package io.noiselens.job;
 
 import io.noiselens.config.JobConfig;
-import io.noiselens.config.MethodConfig;
+import io.noiselens.methods.MethodSpec;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.SameDiffClassifier;
@@ -46,7 +46,7 @@ final class ReplicaEvaluation {
     /** σ_w → number of replicas, over the run's weight-noise methods (the largest N per σ_w); empty if none. */
     static TreeMap<Double, Integer> plan(JobConfig cfg) {
         TreeMap<Double, Integer> plan = new TreeMap<>();
-        for (MethodConfig mc : cfg.methods()) {
+        for (MethodSpec mc : cfg.methods()) {
             AttributionMethod m = mc.build();
             double s = m.plan().weightNoise().sigma();
             if (s > 0) plan.merge(s, m.plan().replicas(), Math::max);

@@ -69,6 +69,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--images", type=int, default=2, help="images for the FusionGrad and IG costs")
+    ap.add_argument("--export-only", action="store_true", help="write the ONNX models, time nothing")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
@@ -82,11 +83,16 @@ def main():
         if not os.path.exists(path):
             torch.onnx.export(model, torch.zeros(1, *shape), path, opset_version=13, input_names=["input"],
                               output_names=["logits"], dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}})
+        if args.export_only:
+            continue
         x = torch.randn(batch, *shape, generator=g)
         targets = torch.arange(batch) % 10
         t, reps = timed(lambda: input_gradients(model, x, targets), 3, args.seconds)
         result["gradients"][name] = {"batch": batch, "seconds": t, "images_per_second": batch / t, "reps": reps}
         print(f"pytorch {name}: {batch / t:.1f} images/s (batch {batch}, median of {reps})", flush=True)
+
+    if args.export_only:
+        return
 
     # FusionGrad and IG per image on ResNet-18 at 224x224, micro-batches of 16 rows.
     model, shape, _ = build("resnet18", 0)

@@ -8,12 +8,9 @@ import io.noiselens.model.Preprocessing;
 import io.noiselens.model.SmallCnn;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
-/** What the tests that run the job in a child JVM share: a small model file and the child's command line. */
+/** What the tests that run the job in a child JVM share: a small model file ({@link MemoryBench#javaCommand} is the command line). */
 final class ChildJvm {
     private ChildJvm() {}
 
@@ -23,21 +20,5 @@ final class ChildJvm {
         Path model = dir.resolve("model.nlm");
         ModelFile.save(model, spec, Architectures.initialWeights(spec, 3));
         return model;
-    }
-
-    /**
-     * {@code java} with this JVM's module flags and native-library settings, the given heap, this test classpath and
-     * {@code main} with its arguments.
-     */
-    static List<String> command(String heap, Class<?> main, List<String> props, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("-Dorg.bytedeco")) cmd.add(a);
-        }
-        cmd.add("-Xmx" + heap);
-        cmd.addAll(props);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-        cmd.addAll(List.of(args));
-        return cmd;
     }
 }

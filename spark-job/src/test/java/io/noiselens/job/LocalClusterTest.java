@@ -34,7 +34,7 @@ class LocalClusterTest {
         Path conf = Files.writeString(dir.resolve("job.conf"), "methods = [{kind = gradient}, "
                 + "{kind = smoothgrad, samples = 64}, {kind = integrated_gradients, steps = 64}]\n");
         String marker = "noiselens-local-cluster-" + ProcessHandle.current().pid();
-        List<String> cmd = ChildJvm.command("1g", NoiseLensMain.class, List.of(), "run", "--config", conf.toString(), "--set", "run.id=" + marker, "--set", "run.output=" + out,
+        List<String> cmd = MemoryBench.javaCommand("1g", NoiseLensMain.class, List.of(), "run", "--config", conf.toString(), "--set", "run.id=" + marker, "--set", "run.output=" + out,
                 "--set", "model.path=" + model, "--set", "spark.master=local-cluster[2,1,1024]",
                 "--set", "dataset.builtin.images=" + IMAGES, "--set", "engine.batch_size=2", "--set", "spark.partitions=12",
                 "--set", "metrics.names=[sparseness]");

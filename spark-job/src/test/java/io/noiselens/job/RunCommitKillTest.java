@@ -51,7 +51,7 @@ class RunCommitKillTest {
 
     static ProcessBuilder child(Path out, String methods, String pauseAt) throws IOException {
         Path conf = Files.writeString(out.resolveSibling(out.getFileName() + ".conf"), "methods = " + methods + "\n");
-        List<String> cmd = ChildJvm.command("1g", NoiseLensMain.class, List.of("-Dnoiselens.commit.pause_at=" + pauseAt),
+        List<String> cmd = MemoryBench.javaCommand("1g", NoiseLensMain.class, List.of("-Dnoiselens.commit.pause_at=" + pauseAt),
                 "run", "--config", conf.toString(), "--set", "run.id=nightly",
                 "--set", "run.output=" + out, "--set", "model.path=" + model, "--set", "spark.master=local[2]",
                 "--set", "dataset.builtin.images=6", "--set", "engine.batch_size=6", "--set", "spark.partitions=2",

@@ -1,0 +1,33 @@
+package io.noiselens.methods;
+
+import io.noiselens.attribution.AttributionMethod;
+import io.noiselens.config.ConfigKey;
+
+import java.util.List;
+
+/**
+ * One attribution method family as users configure it: the {@code kind} they write, the keys it reads besides
+ * {@link MethodCatalogue#COMMON_KEYS} (with this family's defaults and bounds), rules that span several keys, and
+ * the estimator its values describe. Adding a method is one implementation and one line in
+ * {@link MethodCatalogue#FAMILIES}.
+ */
+public interface MethodFamily {
+    /** The {@code kind} value, e.g. {@code smoothgrad}. */
+    String kind();
+
+    /** One line for README and {@code --help}: what the method computes and where it was published. */
+    String summary();
+
+    /** The keys this family reads besides the common ones; a key it does not declare is refused. */
+    List<ConfigKey> keys();
+
+    /**
+     * Rules that span keys (a trapezoid rule needs two steps; Integrated Gradients' keys need base =
+     * integrated_gradients); throws an error naming {@code where.key}. Single keys' types and bounds are checked
+     * before this from their declarations.
+     */
+    default void validate(MethodSpec spec, String where) {}
+
+    /** The method these (validated, defaulted) values describe. */
+    AttributionMethod build(MethodSpec spec);
+}
