@@ -1,5 +1,7 @@
 package io.noiselens.config;
 
+import io.noiselens.lang.Errors;
+import io.noiselens.lang.ConfigKey;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -29,7 +31,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
-import static io.noiselens.config.ConfigKey.Type.*;
+import static io.noiselens.lang.ConfigKey.Type.*;
 
 /**
  * Reads HOCON job configuration with {@code --set key=value} overrides into a {@link JobConfig}. Every key is

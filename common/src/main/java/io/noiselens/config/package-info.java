@@ -1,2 +1,2 @@
-/** Job configuration (HOCON, typed, validated before Spark starts) and the one factory of user-facing errors. */
+/** Job configuration: HOCON read into typed records, every key declared once and validated before Spark starts. */
 package io.noiselens.config;

@@ -1,6 +1,6 @@
 package io.noiselens.data;
 
-import io.noiselens.config.Errors;
+import io.noiselens.lang.Errors;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;

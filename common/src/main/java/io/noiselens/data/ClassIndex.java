@@ -2,7 +2,7 @@ package io.noiselens.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.noiselens.config.Errors;
+import io.noiselens.lang.Errors;
 
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,6 +1,6 @@
 package io.noiselens.data;
 
-import io.noiselens.config.Errors;
+import io.noiselens.lang.Errors;
 
 import java.io.DataInputStream;
 import java.io.IOException;

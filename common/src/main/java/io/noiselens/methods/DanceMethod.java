@@ -2,13 +2,13 @@ package io.noiselens.methods;
 
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.NoisePlan;
-import io.noiselens.config.ConfigKey;
+import io.noiselens.lang.ConfigKey;
 import io.noiselens.drivers.Dance;
 
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.noiselens.config.ConfigKey.Type.*;
+import static io.noiselens.lang.ConfigKey.Type.*;
 
 /**
  * DANCE, decoy-enhanced saliency (Lu, Guo, Xing, Noble, "DANCE: Enhancing Saliency Maps Using Decoys", ICML 2021;

@@ -13,8 +13,8 @@ import io.noiselens.attribution.NoisePlan;
 import io.noiselens.attribution.Quadrature;
 import io.noiselens.attribution.SequentialStopping;
 import io.noiselens.attribution.TargetSource;
-import io.noiselens.config.ConfigKey;
-import io.noiselens.config.Errors;
+import io.noiselens.lang.ConfigKey;
+import io.noiselens.lang.Errors;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.noise.InputNoise;
 
@@ -22,7 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
-import static io.noiselens.config.ConfigKey.Type.*;
+import static io.noiselens.lang.ConfigKey.Type.*;
 
 /** The keys several families share, declared once with each family's defaults, and how their values are read. */
 final class Keys {

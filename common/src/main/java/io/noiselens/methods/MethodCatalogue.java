@@ -3,8 +3,8 @@ package io.noiselens.methods;
 import io.noiselens.attribution.AbsMode;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.ChannelReduction;
-import io.noiselens.config.ConfigKey;
-import io.noiselens.config.Errors;
+import io.noiselens.lang.ConfigKey;
+import io.noiselens.lang.Errors;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
-import static io.noiselens.config.ConfigKey.Type.*;
+import static io.noiselens.lang.ConfigKey.Type.*;
 
 /**
  * Every attribution method family NoiseLens offers, and the one path from key values to a method: the job

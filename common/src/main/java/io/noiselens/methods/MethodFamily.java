@@ -1,7 +1,7 @@
 package io.noiselens.methods;
 
 import io.noiselens.attribution.AttributionMethod;
-import io.noiselens.config.ConfigKey;
+import io.noiselens.lang.ConfigKey;
 
 import java.util.List;
 

@@ -47,7 +47,8 @@ public final class Methods {
         public Builder base(BaseExplainer b) {
             if (!MethodCatalogue.family((String) raw.get("kind")).keys().contains(Keys.BASE)) {
                 throw new IllegalArgumentException(raw.get("kind") + " has a fixed base explainer; 'base' applies to "
-                        + "smoothgrad, smoothgrad_sq, vargrad, noisegrad, fusiongrad and dance");
+                        + MethodCatalogue.families().stream().filter(f -> f.keys().contains(Keys.BASE))
+                        .map(MethodFamily::kind).toList());
             }
             this.base = b;
             return this;

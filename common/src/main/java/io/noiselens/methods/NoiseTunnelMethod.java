@@ -3,7 +3,7 @@ package io.noiselens.methods;
 import io.noiselens.attribution.Aggregation;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.NoisePlan;
-import io.noiselens.config.ConfigKey;
+import io.noiselens.lang.ConfigKey;
 import io.noiselens.noise.InputNoise;
 import io.noiselens.noise.WeightNoise;
 

@@ -4,7 +4,7 @@ import io.noiselens.attribution.Aggregation;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.Gradient;
 import io.noiselens.attribution.NoisePlan;
-import io.noiselens.config.ConfigKey;
+import io.noiselens.lang.ConfigKey;
 import io.noiselens.drivers.RelEx;
 import io.noiselens.noise.InputNoise;
 import io.noiselens.noise.WeightNoise;
@@ -12,7 +12,7 @@ import io.noiselens.noise.WeightNoise;
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.noiselens.config.ConfigKey.Type.*;
+import static io.noiselens.lang.ConfigKey.Type.*;
 
 /**
  * RelEx (Lim, Lee, Kim, "Building Reliable Explanations of Unreliable Neural Networks: Locally Smoothing Perspective

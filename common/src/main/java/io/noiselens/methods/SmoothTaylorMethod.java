@@ -4,7 +4,7 @@ import io.noiselens.attribution.Aggregation;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.NoisePlan;
 import io.noiselens.attribution.TaylorTerm;
-import io.noiselens.config.ConfigKey;
+import io.noiselens.lang.ConfigKey;
 import io.noiselens.drivers.AdaptiveNoising;
 import io.noiselens.noise.InputNoise;
 import io.noiselens.noise.WeightNoise;

@@ -2,7 +2,7 @@ package io.noiselens.metrics;
 
 import io.noiselens.adversarial.ExplanationAttack;
 import io.noiselens.adversarial.Pgd;
-import io.noiselens.config.Errors;
+import io.noiselens.lang.Errors;
 import io.noiselens.metrics.adversarial.AdversarialRetrieval;
 import io.noiselens.metrics.adversarial.AttackRobustness;
 import io.noiselens.metrics.complexity.Autvc;

@@ -1,6 +1,6 @@
 package io.noiselens.model;
 
-import io.noiselens.config.Errors;
+import io.noiselens.lang.Errors;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 

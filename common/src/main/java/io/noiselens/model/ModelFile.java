@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.noiselens.config.Errors;
+import io.noiselens.lang.Errors;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -231,7 +231,7 @@ public final class SameDiffClassifier implements ClassifierModel {
     private void checkInput(INDArray input) {
         long[] s = input.shape();
         if (s.length != 4 || s[1] != spec.channels() || s[2] != spec.height() || s[3] != spec.width()) {
-            throw io.noiselens.config.Errors.shapeMismatch("model input",
+            throw io.noiselens.lang.Errors.shapeMismatch("model input",
                     String.format("[n, %d, %d, %d]", spec.channels(), spec.height(), spec.width()),
                     java.util.Arrays.toString(s));
         }

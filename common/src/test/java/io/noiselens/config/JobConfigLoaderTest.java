@@ -1,5 +1,6 @@
 package io.noiselens.config;
 
+import io.noiselens.lang.NoiseLensException;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.IntegratedGradients;
 import io.noiselens.attribution.Quadrature;

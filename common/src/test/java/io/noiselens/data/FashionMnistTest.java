@@ -1,6 +1,6 @@
 package io.noiselens.data;
 
-import io.noiselens.config.NoiseLensException;
+import io.noiselens.lang.NoiseLensException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

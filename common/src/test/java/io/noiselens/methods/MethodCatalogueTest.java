@@ -1,8 +1,8 @@
 package io.noiselens.methods;
 
 import io.noiselens.attribution.AttributionMethod;
-import io.noiselens.config.ConfigKey;
-import io.noiselens.config.NoiseLensException;
+import io.noiselens.lang.ConfigKey;
+import io.noiselens.lang.NoiseLensException;
 import io.noiselens.drivers.Dance;
 import io.noiselens.drivers.RelEx;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,6 +1,6 @@
 package io.noiselens.model;
 
-import io.noiselens.config.NoiseLensException;
+import io.noiselens.lang.NoiseLensException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -12,7 +12,7 @@ import io.noiselens.attribution.Quadrature;
 import io.noiselens.config.JobConfig;
 import io.noiselens.config.JobConfigLoader;
 import io.noiselens.methods.MethodSpec;
-import io.noiselens.config.NoiseLensException;
+import io.noiselens.lang.NoiseLensException;
 import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
 import io.noiselens.model.ModelFile;

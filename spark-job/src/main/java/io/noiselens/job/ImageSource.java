@@ -1,6 +1,6 @@
 package io.noiselens.job;
 
-import io.noiselens.config.Errors;
+import io.noiselens.lang.Errors;
 import io.noiselens.config.JobConfig;
 import io.noiselens.data.FashionMnist;
 import io.noiselens.data.LabeledImage;

@@ -1,6 +1,6 @@
 package io.noiselens.job;
 
-import io.noiselens.config.NoiseLensException;
+import io.noiselens.lang.NoiseLensException;
 import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
 import io.noiselens.methods.MethodCatalogue;

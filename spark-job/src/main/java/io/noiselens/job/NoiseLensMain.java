@@ -3,7 +3,7 @@ package io.noiselens.job;
 import io.noiselens.config.JobConfig;
 import io.noiselens.config.JobConfigLoader;
 import io.noiselens.methods.MethodCatalogue;
-import io.noiselens.config.NoiseLensException;
+import io.noiselens.lang.NoiseLensException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;

@@ -238,7 +238,7 @@ class ImageNetFolderJobTest {
         for (String d : List.of("cross", "disk", SYNSETS.get(0), "zebra")) {
             Files.write(Files.createDirectories(other.resolve(d)).resolve("a.jpg"), jpeg);
         }
-        String m = assertThrows(io.noiselens.config.NoiseLensException.class, () -> ExplainJob.run(spark,
+        String m = assertThrows(io.noiselens.lang.NoiseLensException.class, () -> ExplainJob.run(spark,
                 io.noiselens.config.JobConfigLoader.fromString("methods = [{kind = gradient}]", settings(
                         dir.resolve("out-other"), "other", "dataset.kind=folder", "dataset.folder.path=" + other))))
                 .getMessage();
@@ -248,7 +248,7 @@ class ImageNetFolderJobTest {
         assertEquals(List.of(0, 1, 2), ImageSource.labels(List.of("a", "b", "c"), List.of("class_0", "class_1",
                 "class_2"), "test"));
         assertEquals(List.of(2, 0), ImageSource.labels(List.of("x", "y"), List.of("y", "q", "x"), "test"));
-        m = assertThrows(io.noiselens.config.NoiseLensException.class, () -> ImageSource.labels(List.of("a", "b", "c"),
+        m = assertThrows(io.noiselens.lang.NoiseLensException.class, () -> ImageSource.labels(List.of("a", "b", "c"),
                 List.of("class_0", "class_1"), "test")).getMessage();
         assertTrue(m.contains("3 class directories but the model has 2 outputs"), m);
     }

@@ -1,6 +1,6 @@
 package io.noiselens.model.onnx;
 
-import io.noiselens.config.Errors;
+import io.noiselens.lang.Errors;
 import io.noiselens.model.Layers;
 import io.noiselens.model.ModelFile;
 import io.noiselens.model.ModelSpec;

@@ -1,6 +1,6 @@
 package io.noiselens.model.onnx;
 
-import io.noiselens.config.Errors;
+import io.noiselens.lang.Errors;
 
 import java.nio.file.Path;
 import java.util.List;

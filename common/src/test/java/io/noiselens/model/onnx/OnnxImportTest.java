@@ -3,7 +3,7 @@ package io.noiselens.model.onnx;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noiselens.PythonFixtures;
-import io.noiselens.config.NoiseLensException;
+import io.noiselens.lang.NoiseLensException;
 import io.noiselens.model.ModelFile;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.model.SameDiffClassifier;

@@ -125,7 +125,7 @@ class OnnxModelTest {
         OnnxModel ok = OnnxModel.parse(model());
         OnnxOperators.check(ok, java.nio.file.Path.of("ok.onnx"));   // Gemm only: accepted
         OnnxModel bad = new OnnxModel(8, 13, "x", ok.inputs(), ok.outputs(), ok.initializers(), nodes);
-        io.noiselens.config.NoiseLensException e = assertThrows(io.noiselens.config.NoiseLensException.class,
+        io.noiselens.lang.NoiseLensException e = assertThrows(io.noiselens.lang.NoiseLensException.class,
                 () -> OnnxOperators.check(bad, java.nio.file.Path.of("bad.onnx")));
         String m = e.getMessage();
         assertTrue(m.contains("bad.onnx") && m.contains("LSTM (nodes lstm0, lstm1, lstm2, lstm3, lstm4 and 2 more)")

@@ -1,4 +1,4 @@
-package io.noiselens.config;
+package io.noiselens.lang;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.noiselens.config;
+package io.noiselens.lang;
 
 /** A user-facing error: the message says what is wrong, with the offending value, and how to fix it. */
 public class NoiseLensException extends RuntimeException {
