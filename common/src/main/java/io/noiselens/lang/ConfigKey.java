@@ -26,11 +26,6 @@ public record ConfigKey(String path, Type type, Object defaultValue, String doc,
         return new ConfigKey(path, type, defaultValue, doc, allowed, bound);
     }
 
-    /** The same key with another default (a family's own value for a shared key). */
-    public ConfigKey withDefault(Object def) {
-        return new ConfigKey(path, type, def, doc, allowed, min);
-    }
-
     /** "expected" wording for errors. */
     public String expected() {
         return switch (type) {
