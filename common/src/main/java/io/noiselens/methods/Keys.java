@@ -32,6 +32,13 @@ final class Keys {
             "gradient", "gradient_x_input", "integrated_gradients");
     static final List<String> INTEGRATED_GRADIENTS_KEYS = List.of("steps", "quadrature", "baseline");
 
+    /** A base explainer choice with Integrated Gradients' keys, which apply when that base is chosen. */
+    static List<ConfigKey> baseExplainer() {
+        List<ConfigKey> keys = new java.util.ArrayList<>(List.of(BASE));
+        keys.addAll(integratedGradients());
+        return keys;
+    }
+
     /** Integrated Gradients' rule: 50 Gauss–Legendre nodes from a zero baseline (Captum's defaults). */
     static List<ConfigKey> integratedGradients() {
         return List.of(ConfigKey.of("steps", INT, 50, "Integrated Gradients steps.").atLeast(1),
@@ -95,8 +102,12 @@ final class Keys {
                 : plan.withStopping(new SequentialStopping(tolerance, s.integer("min_draws"), s.integer("check_every")));
     }
 
-    /** A family that wraps a base explainer reads Integrated Gradients' keys only when that base is chosen. */
-    static void integratedGradientsKeysNeedTheirBase(MethodSpec s, String where) {
+    /**
+     * The rules of {@link #baseExplainer()}: Integrated Gradients' keys only with that base, and its trapezoid rule
+     * with at least two steps.
+     */
+    static void checkBaseExplainer(MethodSpec s, String where) {
+        trapezoidSteps(s, where);
         if (s.text("base").equals("integrated_gradients")) return;
         for (String key : INTEGRATED_GRADIENTS_KEYS) {
             if (s.isSet(key)) {

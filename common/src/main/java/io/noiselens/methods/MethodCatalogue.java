@@ -25,6 +25,11 @@ import static io.noiselens.lang.ConfigKey.Type.*;
  * the family does not declare, checks types and bounds, fills the family's defaults and runs its cross-key rules.
  */
 public final class MethodCatalogue {
+    private static final List<MethodFamily> FAMILIES = List.of(new GradientMethod(), new GradientTimesInputMethod(),
+            new IntegratedGradientsMethod(), NoiseTunnelMethod.SMOOTHGRAD, NoiseTunnelMethod.SMOOTHGRAD_SQ,
+            NoiseTunnelMethod.VARGRAD, NoiseTunnelMethod.NOISEGRAD, NoiseTunnelMethod.FUSIONGRAD,
+            new SmoothTaylorMethod(), new RelExMethod(), new DanceMethod());
+
     /** Keys every family reads: which family, the map's name, and the conventions every map carries (METHODS.md §1). */
     public static final List<ConfigKey> COMMON_KEYS = List.of(
             ConfigKey.oneOf("kind", null, "Method family.", kinds().toArray(String[]::new)),
@@ -39,10 +44,7 @@ public final class MethodCatalogue {
 
     /** The families, in the order README and {@code --help} list them. */
     public static List<MethodFamily> families() {
-        return List.of(new GradientMethod(), new GradientTimesInputMethod(), new IntegratedGradientsMethod(),
-                NoiseTunnelMethod.SMOOTHGRAD, NoiseTunnelMethod.SMOOTHGRAD_SQ, NoiseTunnelMethod.VARGRAD,
-                NoiseTunnelMethod.NOISEGRAD, NoiseTunnelMethod.FUSIONGRAD, new SmoothTaylorMethod(), new RelExMethod(),
-                new DanceMethod());
+        return FAMILIES;
     }
 
     public static List<String> kinds() {

@@ -9,7 +9,7 @@ import java.util.List;
  * One attribution method family as users configure it: the {@code kind} they write, the keys it reads besides
  * {@link MethodCatalogue#COMMON_KEYS} (with this family's defaults and bounds), rules that span several keys, and
  * the estimator its values describe. Adding a method is one implementation and one line in
- * {@link MethodCatalogue#FAMILIES}.
+ * {@link MethodCatalogue#families()}.
  */
 public interface MethodFamily {
     /** The {@code kind} value, e.g. {@code smoothgrad}. */

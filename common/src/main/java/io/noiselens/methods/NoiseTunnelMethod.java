@@ -47,8 +47,7 @@ public final class NoiseTunnelMethod implements MethodFamily {
         this.weights = replicas > 0;
         this.inputs = samples > 0;
         this.summary = summary;
-        keys.add(Keys.BASE);
-        keys.addAll(Keys.integratedGradients());
+        keys.addAll(Keys.baseExplainer());
         if (weights) keys.addAll(Keys.weightNoise(replicas, sigmaW));
         if (inputs) keys.addAll(Keys.inputNoise(samples, sigma, mode));
         keys.addAll(Keys.stopping());
@@ -71,8 +70,7 @@ public final class NoiseTunnelMethod implements MethodFamily {
 
     @Override
     public void validate(MethodSpec s, String where) {
-        Keys.integratedGradientsKeysNeedTheirBase(s, where);
-        Keys.trapezoidSteps(s, where);
+        Keys.checkBaseExplainer(s, where);
     }
 
     @Override
