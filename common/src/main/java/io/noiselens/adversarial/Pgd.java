@@ -4,7 +4,7 @@ import io.noiselens.model.ClassifierModel;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.model.Preprocessing;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

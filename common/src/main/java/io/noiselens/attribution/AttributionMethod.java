@@ -68,7 +68,7 @@ public record AttributionMethod(String id, String kind, BaseExplainer base, Nois
         m.put("channel_reduction", channelReduction.name().toLowerCase());
         m.put("replica_policy", "shared_bank");
         m.put("seed", runSeed);
-        m.put("rng_algo", io.noiselens.noise.KeyedRandom.ALGORITHM);
+        m.put("rng_algo", io.noiselens.random.KeyedRandom.ALGORITHM);
         if (driver != null) m.putAll(driver.params());
         return m;
     }

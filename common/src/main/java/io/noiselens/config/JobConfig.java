@@ -23,8 +23,8 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
     public record Metrics(List<String> names, boolean explicit, int causalStep, int robustnessSamples,
                           int aupcPatches, io.noiselens.adversarial.Pgd adversarial, int attackIterations,
                           int bootstrapSamples) implements Serializable {
-        public io.noiselens.metrics.Metrics.Settings settings() {
-            return new io.noiselens.metrics.Metrics.Settings(causalStep, robustnessSamples, aupcPatches, adversarial,
+        public io.noiselens.metrics.catalogue.MetricCatalogue.Settings settings() {
+            return new io.noiselens.metrics.catalogue.MetricCatalogue.Settings(causalStep, robustnessSamples, aupcPatches, adversarial,
                     attackIterations);
         }
     }
@@ -70,17 +70,17 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
      */
     public record Model(List<String> paths, String cacheDir, int splits, int trainImages, int trainEpochs,
                         String classes, float[] mean, float[] std) implements Serializable {
-        public static final String BUILTIN_DEMO = "builtin:demo";
-        public static final String BUILTIN_FASHION_MNIST = "builtin:fashion_mnist";
+        public static final String BUILTIN_DEMO = io.noiselens.model.BuiltinModels.DEMO;
+        public static final String BUILTIN_FASHION_MNIST = io.noiselens.model.BuiltinModels.FASHION_MNIST;
 
         public boolean builtinDemo() {
             return paths.size() == 1 && BUILTIN_DEMO.equals(paths.get(0));
         }
 
-        /** The recipe of built-in demo model {@code split} (of {@link #splits}). */
-        public io.noiselens.model.DemoModel.Recipe recipe(int split) {
-            io.noiselens.model.DemoModel.Recipe r = io.noiselens.model.DemoModel.Recipe.standard().split(split);
-            return r.trainSize() == trainImages && r.training().epochs() == trainEpochs ? r : r.sized(trainImages, trainEpochs);
+        /** How this block's built-in models are found or trained; {@code fashionMnistData}: dataset.fashion_mnist.path. */
+        public io.noiselens.model.BuiltinModels.Settings builtins(String fashionMnistData) {
+            return new io.noiselens.model.BuiltinModels.Settings(java.nio.file.Path.of(cacheDir), splits, trainImages,
+                    trainEpochs, java.nio.file.Path.of(fashionMnistData));
         }
     }
 

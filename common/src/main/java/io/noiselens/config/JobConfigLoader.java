@@ -15,6 +15,7 @@ import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import io.noiselens.methods.MethodCatalogue;
 import io.noiselens.methods.MethodSpec;
+import io.noiselens.metrics.catalogue.MetricCatalogue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,8 @@ import static io.noiselens.lang.ConfigKey.Type.*;
  * wrong types and impossible values are errors that name the key, the value and the fix.
  */
 public final class JobConfigLoader {
+    private static final MetricCatalogue.Settings METRIC_DEFAULTS = MetricCatalogue.Settings.defaults();
+
     public static final List<ConfigKey> KEYS = List.of(
             ConfigKey.of("run.id", STRING, "", "Run identifier (partition value run_id); empty: run-<UTC timestamp>; "
                     + "{date} in it becomes today's UTC date (scheduled runs: nightly-{date}). Re-running an id "
@@ -98,20 +101,20 @@ public final class JobConfigLoader {
             ConfigKey.of("engine.omp_threads", INT, 0, "Native threads per Spark task; 0: cores / concurrent tasks."),
             ConfigKey.of("methods", LIST, null, "Attribution methods: a list of objects with at least 'kind'."),
             ConfigKey.of("metrics.names", LIST, List.of(), "Metrics scoring every map; empty: all that apply to the data. "
-                    + "Names: " + io.noiselens.metrics.Metrics.names()),
-            ConfigKey.of("metrics.causal_step", INT, 0, "Pixels moved per step of the deletion/insertion curves; "
+                    + "Names: " + MetricCatalogue.names()),
+            ConfigKey.of("metrics.causal_step", INT, METRIC_DEFAULTS.causalStep(), "Pixels moved per step of the deletion/insertion curves; "
                     + "0: one image row (RISE's 224 on 224×224)."),
-            ConfigKey.of("metrics.robustness_samples", INT, 10, "Perturbed copies each robustness metric re-explains "
+            ConfigKey.of("metrics.robustness_samples", INT, METRIC_DEFAULTS.robustnessSamples(), "Perturbed copies each robustness metric re-explains "
                     + "per map (Quantus uses 200; each costs one full run of the method)."),
-            ConfigKey.of("metrics.aupc_patches", INT, 50, "Random patches tried per window of SmoothTaylor's "
+            ConfigKey.of("metrics.aupc_patches", INT, METRIC_DEFAULTS.aupcPatches(), "Random patches tried per window of SmoothTaylor's "
                     + "perturbation curve (aupc); each is one forward pass, 30 windows per map."),
-            ConfigKey.of("metrics.adversarial_epsilon", DOUBLE, 0.1, "L∞ radius of the PGD attack of "
+            ConfigKey.of("metrics.adversarial_epsilon", DOUBLE, METRIC_DEFAULTS.adversarial().epsilon(), "L∞ radius of the PGD attack of "
                     + "adversarial_retrieval, in model-input (normalised) units (Lim et al. use 0.07 to 8)."),
             ConfigKey.oneOf("metrics.adversarial_attack", "pgd", "Attack of adversarial_retrieval: pgd (L∞, random "
                     + "start) or fgsm (one step of size ε).", "pgd", "fgsm"),
-            ConfigKey.of("metrics.adversarial_steps", INT, 40, "PGD iterations of adversarial_retrieval."),
-            ConfigKey.of("metrics.adversarial_step_size", DOUBLE, 0.01, "PGD step size, model-input units."),
-            ConfigKey.of("metrics.attack_iterations", INT, 100, "Iterations of Ghorbani et al.'s top-k explanation "
+            ConfigKey.of("metrics.adversarial_steps", INT, METRIC_DEFAULTS.adversarial().iterations(), "PGD iterations of adversarial_retrieval."),
+            ConfigKey.of("metrics.adversarial_step_size", DOUBLE, METRIC_DEFAULTS.adversarial().stepSize(), "PGD step size, model-input units."),
+            ConfigKey.of("metrics.attack_iterations", INT, METRIC_DEFAULTS.attackIterations(), "Iterations of Ghorbani et al.'s top-k explanation "
                     + "attack (attack_top_k_intersection, attack_spearman); each costs ~5 passes per image."),
             ConfigKey.of("ingest.output", STRING, "", "Where 'noiselens ingest' writes the folder as a Parquet "
                     + "dataset (read it with dataset.kind = parquet)."),
@@ -243,9 +246,9 @@ public final class JobConfigLoader {
         }
         List<MethodSpec> methods = methods(c);
         List<String> metricNames = strings(c, "metrics.names");
-        io.noiselens.metrics.Metrics.create(metricNames, io.noiselens.metrics.Metrics.Settings.defaults(), "metrics.names");
+        MetricCatalogue.create(metricNames, MetricCatalogue.Settings.defaults(), "metrics.names");
         JobConfig.Metrics metrics = new JobConfig.Metrics(
-                metricNames.isEmpty() ? io.noiselens.metrics.Metrics.names() : metricNames, !metricNames.isEmpty(),
+                metricNames.isEmpty() ? MetricCatalogue.names() : metricNames, !metricNames.isEmpty(),
                 atLeast(c, "metrics.causal_step", 0), atLeast(c, "metrics.robustness_samples", 1),
                 atLeast(c, "metrics.aupc_patches", 1), adversarialAttack(c), atLeast(c, "metrics.attack_iterations", 1),
                 atLeast(c, "metrics.bootstrap_samples", 100));

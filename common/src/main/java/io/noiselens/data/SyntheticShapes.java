@@ -1,6 +1,6 @@
 package io.noiselens.data;
 
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 
 import java.util.List;
 

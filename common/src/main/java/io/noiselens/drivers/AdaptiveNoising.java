@@ -7,6 +7,7 @@ import io.noiselens.attribution.Driver;
 import io.noiselens.attribution.ExplainBatch;
 import io.noiselens.attribution.NoisePlan;
 import io.noiselens.attribution.TargetSource;
+import io.noiselens.lang.Errors;
 import io.noiselens.metrics.ForwardEvaluator;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricValue;
@@ -137,13 +138,13 @@ public record AdaptiveNoising(Objective objective, double learningRate, double d
                              int target, AttributionResult r) {
         int plane = spec.height() * spec.width();
         float[] heat = MetricContext.heatmap(r.map(), r.channels(), plane);
-        MetricValue v = objective == Objective.AUTVC ? new Autvc(1.5, 30).of(heat, spec.height(), spec.width())
-                : new Aupc(15, 30, 50).score(new MetricContext(spec, evaluator, null, engine.options().runSeed(),
+        MetricValue v = objective == Objective.AUTVC ? Autvc.DEFAULT.of(heat, spec.height(), spec.width())
+                : Aupc.DEFAULT.score(new MetricContext(spec, evaluator, null, engine.options().runSeed(),
                 List.of(new MetricContext.Item(id, x, heat, null, target))), 0);
         if (Double.isNaN(v.value())) {
-            throw new IllegalArgumentException("Adaptive noising cannot use " + objective.name().toLowerCase()
-                    + " on image '" + id + "': " + v.nanReason() + ". Set adaptive = "
-                    + (objective == Objective.AUTVC ? "aupc" : "autvc") + " or none for this method.");
+            throw Errors.methodCannotExplain("Adaptive noising on " + objective.name().toLowerCase(), id,
+                    v.nanReason(), "Set adaptive = " + (objective == Objective.AUTVC ? "aupc" : "autvc")
+                            + " or none for this method.");
         }
         return v.value();
     }

@@ -9,7 +9,7 @@ import io.noiselens.attribution.ExplainBatch;
 import io.noiselens.model.ClassifierModel;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.noise.InputNoise;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -68,6 +68,16 @@ public final class Errors {
                 what, expected, actual));
     }
 
+    /** A cluster whose resources do not fit how NoiseLens runs (GPUs per executor, discovery scripts). */
+    public static NoiseLensException badCluster(String problem, String fix) {
+        return new NoiseLensException(String.format("Cluster setup problem: %s. %s", problem, fix));
+    }
+
+    /** A method that cannot explain one image as configured; the image goes to the errors table with this reason. */
+    public static NoiseLensException methodCannotExplain(String method, String image, String problem, String fix) {
+        return new NoiseLensException(String.format("%s cannot explain image '%s': %s. %s", method, image, problem, fix));
+    }
+
     public static NoiseLensException usage(String problem, String usage) {
         return new NoiseLensException(problem + System.lineSeparator() + usage);
     }

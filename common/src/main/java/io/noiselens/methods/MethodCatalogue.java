@@ -105,7 +105,9 @@ public final class MethodCatalogue {
 
     /** A method from alternating key names and values, e.g. {@code method("smoothgrad", "samples", 8)}. */
     public static AttributionMethod method(String kind, Object... keyValues) {
-        if (keyValues.length % 2 != 0) throw new IllegalArgumentException("keys and values must alternate");
+        if (keyValues.length % 2 != 0) {
+            throw Errors.invalidValue(kind, java.util.Arrays.toString(keyValues), "Give key names and values alternately.");
+        }
         Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("kind", kind);
         for (int i = 0; i < keyValues.length; i += 2) raw.put((String) keyValues[i], keyValues[i + 1]);

@@ -1,5 +1,6 @@
 package io.noiselens.methods;
 
+import io.noiselens.lang.Errors;
 import io.noiselens.attribution.AbsMode;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.BaseExplainer;
@@ -46,9 +47,9 @@ public final class Methods {
         /** A base explainer object (e.g. Integrated Gradients with a rule of its own) for a family that takes one. */
         public Builder base(BaseExplainer b) {
             if (!MethodCatalogue.family((String) raw.get("kind")).keys().contains(Keys.BASE)) {
-                throw new IllegalArgumentException(raw.get("kind") + " has a fixed base explainer; 'base' applies to "
+                throw Errors.invalidValue("base", b, raw.get("kind") + " has a fixed base explainer; 'base' applies to "
                         + MethodCatalogue.families().stream().filter(f -> f.keys().contains(Keys.BASE))
-                        .map(MethodFamily::kind).toList());
+                        .map(MethodFamily::kind).toList() + ".");
             }
             this.base = b;
             return this;

@@ -1,6 +1,5 @@
 package io.noiselens.metrics;
 
-import java.util.Arrays;
 
 /**
  * The map scaling SmoothTaylor's ATV and Lim et al.'s retrieval masks share: v ← clip((v − min) / (p_q − min), 0, 1)
@@ -12,9 +11,9 @@ public final class PercentileScaling {
 
     /** Scales {@code v} in place. */
     public static void scale(double[] v, double q) {
-        double[] sorted = v.clone();
-        Arrays.sort(sorted);
-        double min = sorted[0], range = SummaryStatistics.quantile(sorted, q) - min;
+        double min = Double.POSITIVE_INFINITY;
+        for (double d : v) min = Math.min(min, d);
+        double range = SummaryStatistics.quantile(v, q) - min;
         for (int k = 0; k < v.length; k++) v[k] = range > 0 ? Math.min(1, Math.max(0, (v[k] - min) / range)) : 0;
     }
 }

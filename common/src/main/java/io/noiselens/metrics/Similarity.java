@@ -1,5 +1,8 @@
 package io.noiselens.metrics;
 
+import org.apache.commons.math3.stat.correlation.PearsonsCorrelation;
+import org.apache.commons.math3.stat.correlation.SpearmansCorrelation;
+
 /**
  * Similarity of two heat maps, for the randomisation metrics: SSIM (Wang, Bovik, Sheikh, Simoncelli, IEEE TIP
  * 2004) on the H×W maps with a 7×7 uniform window (valid positions only), C₁ = (0.01 L)², C₂ = (0.03 L)², L the joint
@@ -47,43 +50,26 @@ public final class Similarity {
 
     /**
      * Spearman's rank correlation (Pearson correlation of the ranks, tied values sharing their mean rank, as
-     * {@code scipy.stats.spearmanr}). NaN when either map is constant.
+     * {@code scipy.stats.spearmanr}; commons-math3's {@link SpearmansCorrelation}). NaN when either map is constant.
      */
     public static double spearman(float[] a, float[] b) {
-        return pearson(ranks(a), ranks(b));
+        double[] x = toDouble(a), y = toDouble(b);
+        return constant(x) || constant(y) ? Double.NaN : new SpearmansCorrelation().correlation(x, y);
     }
 
-    /** Pearson's correlation; NaN when either vector is constant. */
+    /** Pearson's correlation (commons-math3's {@link PearsonsCorrelation}); NaN when either vector is constant. */
     public static double pearson(double[] x, double[] y) {
-        double mx = 0, my = 0;
-        for (int i = 0; i < x.length; i++) {
-            mx += x[i];
-            my += y[i];
-        }
-        mx /= x.length;
-        my /= y.length;
-        double sxy = 0, sxx = 0, syy = 0;
-        for (int i = 0; i < x.length; i++) {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-            syy += (y[i] - my) * (y[i] - my);
-        }
-        return sxx == 0 || syy == 0 ? Double.NaN : sxy / Math.sqrt(sxx * syy);
+        return constant(x) || constant(y) ? Double.NaN : new PearsonsCorrelation().correlation(x, y);
     }
 
-    /** Ranks 1..n with ties given their average rank. */
-    static double[] ranks(float[] v) {
-        Integer[] idx = new Integer[v.length];
-        for (int i = 0; i < idx.length; i++) idx[i] = i;
-        java.util.Arrays.sort(idx, (p, q) -> Float.compare(v[p], v[q]));
-        double[] r = new double[v.length];
-        for (int start = 0; start < idx.length; ) {
-            int end = start;
-            while (end + 1 < idx.length && v[idx[end + 1]] == v[idx[start]]) end++;
-            double rank = (start + end) / 2.0 + 1;
-            for (int k = start; k <= end; k++) r[idx[k]] = rank;
-            start = end + 1;
-        }
-        return r;
+    private static boolean constant(double[] v) {
+        for (double d : v) if (d != v[0]) return false;
+        return true;
+    }
+
+    private static double[] toDouble(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) d[i] = v[i];
+        return d;
     }
 }

@@ -1,6 +1,8 @@
 package io.noiselens.metrics;
 
-import io.noiselens.noise.KeyedRandom;
+import org.apache.commons.math3.stat.descriptive.rank.Percentile;
+
+import io.noiselens.random.KeyedRandom;
 
 import java.util.Arrays;
 
@@ -22,7 +24,7 @@ public record SummaryStatistics(long n, double mean, double stddev, double ci95L
         double ss = 0;
         for (double x : v) ss += (x - mean) * (x - mean);
         double sd = n > 1 ? Math.sqrt(ss / (n - 1)) : Double.NaN;
-        double median = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        double median = quantile(v, 0.5);
         double[] means = new double[bootstrapSamples];
         long draw = 0;
         for (int b = 0; b < bootstrapSamples; b++) {
@@ -30,15 +32,11 @@ public record SummaryStatistics(long n, double mean, double stddev, double ci95L
             for (int i = 0; i < n; i++) s += v[(int) (KeyedRandom.uniform(key, draw++) * n)];
             means[b] = s / n;
         }
-        Arrays.sort(means);
         return new SummaryStatistics(n, mean, sd, quantile(means, 0.025), quantile(means, 0.975), median);
     }
 
-    /** Linear-interpolation quantile of sorted values (type 7, the R and NumPy default). */
-    static double quantile(double[] sorted, double q) {
-        double h = (sorted.length - 1) * q;
-        int lo = (int) Math.floor(h);
-        int hi = Math.min(lo + 1, sorted.length - 1);
-        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+    /** The q-quantile (0 ≤ q ≤ 1) by linear interpolation, type 7 (the R and NumPy default; commons-math3's R_7). */
+    public static double quantile(double[] values, double q) {
+        return new Percentile().withEstimationType(Percentile.EstimationType.R_7).evaluate(values, 100 * q);
     }
 }

@@ -2,7 +2,7 @@ package io.noiselens.model;
 
 import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

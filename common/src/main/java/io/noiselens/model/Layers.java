@@ -1,6 +1,6 @@
 package io.noiselens.model;
 
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;

@@ -1,7 +1,7 @@
 package io.noiselens.model;
 
 import io.noiselens.data.LabeledImage;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.TrainingConfig;

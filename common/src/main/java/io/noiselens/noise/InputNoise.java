@@ -1,5 +1,7 @@
 package io.noiselens.noise;
 
+import io.noiselens.random.KeyedRandom;
+
 /**
  * Additive Gaussian input noise ε ~ N(0, σ²I) for SmoothGrad-style estimators (Smilkov et al. 2017,
  * METHODS.md §2.4). σ is either absolute, in model-input units (Captum's {@code stdevs}, NoiseGrad's

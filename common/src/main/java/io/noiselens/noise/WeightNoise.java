@@ -1,5 +1,7 @@
 package io.noiselens.noise;
 
+import io.noiselens.random.KeyedRandom;
+
 import io.noiselens.model.ModelWeights;
 import io.noiselens.model.Tensor;
 

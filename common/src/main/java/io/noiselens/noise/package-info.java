@@ -1,2 +1,2 @@
-/** Keyed, stateless random streams and the weight and input noise built on them (NoiseGrad's replicas, SmoothGrad's perturbations). */
+/** The weight and input noise built on the keyed streams (NoiseGrad's replicas, SmoothGrad's perturbations). */
 package io.noiselens.noise;

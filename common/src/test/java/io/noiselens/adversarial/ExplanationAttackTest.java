@@ -7,7 +7,7 @@ import io.noiselens.model.ModelSpec;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.model.SameDiffClassifier;
 import io.noiselens.model.Trainer;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

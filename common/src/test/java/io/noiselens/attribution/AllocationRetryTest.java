@@ -8,7 +8,7 @@ import io.noiselens.model.ModelWeights;
 import io.noiselens.model.Preprocessing;
 import io.noiselens.model.SameDiffClassifier;
 import io.noiselens.model.SmallCnn;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -9,7 +9,7 @@ import io.noiselens.model.OutputSpace;
 import io.noiselens.model.Preprocessing;
 import io.noiselens.model.SameDiffClassifier;
 import io.noiselens.noise.InputNoise;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -39,7 +39,7 @@ class JobConfigLoaderTest {
         assertEquals("riemann_trapezoid", ng.base().params().get("ig_quadrature"));
         assertTrue(c.json().contains("\"batch_size\":8"), c.json());
         assertEquals(Quadrature.RIEMANN_TRAPEZOID, c.methods().get(1).option("quadrature", Quadrature.class));
-        assertEquals(io.noiselens.metrics.Metrics.names(), c.metrics().names());
+        assertEquals(io.noiselens.metrics.catalogue.MetricCatalogue.names(), c.metrics().names());
         assertFalse(c.metrics().explicit());
     }
 
@@ -134,10 +134,10 @@ class JobConfigLoaderTest {
         JobConfig d = JobConfigLoader.fromString(METHODS, List.of("model.splits=3", "model.train_images=500"));
         assertTrue(d.model().builtinDemo());
         assertEquals(3, d.model().splits());
-        assertEquals(500, d.model().recipe(2).trainSize());
-        assertEquals(2, d.model().recipe(2).split());
-        assertEquals(io.noiselens.model.DemoModel.Recipe.standard(), JobConfigLoader.fromString(METHODS, List.of())
-                .model().recipe(0), "the defaults are the standard demo recipe, whose cached file is reused");
+        assertEquals(500, io.noiselens.model.BuiltinModels.demoRecipe(d.model().builtins("unused"), 2).trainSize());
+        assertEquals(2, io.noiselens.model.BuiltinModels.demoRecipe(d.model().builtins("unused"), 2).split());
+        assertEquals(io.noiselens.model.DemoModel.Recipe.standard(), io.noiselens.model.BuiltinModels.demoRecipe(
+                JobConfigLoader.fromString(METHODS, List.of()).model().builtins("unused"), 0), "the defaults are the standard demo recipe, whose cached file is reused");
     }
 
     @Test

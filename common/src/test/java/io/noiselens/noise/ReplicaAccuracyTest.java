@@ -1,5 +1,7 @@
 package io.noiselens.noise;
 
+import io.noiselens.random.KeyedRandom;
+
 import io.noiselens.model.Architectures;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.ModelWeights;

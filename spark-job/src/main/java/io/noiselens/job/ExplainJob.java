@@ -3,8 +3,7 @@ package io.noiselens.job;
 import io.noiselens.lang.Errors;
 import io.noiselens.config.JobConfig;
 import io.noiselens.methods.MethodSpec;
-import io.noiselens.model.DemoModel;
-import io.noiselens.model.FashionMnistModel;
+import io.noiselens.model.BuiltinModels;
 import io.noiselens.data.ClassIndex;
 import io.noiselens.model.ModelFile;
 import io.noiselens.model.ModelLoader;
@@ -204,18 +203,8 @@ public final class ExplainJob {
      * cached), builtin:fashion_mnist (trained on Fashion-MNIST, cached) or the listed files. All must read the same input, since one dataset feeds them all.
      */
     static List<ResolvedModel> resolveModels(JobConfig.Model m, JobConfig.Dataset d) {
-        List<String> paths = new java.util.ArrayList<>();
-        if (m.builtinDemo()) {
-            for (int p = 0; p < m.splits(); p++) {
-                paths.add(DemoModel.getOrTrain(java.nio.file.Path.of(m.cacheDir()), m.recipe(p)).toString());
-            }
-        } else {
-            for (String p : m.paths()) {
-                paths.add(p.equals(JobConfig.Model.BUILTIN_FASHION_MNIST) ? FashionMnistModel.getOrTrain(
-                        java.nio.file.Path.of(m.cacheDir()), java.nio.file.Path.of(d.fashionMnistPath()),
-                        FashionMnistModel.Recipe.standard()).toString() : p);
-            }
-        }
+        // Built-in names become cached model files (trained there first when missing: `noiselens train` does it ahead).
+        List<String> paths = BuiltinModels.files(m.paths(), m.builtins(d.fashionMnistPath()));
         List<String> classes = m.classes().isEmpty() ? List.of()
                 : ClassIndex.parse(new String(readFile("model.classes", m.classes()), java.nio.charset.StandardCharsets.UTF_8),
                 m.classes());
@@ -229,7 +218,7 @@ public final class ExplainJob {
                         + "classes and normalisation; model.classes, model.mean and model.std apply to ONNX models only.");
             }
             ModelFile.Loaded loaded = ModelLoader.fromBytes(bytes, java.nio.file.Path.of(path), onnx);
-            String id = loaded.spec().architecture() + "@" + loaded.sha256().substring(0, 12);
+            String id = PartitionExplainer.modelId(loaded.spec(), loaded.sha256());
             ModelSpec first = out.isEmpty() ? loaded.spec() : out.get(0).loaded().spec();
             if (first.channels() != loaded.spec().channels() || first.height() != loaded.spec().height()
                     || first.width() != loaded.spec().width()) {

@@ -1,5 +1,6 @@
 package io.noiselens.job;
 
+import io.noiselens.lang.Errors;
 import org.apache.spark.resource.ResourceInformation;
 
 import java.util.Arrays;
@@ -29,17 +30,17 @@ public record GpuAssignment(String address, int ordinal, String message) {
         }
         String[] addresses = gpu.addresses();
         if (addresses.length > 1) {
-            throw new IllegalStateException("This executor was given " + addresses.length + " GPUs "
-                    + Arrays.toString(addresses) + "; NoiseLens uses one GPU per executor. Set "
-                    + "spark.executor.resource.gpu.amount=1 (and spark.task.resource.gpu.amount to 1/tasks per GPU).");
+            throw Errors.badCluster("this executor was given " + addresses.length + " GPUs " + Arrays.toString(addresses)
+                    + " and NoiseLens uses one GPU per executor", "Set spark.executor.resource.gpu.amount=1 (and "
+                    + "spark.task.resource.gpu.amount to 1/tasks per GPU).");
         }
         String a = addresses[0].trim();
         int ordinal;
         try {
             ordinal = Integer.parseInt(a);
         } catch (NumberFormatException e) {
-            throw new IllegalStateException("GPU address '" + a + "' is not a device index; the discovery script "
-                    + "must report nvidia-smi indices (deploy/getGpusResources.sh does).");
+            throw Errors.badCluster("GPU address '" + a + "' is not a device index", "Make the GPU discovery script "
+                    + "report nvidia-smi indices (deploy/getGpusResources.sh does).");
         }
         String where = "";
         if (cudaVisibleDevices != null && !cudaVisibleDevices.isBlank()) {
@@ -50,8 +51,8 @@ public record GpuAssignment(String address, int ordinal, String message) {
             } else if (visible.size() == 1) {
                 ordinal = 0;
             } else {
-                throw new IllegalStateException("GPU address " + a + " is not among CUDA_VISIBLE_DEVICES="
-                        + cudaVisibleDevices + "; make the discovery script report the devices this executor can see.");
+                throw Errors.badCluster("GPU address " + a + " is not among CUDA_VISIBLE_DEVICES=" + cudaVisibleDevices,
+                        "Make the GPU discovery script report the devices this executor can see.");
             }
             where = " within CUDA_VISIBLE_DEVICES=" + cudaVisibleDevices;
         }

@@ -3,6 +3,8 @@ package io.noiselens.job;
 import io.noiselens.config.JobConfig;
 import io.noiselens.config.JobConfigLoader;
 import io.noiselens.methods.MethodCatalogue;
+import io.noiselens.model.BuiltinModels;
+import io.noiselens.lang.Errors;
 import io.noiselens.lang.NoiseLensException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Row;
@@ -22,7 +24,7 @@ import java.util.List;
  *   run  --config FILE [--set key=value]...   run the job a configuration file describes
  *   demo [--set key=value]...                 the embedded demo (conf/demo.conf) end to end
  *   ingest [--config FILE] [--set key=value]... an image folder (and its boxes) to a Parquet dataset
- *   bench [--out DIR] [--threads N] ...         the engine side by side with PyTorch (see {@link Bench})
+ *   bench ...                                   the benchmark: its own entry point, io.noiselens.bench.Bench
  * </pre>
  * Each answers {@code --help}; {@code --verbose} anywhere adds the stack trace to an error.
  */
@@ -31,22 +33,38 @@ public final class NoiseLensMain {
             "Usage: noiselens run --config FILE [--set key=value]...",
             "       noiselens demo [--set key=value]...",
             "       noiselens ingest [--config FILE] --set dataset.folder.path=DIR --set ingest.output=PATH [--set key=value]...",
-            "       n" + Bench.USAGE.substring("Usage: n".length()),
+            "       noiselens bench [--help]   (the benchmark: bin/noiselens bench, main class io.noiselens.bench.Bench)",
             "       noiselens methods [--markdown]   (every method kind with its keys and defaults)",
+            "       noiselens train [--config FILE] [--set key=value]...   (trains the built-in models model.path names "
+                    + "into model.cache_dir, printing their files)",
             "Keys: " + String.join(", ", JobConfigLoader.KEYS.stream().map(k -> k.path()).toList()));
 
     private NoiseLensMain() {}
 
+    /** A command-line program: runs with the arguments and returns its exit code. */
+    @FunctionalInterface
+    public interface Command {
+        int run(String[] args, PrintStream out) throws Exception;
+    }
+
     public static void main(String[] args) {
+        exit(args, NoiseLensMain::run);
+    }
+
+    /**
+     * Runs {@code command} and exits with its code: 2 and the message for a user's mistake, 1 and the failure in
+     * one paragraph for anything else; {@code --verbose} anywhere adds the stack trace.
+     */
+    public static void exit(String[] args, Command command) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         String[] rest = java.util.Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
         try {
-            System.exit(run(rest, System.out));
+            System.exit(command.run(rest, System.out));
         } catch (NoiseLensException e) {
             System.err.println("error: " + e.getMessage());
             if (verbose) e.printStackTrace();
             System.exit(2);
-        } catch (RuntimeException | Error e) {
+        } catch (Exception | Error e) {
             System.err.println(failure(e, verbose));
             System.exit(1);
         }
@@ -79,10 +97,6 @@ public final class NoiseLensMain {
     public static int run(String[] args, PrintStream out) {
         if (args.length == 0) throw new NoiseLensException("No subcommand given." + System.lineSeparator() + USAGE);
         String command = args[0];
-        if (command.equals("bench") && (List.of(args).contains("--help") || List.of(args).contains("-h"))) {
-            out.println(Bench.USAGE);
-            return 0;
-        }
         if (command.equals("methods")) {
             List<String> rest = List.of(args).subList(1, args.length);
             if (!rest.isEmpty() && !rest.equals(List.of("--markdown")) && !rest.contains("--help") && !rest.contains("-h")) {
@@ -92,14 +106,8 @@ public final class NoiseLensMain {
             return 0;
         }
         if (command.equals("bench")) {
-            try {
-                return Bench.run(java.util.Arrays.copyOfRange(args, 1, args.length), out);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted", e);
-            }
+            throw new NoiseLensException("The benchmark has its own entry point: run it as 'bin/noiselens bench', "
+                    + "or with the main class io.noiselens.bench.Bench.");
         }
         Path configFile = null;
         List<String> sets = new ArrayList<>();
@@ -115,6 +123,10 @@ public final class NoiseLensMain {
             }
         }
         if (command.equals("ingest")) return ingest(JobConfigLoader.ingest(configFile, sets), out);
+        if (command.equals("train")) {
+            return train(configFile == null ? JobConfigLoader.fromString(demoConfig(), sets)
+                    : JobConfigLoader.load(configFile, sets), out);
+        }
         JobConfig cfg = switch (command) {
             case "run" -> {
                 if (configFile == null) throw new NoiseLensException("'run' needs --config FILE." + System.lineSeparator() + USAGE);
@@ -143,6 +155,23 @@ public final class NoiseLensMain {
         }
     }
 
+    /**
+     * Trains the built-in models the configuration's {@code model.path(s)} name into {@code model.cache_dir} (or finds
+     * them there) and prints their files: what a run would otherwise do on first use, done ahead (e.g. once, before
+     * copying the cache to a cluster).
+     */
+    static int train(JobConfig cfg, PrintStream out) {
+        List<String> builtins = cfg.model().paths().stream().filter(BuiltinModels::isBuiltin).toList();
+        if (builtins.isEmpty()) {
+            throw Errors.invalidValue("model.path", String.join(", ", cfg.model().paths()), "'train' trains built-in "
+                    + "models only: set model.path to " + BuiltinModels.DEMO + " or " + BuiltinModels.FASHION_MNIST + ".");
+        }
+        for (String file : BuiltinModels.files(builtins, cfg.model().builtins(cfg.dataset().fashionMnistPath()))) {
+            out.println(file);
+        }
+        return 0;
+    }
+
     private static int ingest(JobConfig.Ingest cfg, PrintStream out) {
         Preflight.master(cfg.spark().master());
         Preflight.dataset(cfg.dataset());
@@ -160,7 +189,7 @@ public final class NoiseLensMain {
         }
     }
 
-    static SparkSession session(JobConfig cfg) {
+    public static SparkSession session(JobConfig cfg) {
         return session(cfg.spark(), "NoiseLens " + cfg.run().id());
     }
 
@@ -256,7 +285,7 @@ public final class NoiseLensMain {
         }
     }
 
-    static String demoConfig() {
+    public static String demoConfig() {
         try (InputStream in = NoiseLensMain.class.getResourceAsStream("/demo.conf")) {
             if (in == null) throw new IllegalStateException("demo.conf is missing from the jar");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -18,7 +18,7 @@ import io.noiselens.metrics.Metric;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
-import io.noiselens.metrics.Metrics;
+import io.noiselens.metrics.catalogue.MetricCatalogue;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.DeviceErrors;
 import io.noiselens.model.SameDiffClassifier;
@@ -64,218 +64,178 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
     @Override
     public Iterator<Row> call(Iterator<Row> input) {
         ExecutorModelCache.configureThreads(nativeThreads);
-        SameDiffClassifier classifier = ExecutorModelCache.classifier(model.value());
-        ModelSpec spec = classifier.spec();
-        String modelId = spec.architecture() + "@" + model.value().sha256().substring(0, 12);
-        List<AttributionMethod> methods = config.methods().stream().map(MethodSpec::build).toList();
-        EngineOptions options = new EngineOptions(config.run().seed(), config.engine().microBatch(),
-                config.engine().memoryBudgetMb() * (1L << 20));
-        AttributionEngine engine = new AttributionEngine(classifier, options);
-        ImageLoader loader = new ImageLoader(config, spec);
-        boolean needsLabel = methods.stream().anyMatch(m -> m.target() == TargetSource.LABEL);
-        List<Metric> metrics = Metrics.create(config.metrics().names(), config.metrics().settings(), "metrics.names");
-        // Forward passes in the engine's budget-capped micro-batches (a forward row needs less than a gradient row).
-        ForwardEvaluator evaluator = new ForwardEvaluator(classifier, engine.microBatch());
-        String runId = config.run().id();
+        return new Batches(input, ExecutorModelCache.classifier(model.value()));
+    }
 
-        return new Iterator<>() {
-            private final Deque<Row> out = new ArrayDeque<>();
+    /** The model id of the tables: architecture@first 12 hex digits of the model file's SHA-256. */
+    static String modelId(ModelSpec spec, String sha256) {
+        return spec.architecture() + "@" + sha256.substring(0, 12);
+    }
 
-            @Override
-            public boolean hasNext() {
-                while (out.isEmpty() && input.hasNext()) nextBatch();
-                return !out.isEmpty();
-            }
+    /**
+     * The partition's rows, produced a batch at a time as Spark pulls them: decode, explain with every method,
+     * score with every metric, and queue the rows.
+     */
+    private final class Batches implements Iterator<Row> {
+        private final Iterator<Row> input;
+        private final Deque<Row> out = new ArrayDeque<>();
+        private final SameDiffClassifier classifier;
+        private final ModelSpec spec;
+        private final String modelId;
+        private final List<AttributionMethod> methods;
+        private final EngineOptions options;
+        private final AttributionEngine engine;
+        private final ImageLoader loader;
+        private final boolean needsLabel;
+        private final List<Metric> metrics;
+        private final ForwardEvaluator evaluator;
 
-            @Override
-            public Row next() {
-                if (!hasNext()) throw new NoSuchElementException();
-                return out.poll();
-            }
+        Batches(Iterator<Row> input, SameDiffClassifier classifier) {
+            this.input = input;
+            this.classifier = classifier;
+            this.spec = classifier.spec();
+            this.modelId = modelId(spec, model.value().sha256());
+            this.methods = config.methods().stream().map(MethodSpec::build).toList();
+            this.options = new EngineOptions(config.run().seed(), config.engine().microBatch(),
+                    config.engine().memoryBudgetMb() * (1L << 20));
+            this.engine = new AttributionEngine(classifier, options);
+            this.loader = new ImageLoader(config, spec);
+            this.needsLabel = methods.stream().anyMatch(m -> m.target() == TargetSource.LABEL);
+            this.metrics = MetricCatalogue.create(config.metrics().names(), config.metrics().settings(), "metrics.names");
+            // Forward passes in the engine's budget-capped micro-batches (a forward row needs less than a gradient row).
+            this.evaluator = new ForwardEvaluator(classifier, engine.microBatch());
+        }
 
-            private void nextBatch() {
-                List<Row> rows = new ArrayList<>();
-                List<float[]> inputs = new ArrayList<>();
-                List<boolean[]> masks = new ArrayList<>();
-                while (input.hasNext() && rows.size() < config.engine().batchSize()) {
-                    Row r = input.next();
-                    try {
-                        ImageLoader.Loaded l = loader.load(r);
-                        if (needsLabel && r.isNullAt(r.fieldIndex("label"))) {
-                            out.add(errorRow(r, "preprocess", new IllegalArgumentException(
-                                    "the image has no label, but a method explains target = label")));
-                            continue;
-                        }
-                        rows.add(r);
-                        inputs.add(l.input());
-                        masks.add(l.mask());
-                    } catch (ImageLoader.Failure f) {
-                        out.add(errorRow(r, f.stage, f.getCause()));
-                    }
-                }
-                explain(rows, inputs, masks);
-                imagesDone.add(rows.size());
-            }
+        @Override
+        public boolean hasNext() {
+            while (out.isEmpty() && input.hasNext()) nextBatch();
+            return !out.isEmpty();
+        }
 
-            private void explain(List<Row> rows, List<float[]> inputs, List<boolean[]> masks) {
-                if (rows.isEmpty()) return;
-                Explanation e;
+        @Override
+        public Row next() {
+            if (!hasNext()) throw new NoSuchElementException();
+            return out.poll();
+        }
+
+        private Tables.ImageKey key(Row image) {
+            return Tables.ImageKey.of(image, config.run().id(), modelId);
+        }
+
+        private void nextBatch() {
+            List<Row> rows = new ArrayList<>();
+            List<float[]> inputs = new ArrayList<>();
+            List<boolean[]> masks = new ArrayList<>();
+            while (input.hasNext() && rows.size() < config.engine().batchSize()) {
+                Row r = input.next();
                 try {
-                    e = engine.explain(batchOf(rows, inputs), methods);
-                } catch (RuntimeException batchFailure) {
-                    endExecutorOnFatalDeviceError(batchFailure);
-                    if (rows.size() == 1) {
-                        out.add(errorRow(rows.get(0), "model", batchFailure));
-                        return;
-                    }
-                    for (int i = 0; i < rows.size(); i++) {
-                        explain(List.of(rows.get(i)), List.of(inputs.get(i)), java.util.Collections.singletonList(masks.get(i)));
-                    }
-                    return;
-                }
-                emit(rows, inputs, masks, e);
-            }
-
-            private ExplainBatch batchOf(List<Row> rows, List<float[]> inputs) {
-                List<String> ids = new ArrayList<>();
-                int[] labels = new int[rows.size()];
-                for (int i = 0; i < rows.size(); i++) {
-                    Row r = rows.get(i);
-                    ids.add(r.getString(r.fieldIndex("image_id")));
-                    int li = r.fieldIndex("label");
-                    labels[i] = r.isNullAt(li) ? -1 : r.getInt(li);
-                }
-                return new ExplainBatch(ids, inputs, labels);
-            }
-
-            private void emit(List<Row> rows, List<float[]> inputs, List<boolean[]> masks, Explanation e) {
-                Map<AttributionMethod, List<AttributionResult>> byMethod = new LinkedHashMap<>();
-                for (AttributionResult res : e.results()) {
-                    Row r = rows.get(res.index());
-                    if (!finite(res.map())) {
-                        out.add(errorRow(r, "model", new ArithmeticException("non-finite values in the "
-                                + res.method().id() + " map")));
+                    ImageLoader.Loaded l = loader.load(r);
+                    if (needsLabel && r.isNullAt(r.fieldIndex("label"))) {
+                        out.add(Tables.errorRow(key(r), "preprocess", new IllegalArgumentException(
+                                "the image has no label, but a method explains target = label")));
                         continue;
                     }
-                    byMethod.computeIfAbsent(res.method(), k -> new ArrayList<>()).add(res);
-                    AttributionMethod m = res.method();
-                    Map<String, Object> v = base(r);
-                    v.put("kind", Tables.KIND_MAP);
-                    v.put("method", m.id());
-                    v.put("base_method", m.base().name());
-                    Map<String, Object> params = m.params(config.run().seed());
-                    params.putAll(res.details());
-                    params.remove(AttributionResult.RELATIVE_SE);
-                    v.put("method_params", json(params));
-                    v.put("target", res.target());
-                    v.put("target_source", m.target().name().toLowerCase());
-                    v.put("output_space", m.output().name().toLowerCase());
-                    v.put("predicted", e.predicted()[res.index()]);
-                    v.put("probability", e.predictedProbability()[res.index()]);
-                    v.put("channels", res.channels());
-                    v.put("height", res.height());
-                    v.put("width", res.width());
-                    v.put("channel_reduction", m.channelReduction().name().toLowerCase());
-                    v.put("map", boxed(res.map()));
-                    v.put("map_min", res.min());
-                    v.put("map_max", res.max());
-                    v.put("map_l1", res.l1());
-                    v.put("map_l2", res.l2());
-                    v.put("draws", res.draws());
-                    v.put("relative_se", nullIfNaN(res.relativeSe()));
-                    v.put("ig_delta", nullIfNaN(res.igDelta()));
-                    v.put("ig_rel_delta", Double.isNaN(res.igDelta()) ? null : res.igRelDelta());
-                    out.add(Tables.resultRow(v));
-                }
-                Map<String, Object> batchShared = new HashMap<>();
-                for (Map.Entry<AttributionMethod, List<AttributionResult>> g : byMethod.entrySet()) {
-                    score(rows, inputs, masks, g.getKey(), g.getValue(), batchShared);
+                    rows.add(r);
+                    inputs.add(l.input());
+                    masks.add(l.mask());
+                } catch (ImageLoader.Failure f) {
+                    out.add(Tables.errorRow(key(r), f.stage, f.getCause()));
                 }
             }
+            explain(rows, inputs, masks);
+            imagesDone.add(rows.size());
+        }
 
-            /**
-             * Scores one method's maps of the batch with every configured metric, sharing one context; statistics
-             * that do not depend on the method (adversarial inputs) are shared by all methods through batchShared.
-             */
-            private void score(List<Row> rows, List<float[]> inputs, List<boolean[]> masks, AttributionMethod m,
-                               List<AttributionResult> results, Map<String, Object> batchShared) {
-                List<MetricContext.Item> items = new ArrayList<>();
-                int plane = spec.height() * spec.width();
-                for (AttributionResult res : results) {
-                    items.add(new MetricContext.Item(rows.get(res.index()).getAs("image_id"), inputs.get(res.index()),
-                            MetricContext.heatmap(res.map(), res.channels(), plane), masks.get(res.index()), res.target(),
-                            res.map()));
+        /** Explains a batch; when that fails, each image alone, so one bad image costs only its own row. */
+        private void explain(List<Row> rows, List<float[]> inputs, List<boolean[]> masks) {
+            if (rows.isEmpty()) return;
+            Explanation e;
+            try {
+                e = engine.explain(batchOf(rows, inputs), methods);
+            } catch (RuntimeException batchFailure) {
+                endExecutorOnFatalDeviceError(batchFailure);
+                if (rows.size() == 1) {
+                    out.add(Tables.errorRow(key(rows.get(0)), "model", batchFailure));
+                    return;
                 }
-                MetricContext ctx = new MetricContext(spec, evaluator, new EngineReexplainer(classifier, options, m),
-                        config.run().seed(), items, batchShared);
-                for (Metric metric : metrics) {
-                    MetricInfo info = metric.info();
-                    for (int i = 0; i < items.size(); i++) {
-                        if (info.needsMask() && items.get(i).mask() == null && !config.metrics().explicit()) continue;
-                        Row r = rows.get(results.get(i).index());
-                        MetricValue mv;
-                        try {
-                            mv = metric.score(ctx, i);
-                        } catch (RuntimeException ex) {
-                            endExecutorOnFatalDeviceError(ex);
-                            mv = MetricValue.nan("metric failed: " + ex);
-                        }
-                        Map<String, Object> v = base(r);
-                        v.put("kind", Tables.KIND_METRIC);
-                        v.put("method", m.id());
-                        v.put("metric", info.name());
-                        v.put("category", info.category().name().toLowerCase());
-                        v.put("higher_is_better", info.higherIsBetter());
-                        v.put("value", mv.value());
-                        v.put("curve", mv.curve() == null ? null : boxed(mv.curve()));
-                        v.put("metric_params", json(new java.util.TreeMap<>(info.params())));
-                        v.put("nan_reason", mv.nanReason());
-                        out.add(Tables.resultRow(v));
+                for (int i = 0; i < rows.size(); i++) {
+                    explain(List.of(rows.get(i)), List.of(inputs.get(i)), java.util.Collections.singletonList(masks.get(i)));
+                }
+                return;
+            }
+            emit(rows, inputs, masks, e);
+        }
+
+        private ExplainBatch batchOf(List<Row> rows, List<float[]> inputs) {
+            List<String> ids = new ArrayList<>();
+            int[] labels = new int[rows.size()];
+            for (int i = 0; i < rows.size(); i++) {
+                Row r = rows.get(i);
+                ids.add(r.getString(r.fieldIndex("image_id")));
+                int li = r.fieldIndex("label");
+                labels[i] = r.isNullAt(li) ? -1 : r.getInt(li);
+            }
+            return new ExplainBatch(ids, inputs, labels);
+        }
+
+        private void emit(List<Row> rows, List<float[]> inputs, List<boolean[]> masks, Explanation e) {
+            Map<AttributionMethod, List<AttributionResult>> byMethod = new LinkedHashMap<>();
+            for (AttributionResult res : e.results()) {
+                Row r = rows.get(res.index());
+                if (!finite(res.map())) {
+                    out.add(Tables.errorRow(key(r), "model", new ArithmeticException("non-finite values in the "
+                            + res.method().id() + " map")));
+                    continue;
+                }
+                byMethod.computeIfAbsent(res.method(), k -> new ArrayList<>()).add(res);
+                Map<String, Object> params = res.method().params(config.run().seed());
+                params.putAll(res.details());
+                params.remove(AttributionResult.RELATIVE_SE);
+                out.add(Tables.mapRow(key(r), res, json(params), e.predicted()[res.index()],
+                        e.predictedProbability()[res.index()]));
+            }
+            Map<Object, Object> batchShared = new HashMap<>();
+            for (Map.Entry<AttributionMethod, List<AttributionResult>> g : byMethod.entrySet()) {
+                score(rows, inputs, masks, g.getKey(), g.getValue(), batchShared);
+            }
+        }
+
+        /**
+         * Scores one method's maps of the batch with every configured metric, sharing one context; statistics
+         * that do not depend on the method (adversarial inputs) are shared by all methods through batchShared.
+         */
+        private void score(List<Row> rows, List<float[]> inputs, List<boolean[]> masks, AttributionMethod m,
+                           List<AttributionResult> results, Map<Object, Object> batchShared) {
+            List<MetricContext.Item> items = new ArrayList<>();
+            int plane = spec.height() * spec.width();
+            for (AttributionResult res : results) {
+                items.add(new MetricContext.Item(rows.get(res.index()).getAs("image_id"), inputs.get(res.index()),
+                        MetricContext.heatmap(res.map(), res.channels(), plane), masks.get(res.index()), res.target(),
+                        res.map()));
+            }
+            MetricContext ctx = new MetricContext(spec, evaluator, new EngineReexplainer(classifier, options, m),
+                    config.run().seed(), items, batchShared);
+            for (Metric metric : metrics) {
+                MetricInfo info = metric.info();
+                String params = json(new java.util.TreeMap<>(info.params()));
+                for (int i = 0; i < items.size(); i++) {
+                    if (info.needsMask() && items.get(i).mask() == null && !config.metrics().explicit()) continue;
+                    MetricValue mv;
+                    try {
+                        mv = metric.score(ctx, i);
+                    } catch (RuntimeException ex) {
+                        endExecutorOnFatalDeviceError(ex);
+                        mv = MetricValue.nan("metric failed: " + ex);
                     }
+                    out.add(Tables.metricRow(key(rows.get(results.get(i).index())), m.id(), info, mv, params));
                 }
             }
-
-            private Map<String, Object> base(Row r) {
-                Map<String, Object> v = new HashMap<>();
-                v.put("run_id", runId);
-                v.put("image_id", r.getString(r.fieldIndex("image_id")));
-                v.put("path", r.getAs("path"));
-                v.put("label", r.getAs("label"));
-                v.put("label_name", r.getAs("label_name"));
-                v.put("model_id", modelId);
-                return v;
-            }
-
-            private Row errorRow(Row r, String stage, Throwable e) {
-                Map<String, Object> v = base(r);
-                v.put("kind", Tables.KIND_ERROR);
-                v.put("error_stage", stage);
-                v.put("error_class", e.getClass().getName());
-                v.put("error_message", e.getMessage() == null ? e.toString() : e.getMessage());
-                return Tables.resultRow(v);
-            }
-        };
+        }
     }
 
     private static boolean finite(float[] v) {
         for (float f : v) if (!Float.isFinite(f)) return false;
         return true;
-    }
-
-    private static Double[] boxed(double[] v) {
-        Double[] b = new Double[v.length];
-        for (int i = 0; i < v.length; i++) b[i] = v[i];
-        return b;
-    }
-
-    private static Float[] boxed(float[] v) {
-        Float[] b = new Float[v.length];
-        for (int i = 0; i < v.length; i++) b[i] = v[i];
-        return b;
-    }
-
-    private static Double nullIfNaN(double v) {
-        return Double.isNaN(v) ? null : v;
     }
 
     private static String json(Map<String, Object> m) {

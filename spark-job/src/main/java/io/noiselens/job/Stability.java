@@ -3,7 +3,7 @@ package io.noiselens.job;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noiselens.metrics.MetricInfo;
-import io.noiselens.metrics.Metrics;
+import io.noiselens.metrics.catalogue.MetricCatalogue;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -33,7 +33,7 @@ final class Stability {
                 .and(col("a.method").equalTo(col("b.method"))).and(col("a.model_id").lt(col("b.model_id"))));
         Dataset<Row> all = null;
         for (String name : metricNames) {
-            MetricInfo info = Metrics.CROSS_MODEL.get(name);
+            MetricInfo info = MetricCatalogue.CROSS_MODEL.get(name);
             if (info == null) continue;
             String diff = name.equals("stability_error") ? "x - y"
                     : "CASE WHEN a.map_l2 > 0 AND b.map_l2 > 0 THEN x / a.map_l2 - y / b.map_l2 ELSE double('NaN') END";

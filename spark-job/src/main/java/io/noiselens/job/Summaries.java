@@ -1,7 +1,7 @@
 package io.noiselens.job;
 
 import io.noiselens.metrics.SummaryStatistics;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;

@@ -6,6 +6,12 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
+import io.noiselens.attribution.AttributionMethod;
+import io.noiselens.attribution.AttributionResult;
+import io.noiselens.metrics.MetricInfo;
+import io.noiselens.metrics.MetricValue;
+
+import java.util.HashMap;
 import java.util.Map;
 
 import static org.apache.spark.sql.types.DataTypes.*;
@@ -52,11 +58,102 @@ public final class Tables {
             field("median", DoubleType, true),
             field("run_id", StringType, false)});
 
+    /** The columns every results row carries: the run, the image and the model it went through. */
+    public record ImageKey(String runId, String imageId, String path, Integer label, String labelName, String modelId) {
+        /** The key of an input image row (image_id, path, label, label_name) under {@code runId} and {@code modelId}. */
+        static ImageKey of(Row image, String runId, String modelId) {
+            return new ImageKey(runId, image.getString(image.fieldIndex("image_id")), image.getAs("path"),
+                    image.getAs("label"), image.getAs("label_name"), modelId);
+        }
+    }
+
+    /**
+     * The row of one map: the method, its parameters (JSON, the result's details included, defaults explicit), the
+     * target and prediction, the map and its statistics.
+     */
+    static Row mapRow(ImageKey key, AttributionResult res, String methodParamsJson, int predicted, float probability) {
+        AttributionMethod m = res.method();
+        Map<String, Object> v = keyColumns(key, KIND_MAP);
+        v.put("method", m.id());
+        v.put("base_method", m.base().name());
+        v.put("method_params", methodParamsJson);
+        v.put("target", res.target());
+        v.put("target_source", m.target().name().toLowerCase());
+        v.put("output_space", m.output().name().toLowerCase());
+        v.put("predicted", predicted);
+        v.put("probability", probability);
+        v.put("channels", res.channels());
+        v.put("height", res.height());
+        v.put("width", res.width());
+        v.put("channel_reduction", m.channelReduction().name().toLowerCase());
+        v.put("map", boxed(res.map()));
+        v.put("map_min", res.min());
+        v.put("map_max", res.max());
+        v.put("map_l1", res.l1());
+        v.put("map_l2", res.l2());
+        v.put("draws", res.draws());
+        v.put("relative_se", nullIfNaN(res.relativeSe()));
+        v.put("ig_delta", nullIfNaN(res.igDelta()));
+        v.put("ig_rel_delta", Double.isNaN(res.igDelta()) ? null : res.igRelDelta());
+        return row(v);
+    }
+
+    /** The row of one metric value of one map, with its parameters (JSON, sorted) and the reason when it is NaN. */
+    static Row metricRow(ImageKey key, String methodId, MetricInfo info, MetricValue mv, String metricParamsJson) {
+        Map<String, Object> v = keyColumns(key, KIND_METRIC);
+        v.put("method", methodId);
+        v.put("metric", info.name());
+        v.put("category", info.category().name().toLowerCase());
+        v.put("higher_is_better", info.higherIsBetter());
+        v.put("value", mv.value());
+        v.put("curve", mv.curve() == null ? null : boxed(mv.curve()));
+        v.put("metric_params", metricParamsJson);
+        v.put("nan_reason", mv.nanReason());
+        return row(v);
+    }
+
+    /** The row of an image that could not be decoded, preprocessed or explained: the stage and the reason. */
+    static Row errorRow(ImageKey key, String stage, Throwable e) {
+        Map<String, Object> v = keyColumns(key, KIND_ERROR);
+        v.put("error_stage", stage);
+        v.put("error_class", e.getClass().getName());
+        v.put("error_message", e.getMessage() == null ? e.toString() : e.getMessage());
+        return row(v);
+    }
+
+    private static Map<String, Object> keyColumns(ImageKey key, String kind) {
+        Map<String, Object> v = new HashMap<>();
+        v.put("run_id", key.runId());
+        v.put("image_id", key.imageId());
+        v.put("path", key.path());
+        v.put("label", key.label());
+        v.put("label_name", key.labelName());
+        v.put("model_id", key.modelId());
+        v.put("kind", kind);
+        return v;
+    }
+
     /** A results row with the named columns set and every other column null. */
-    public static Row resultRow(Map<String, Object> values) {
+    private static Row row(Map<String, Object> values) {
         Object[] v = new Object[RESULTS.size()];
         for (Map.Entry<String, Object> e : values.entrySet()) v[RESULTS.fieldIndex(e.getKey())] = e.getValue();
         return RowFactory.create(v);
+    }
+
+    private static Double[] boxed(double[] v) {
+        Double[] b = new Double[v.length];
+        for (int i = 0; i < v.length; i++) b[i] = v[i];
+        return b;
+    }
+
+    private static Float[] boxed(float[] v) {
+        Float[] b = new Float[v.length];
+        for (int i = 0; i < v.length; i++) b[i] = v[i];
+        return b;
+    }
+
+    private static Double nullIfNaN(double v) {
+        return Double.isNaN(v) ? null : v;
     }
 
     private Tables() {}

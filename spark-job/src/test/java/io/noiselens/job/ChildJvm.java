@@ -10,7 +10,7 @@ import io.noiselens.model.SmallCnn;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** What the tests that run the job in a child JVM share: a small model file ({@link MemoryBench#javaCommand} is the command line). */
+/** What the tests that run the job in a child JVM share: a small model file ({@link io.noiselens.bench.MemoryBench#javaCommand} is the command line). */
 final class ChildJvm {
     private ChildJvm() {}
 

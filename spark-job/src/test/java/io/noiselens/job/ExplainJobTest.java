@@ -101,8 +101,8 @@ class ExplainJobTest {
         assertEquals("before_aggregation", params.getString(1));
 
         // Metrics: every map scored by every metric (the built-in set has masks), values in range, and a summary.
-        int nMetrics = io.noiselens.metrics.Metrics.create(io.noiselens.metrics.Metrics.names(),
-                io.noiselens.metrics.Metrics.Settings.defaults(), "t").size();
+        int nMetrics = io.noiselens.metrics.catalogue.MetricCatalogue.create(io.noiselens.metrics.catalogue.MetricCatalogue.names(),
+                io.noiselens.metrics.catalogue.MetricCatalogue.Settings.defaults(), "t").size();
         assertEquals(24L * N_METHODS * nMetrics, o.metricValues());
         table(out, "metrics").createOrReplaceTempView("metrics");
         assertEquals(0, spark.sql("SELECT image_id, method, metric FROM metrics WHERE run_id = 'a' "
@@ -301,8 +301,8 @@ class ExplainJobTest {
         assertEquals(10, o.explainedImages());
         // No masks in a plain folder: by default only the metrics that need none are computed.
         assertEquals(0, table(out, "metrics").where("category = 'localisation'").count());
-        long maskFree = io.noiselens.metrics.Metrics.create(io.noiselens.metrics.Metrics.names(),
-                io.noiselens.metrics.Metrics.Settings.defaults(), "t").stream().filter(m -> !m.info().needsMask()).count();
+        long maskFree = io.noiselens.metrics.catalogue.MetricCatalogue.create(io.noiselens.metrics.catalogue.MetricCatalogue.names(),
+                io.noiselens.metrics.catalogue.MetricCatalogue.Settings.defaults(), "t").stream().filter(m -> !m.info().needsMask()).count();
         assertEquals(10L * N_METHODS * maskFree, o.metricValues());
         table(out, "errors").createOrReplaceTempView("errors");
         List<Row> errors = spark.sql("SELECT image_id, path, error_stage, error_message FROM errors "

@@ -1,5 +1,6 @@
 package io.noiselens.job;
 
+import io.noiselens.bench.MemoryBench;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

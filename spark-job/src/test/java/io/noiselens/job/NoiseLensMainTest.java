@@ -34,6 +34,37 @@ class NoiseLensMainTest {
         assertTrue(fail("demo", "--set", "methods=[{kind = smoothgrad, samples = 0}]").contains("methods[0].samples"));
     }
 
+    /**
+     * {@code train} produces the built-in models a run would train on first use, one file per demo split, and finds
+     * them in the cache the second time; a run's model resolution then reads those same files.
+     */
+    @Test
+    void trainProducesTheBuiltinModelsAheadOfARun() throws Exception {
+        String[] args = {"train", "--set", "model.cache_dir=" + dir.resolve("cache"), "--set", "model.train_images=64",
+                "--set", "model.train_epochs=1", "--set", "model.splits=2"};
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        assertEquals(0, NoiseLensMain.run(args, new PrintStream(buf)));
+        java.util.List<String> files = buf.toString().lines().toList();
+        assertEquals(2, files.size(), buf.toString());
+        assertNotEquals(files.get(0), files.get(1), "one model per split");
+        java.nio.file.attribute.FileTime trained = Files.getLastModifiedTime(Path.of(files.get(0)));
+        for (String f : files) {
+            assertTrue(f.startsWith(dir.resolve("cache").toString()), f);
+            assertEquals(64, io.noiselens.model.ModelLoader.fromBytes(Files.readAllBytes(Path.of(f)), Path.of(f), null)
+                    .spec().height());
+        }
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        assertEquals(0, NoiseLensMain.run(args, new PrintStream(again)));
+        assertEquals(files, again.toString().lines().toList(), "the second call finds the cached files");
+        assertEquals(trained, Files.getLastModifiedTime(Path.of(files.get(0))), "and does not retrain");
+        var cfg = io.noiselens.config.JobConfigLoader.fromString(NoiseLensMain.demoConfig(), java.util.List.of(
+                "model.cache_dir=" + dir.resolve("cache"), "model.train_images=64", "model.train_epochs=1", "model.splits=2"));
+        assertEquals(files, io.noiselens.model.BuiltinModels.files(cfg.model().paths(),
+                cfg.model().builtins(cfg.dataset().fashionMnistPath())), "a run resolves the same files");
+        String m = fail("train", "--set", "model.path=" + dir.resolve("mine.onnx"));
+        assertTrue(m.contains("model.path") && m.contains("builtin:demo"), m);
+    }
+
     @Test
     void helpPrintsEveryKey() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();

@@ -44,11 +44,11 @@ class NoiseLensPluginTest {
         assertFalse(none.gpu());
         assertTrue(none.message().contains("CPU backend"));
         assertFalse(GpuAssignment.of(gpus(), null).gpu());
-        String m = assertThrows(IllegalStateException.class, () -> GpuAssignment.of(gpus("0", "1"), null)).getMessage();
+        String m = assertThrows(io.noiselens.lang.NoiseLensException.class, () -> GpuAssignment.of(gpus("0", "1"), null)).getMessage();
         assertTrue(m.contains("2 GPUs [0, 1]") && m.contains("spark.executor.resource.gpu.amount=1"), m);
-        m = assertThrows(IllegalStateException.class, () -> GpuAssignment.of(gpus("4"), "0,1")).getMessage();
+        m = assertThrows(io.noiselens.lang.NoiseLensException.class, () -> GpuAssignment.of(gpus("4"), "0,1")).getMessage();
         assertTrue(m.contains("CUDA_VISIBLE_DEVICES=0,1"), m);
-        assertThrows(IllegalStateException.class, () -> GpuAssignment.of(gpus("GPU-8a2f"), null));
+        assertThrows(io.noiselens.lang.NoiseLensException.class, () -> GpuAssignment.of(gpus("GPU-8a2f"), null));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.noiselens.job;
 
+import io.noiselens.bench.MemoryBench;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;

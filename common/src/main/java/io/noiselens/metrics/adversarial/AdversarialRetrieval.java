@@ -8,6 +8,8 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.Statistic;
+import io.noiselens.metrics.MapsOn;
 import io.noiselens.metrics.PercentileScaling;
 
 import java.util.ArrayList;
@@ -25,12 +27,7 @@ import java.util.Map;
  * value is NaN with that reason, so the summary's mean is the retrieval rate over adversarial examples. Higher is
  * better. Adversarial inputs and their maps are computed once per batch, batched.
  */
-public final class AdversarialRetrieval implements Metric {
-    private final Pgd attack;
-
-    public AdversarialRetrieval(Pgd attack) {
-        this.attack = attack;
-    }
+public record AdversarialRetrieval(Pgd attack) implements Metric {
 
     @Override
     public MetricInfo info() {
@@ -43,7 +40,7 @@ public final class AdversarialRetrieval implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
-        double[] c = ctx.<double[][]>shared("adversarial_retrieval/" + attack, () -> outcomes(ctx))[i];
+        double[] c = ctx.get(new Outcomes(this))[i];
         if (c[4] == 0) return new MetricValue(Double.NaN, c, "the attack did not change the prediction");
         return MetricValue.of(c[0], c);
     }
@@ -51,13 +48,10 @@ public final class AdversarialRetrieval implements Metric {
     private double[][] outcomes(MetricContext ctx) {
         int n = ctx.size(), plane = ctx.pixels(), size = ctx.spec().inputSize();
         List<float[]> clean = ctx.inputs();
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < n; i++) ids.add(ctx.item(i).id());
         int[] targets = ctx.targets();
-        // The adversarial inputs depend on the images and classes only: computed once for all methods of the batch.
-        List<float[]> adv = ctx.batchShared("adversarial/" + attack + "/" + ctx.itemsKey(),
-                () -> attack.attack(ctx.model(), clean, ids, targets, ctx.seed(), 64));
-        float[][] advMaps = ctx.mapsOn("adversarial/" + attack, adv);
+        AdversarialInputs inputs = new AdversarialInputs(attack);
+        List<float[]> adv = ctx.get(inputs);
+        float[][] advMaps = ctx.get(new MapsOn(inputs, "adversarial/" + attack));
         float[][] masks = new float[n][], advMasks = new float[n][];
         for (int i = 0; i < n; i++) {
             masks[i] = mask(ctx.item(i).map(), plane);
@@ -78,6 +72,29 @@ public final class AdversarialRetrieval implements Metric {
             out[i][4] = s.argmax()[i * 5] == targets[i] ? 0 : 1;
         }
         return out;
+    }
+
+    /** The batch's retrieval outcomes of {@code metric}. */
+    private record Outcomes(AdversarialRetrieval metric) implements Statistic<double[][]> {
+        @Override
+        public double[][] compute(MetricContext ctx) {
+            return metric.outcomes(ctx);
+        }
+    }
+
+    /** The attack's adversarial inputs: they depend on the images and classes only, so every method shares them. */
+    private record AdversarialInputs(Pgd attack) implements Statistic<List<float[]>> {
+        @Override
+        public List<float[]> compute(MetricContext ctx) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < ctx.size(); i++) ids.add(ctx.item(i).id());
+            return attack.attack(ctx.model(), ctx.inputs(), ids, ctx.targets(), ctx.seed(), 64);
+        }
+
+        @Override
+        public boolean methodIndependent() {
+            return true;
+        }
     }
 
     /** Lim et al.'s normalisation of a gradient-type map into an H×W mask in [0, 1]. */

@@ -7,6 +7,8 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.Statistic;
+import io.noiselens.metrics.MapsOn;
 import io.noiselens.metrics.Similarity;
 
 import java.util.LinkedHashMap;
@@ -44,15 +46,26 @@ public final class AttackRobustness implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
-        String key = "ghorbani/" + attack + "/" + ctx.itemsKey();
-        // The attacked inputs depend on the images and classes only: computed once for all methods of the batch.
-        List<float[]> attacked = ctx.batchShared(key, () -> attack.attack(ctx.model(), ctx.inputs(), ctx.targets(), 64));
         int plane = ctx.pixels();
-        float[] before = absSum(ctx.item(i).map(), plane), after = absSum(ctx.mapsOn(key, attacked)[i], plane);
+        float[] before = absSum(ctx.item(i).map(), plane);
+        float[] after = absSum(ctx.get(new MapsOn(new AttackedInputs(attack), "ghorbani/" + attack))[i], plane);
         if (measure == Measure.SPEARMAN) return MetricValue.of(Similarity.spearman(before, after));
         int k = attack.k(plane);
         return MetricValue.of(ExplanationAttack.intersection(ExplanationAttack.topK(toDouble(before), k),
                 ExplanationAttack.topK(toDouble(after), k), k));
+    }
+
+    /** The attacked inputs: they depend on the images and classes only, so every method shares them. */
+    private record AttackedInputs(ExplanationAttack attack) implements Statistic<List<float[]>> {
+        @Override
+        public List<float[]> compute(MetricContext ctx) {
+            return attack.attack(ctx.model(), ctx.inputs(), ctx.targets(), 64);
+        }
+
+        @Override
+        public boolean methodIndependent() {
+            return true;
+        }
     }
 
     private static float[] absSum(float[] map, int plane) {

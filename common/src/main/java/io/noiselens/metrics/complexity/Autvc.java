@@ -28,6 +28,9 @@ public final class Autvc implements Metric {
     private final double downscale;
     private final int minSide;
 
+    /** SmoothTaylor's defaults (downscale 1.5, smallest side 30): the registry's and adaptive noising's. */
+    public static final Autvc DEFAULT = new Autvc(1.5, 30);
+
     public Autvc(double downscale, int minSide) {
         if (!(downscale > 1) || minSide < 2) throw new IllegalArgumentException("downscale must be > 1 and min side ≥ 2");
         this.downscale = downscale;

@@ -5,10 +5,12 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.Statistic;
 import io.noiselens.metrics.Simpson;
+import io.noiselens.metrics.SummaryStatistics;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.model.Preprocessing;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,16 +28,17 @@ import java.util.Map;
  * Simpson integral (dx = 1). Lower is better. Each step evaluates the P copies of every item of the batch in one
  * batched call; patches are keyed by (seed, image id, step, copy).
  */
-public final class Aupc implements Metric {
-    private final int window;
-    private final int steps;
-    private final int patches;
+public record Aupc(int window, int steps, int patches) implements Metric {
+    /** SmoothTaylor's defaults (15×15 windows, up to 30 of them, 50 patches each): the registry's and adaptive noising's. */
+    public static final Aupc DEFAULT = new Aupc(15, 30, 50);
 
-    public Aupc(int window, int steps, int patches) {
+    public Aupc {
         if (window < 1 || steps < 1 || patches < 1) throw new IllegalArgumentException("window, steps and patches must be ≥ 1");
-        this.window = window;
-        this.steps = steps;
-        this.patches = patches;
+    }
+
+    /** This metric with {@code patches} random patches per window. */
+    public Aupc withPatches(int patches) {
+        return new Aupc(window, steps, patches);
     }
 
     @Override
@@ -48,7 +51,7 @@ public final class Aupc implements Metric {
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
-        double[] curve = ctx.<double[][]>shared("aupc/" + window + "/" + steps + "/" + patches, () -> curves(ctx))[i];
+        double[] curve = ctx.get(new Curves(this))[i];
         if (curve == null) return MetricValue.nan("the target logit of the clean image is 0, so the curve cannot be normalised");
         if (curve.length == 1) return MetricValue.nan("no " + window + "×" + window + " window fits in the image");
         return MetricValue.of(Simpson.integrate(curve), curve);
@@ -130,9 +133,7 @@ public final class Aupc implements Metric {
                 double mean = 0;
                 for (double v : l) mean += v;
                 curve[i][step + 1] = mean / patches;
-                double[] sorted = l.clone();
-                Arrays.sort(sorted);
-                double median = patches % 2 == 1 ? sorted[patches / 2] : 0.5 * (sorted[patches / 2 - 1] + sorted[patches / 2]);
+                double median = SummaryStatistics.quantile(l, 0.5);
                 int keep = 0;
                 for (int k = 1; k < patches; k++) if (Math.abs(l[k] - median) < Math.abs(l[keep] - median)) keep = k;
                 paste(ctx, pre, i, step, keep, picked[i][step], current[i], 0, c, w, plane);
@@ -147,6 +148,14 @@ public final class Aupc implements Metric {
             for (int k = 0; k < curve[i].length; k++) curve[i][k] /= f;
         }
         return curve;
+    }
+
+    /** The batch's perturbation curves (null where the clean logit is 0). */
+    private record Curves(Aupc metric) implements Statistic<double[][]> {
+        @Override
+        public double[][] compute(MetricContext ctx) {
+            return metric.curves(ctx);
+        }
     }
 
     /** Writes random patch {@code copy} of window {@code step} (top-left {@code corner}) of item i into buf. */

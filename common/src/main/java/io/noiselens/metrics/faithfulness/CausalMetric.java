@@ -1,10 +1,14 @@
 package io.noiselens.metrics.faithfulness;
 
+import io.noiselens.metrics.BlurredInputs;
 import io.noiselens.metrics.Metric;
 import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.Rankings;
+import io.noiselens.metrics.Statistic;
+import io.noiselens.model.OutputSpace;
 
 import java.util.Map;
 
@@ -39,17 +43,24 @@ public final class CausalMetric implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         int s = step == 0 ? ctx.spec().width() : step;
-        // The batch's substrates and curves are built once, by the first image that asks for them.
-        double[][] curves = ctx.shared(mode + "/" + s, () -> {
+        double[] curve = ctx.get(new Curves(mode, s))[i];
+        return MetricValue.of(auc(curve), curve);
+    }
+
+    /**
+     * The RISE curves of the batch: the target's probability after moving the top-ranked pixels, {@code step} at a
+     * time, from x to the zero substrate (deletion) or from the blurred substrate to x (insertion); ⌈H·W/step⌉ + 1
+     * points.
+     */
+    record Curves(Mode mode, int step) implements Statistic<double[][]> {
+        @Override
+        public double[][] compute(MetricContext ctx) {
             float[][] x = ctx.inputs().toArray(new float[0][]);
-            float[][] substrate = new float[x.length][];
-            for (int k = 0; k < x.length; k++) {
-                substrate[k] = mode == Mode.DELETION ? new float[x[k].length] : ctx.blurred(k);
-            }
-            return mode == Mode.DELETION ? ctx.causalCurves("deletion", s, x, substrate)
-                    : ctx.causalCurves("insertion", s, substrate, x);
-        });
-        return MetricValue.of(auc(curves[i]), curves[i]);
+            float[][] substrate = mode == Mode.DELETION ? new float[x.length][x[0].length] : ctx.get(BlurredInputs.RISE);
+            int[][] orders = ctx.get(Rankings.MOST_RELEVANT_FIRST);
+            return mode == Mode.DELETION ? ctx.curves(orders, ctx.uniformSteps(step), x, substrate, OutputSpace.PROBABILITY)
+                    : ctx.curves(orders, ctx.uniformSteps(step), substrate, x, OutputSpace.PROBABILITY);
+        }
     }
 
     static double auc(double[] c) {

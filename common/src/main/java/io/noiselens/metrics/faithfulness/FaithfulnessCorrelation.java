@@ -5,8 +5,9 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.Statistic;
 import io.noiselens.model.OutputSpace;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 
 import java.util.Map;
 
@@ -17,21 +18,17 @@ import java.util.Map;
  * logit. Subsets are drawn from a keyed stream per image; all runs of a batch are one batched evaluation. Higher
  * is better.
  */
-public final class FaithfulnessCorrelation implements Metric {
-    private final int runs;
-    private final int subsetSize;
-    private final boolean zeroBaseline;
+public record FaithfulnessCorrelation(int runs, int subsetSize, boolean zeroBaseline) implements Metric {
+    /** Quantus's defaults: 100 runs of 224-pixel subsets. */
+    public static final FaithfulnessCorrelation DEFAULT = new FaithfulnessCorrelation(100, 224);
 
     public FaithfulnessCorrelation(int runs, int subsetSize) {
         this(runs, subsetSize, false);
     }
 
     /** @param zeroBaseline remove features by setting them to 0 (Sensitivity-n) instead of the image minimum */
-    FaithfulnessCorrelation(int runs, int subsetSize, boolean zeroBaseline) {
+    public FaithfulnessCorrelation {
         if (runs < 3 || subsetSize < 1) throw new IllegalArgumentException("runs ≥ 3 and subsetSize ≥ 1 required");
-        this.runs = runs;
-        this.subsetSize = subsetSize;
-        this.zeroBaseline = zeroBaseline;
     }
 
     @Override
@@ -44,9 +41,17 @@ public final class FaithfulnessCorrelation implements Metric {
     /** The random subsets of every image and the logits with each subset removed (index 0: the clean input). */
     private record Runs(int[][][] subsets, double[][] logits) {}
 
+    /** The batch's subsets and logits; metrics with the same runs, subset size and baseline share them. */
+    private record SubsetRemoval(FaithfulnessCorrelation metric) implements Statistic<Runs> {
+        @Override
+        public Runs compute(MetricContext ctx) {
+            return metric.evaluate(ctx);
+        }
+    }
+
     @Override
     public MetricValue score(MetricContext ctx, int i) {
-        Runs runsOfBatch = ctx.shared("subset_removal/" + runs + "/" + subsetSize + "/" + zeroBaseline, () -> evaluate(ctx));
+        Runs runsOfBatch = ctx.get(new SubsetRemoval(this));
         float[] heat = ctx.item(i).heatmap();
         double[] attr = new double[runs], drop = new double[runs];
         for (int r = 0; r < runs; r++) {

@@ -1,6 +1,6 @@
 package io.noiselens.metrics.faithfulness;
 
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 
 /**
  * ROAD's noisy linear imputation (Rong, Leemann, Borisov, Kasneci, Kasneci, "A Consistent and Efficient Evaluation

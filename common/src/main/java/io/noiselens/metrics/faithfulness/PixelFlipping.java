@@ -5,6 +5,8 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.Rankings;
+import io.noiselens.metrics.Statistic;
 import io.noiselens.model.OutputSpace;
 
 import java.util.Arrays;
@@ -36,19 +38,23 @@ public final class PixelFlipping implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         int step = featuresInStep == 0 ? ctx.spec().width() : featuresInStep;
-        double[] full = ctx.shared("pixel_flipping/" + step, () -> {
-            int n = ctx.size();
-            float[][] x = new float[n][], black = new float[n][];
-            int[][] orders = new int[n][];
-            for (int k = 0; k < n; k++) {
-                x[k] = ctx.item(k).input();
-                black[k] = ctx.minimumImage(k);
-                orders[k] = ctx.ranking(k);
-            }
-            return ctx.curves("pixel_flipping/" + step, orders, ctx.uniformSteps(step), x, black, OutputSpace.PROBABILITY);
-        })[i];
+        double[] full = ctx.get(new Curves(step))[i];
         double[] curve = Arrays.copyOfRange(full, 1, full.length);
         if (curve.length < 2) return MetricValue.of(curve[0], curve);
         return MetricValue.of(CausalMetric.auc(curve), curve);
+    }
+
+    /** The batch's curves: the most relevant pixels set to the image minimum, {@code step} more per point. */
+    record Curves(int step) implements Statistic<double[][]> {
+        @Override
+        public double[][] compute(MetricContext ctx) {
+            int n = ctx.size();
+            float[][] x = new float[n][], black = new float[n][];
+            for (int k = 0; k < n; k++) {
+                x[k] = ctx.item(k).input();
+                black[k] = ctx.minimumImage(k);
+            }
+            return ctx.curves(ctx.get(Rankings.MOST_RELEVANT_FIRST), ctx.uniformSteps(step), x, black, OutputSpace.PROBABILITY);
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.Statistic;
 import io.noiselens.model.OutputSpace;
 
 import java.util.ArrayList;
@@ -21,16 +22,13 @@ import java.util.Map;
  * Δ_k = f(x) − f(x^(k)) on the softmax probability, k = 1..L; AOPC = mean of [0, Δ₁, …, Δ_L]. Under MoRF a larger
  * AOPC is more faithful (Quantus declares the direction the other way round, METHODS.md §8.1); under LeRF smaller.
  */
-public final class RegionPerturbation implements Metric {
-    private final boolean morf;
-    private final int patch;
-    private final int regions;
+public record RegionPerturbation(boolean morf, int patch, int regions) implements Metric {
+    /** Quantus's defaults: 8×8 patches, 100 regions. */
+    public static final RegionPerturbation MORF = new RegionPerturbation(true, 8, 100);
+    public static final RegionPerturbation LERF = new RegionPerturbation(false, 8, 100);
 
-    public RegionPerturbation(boolean morf, int patch, int regions) {
+    public RegionPerturbation {
         if (patch < 1 || regions < 1) throw new IllegalArgumentException("patch and regions must be ≥ 1");
-        this.morf = morf;
-        this.patch = patch;
-        this.regions = regions;
     }
 
     @Override
@@ -44,7 +42,7 @@ public final class RegionPerturbation implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         int used = Math.min(regions, cells(ctx).size());
-        double[] curve = ctx.shared(info().name() + "/" + patch + "/" + used, () -> curves(ctx, used))[i];
+        double[] curve = ctx.get(new Curves(this, used))[i];
         double[] deltas = new double[used];
         double aopc = 0;
         for (int k = 0; k < used; k++) {
@@ -98,6 +96,14 @@ public final class RegionPerturbation implements Metric {
                 bounds[k][r] = pos;
             }
         }
-        return ctx.curves(info().name() + "/" + patch + "/" + used, orders, bounds, x, black, OutputSpace.PROBABILITY);
+        return ctx.curves(orders, bounds, x, black, OutputSpace.PROBABILITY);
+    }
+
+    /** The batch's curves of {@code metric}, its first {@code used} regions removed. */
+    private record Curves(RegionPerturbation metric, int used) implements Statistic<double[][]> {
+        @Override
+        public double[][] compute(MetricContext ctx) {
+            return metric.curves(ctx, used);
+        }
     }
 }

@@ -6,7 +6,8 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.metrics.Statistic;
+import io.noiselens.random.KeyedRandom;
 
 import java.util.Arrays;
 import java.util.Map;
@@ -20,18 +21,37 @@ import java.util.Map;
  * computed over every batch rather than the first). Lower is better under MoRF, higher under LeRF. All imputed
  * inputs of the batch go through one batched evaluation; the noise of (image, p) is keyed by seed and image id.
  */
-public final class Road implements Metric {
-    private final boolean morf;
-    private final double[] percentages;
-    private final double noise;
+public record Road(boolean morf, double[] percentages, double noise) implements Metric {
+    /** Quantus's defaults: percentages 1, 3, …, 99, imputation noise 0.01. */
+    public static final Road MORF = new Road(true, defaultPercentages(), 0.01);
+    public static final Road LERF = new Road(false, defaultPercentages(), 0.01);
 
-    public Road(boolean morf, double[] percentages, double noise) {
+    public Road {
         for (double p : percentages) {
             if (!(p > 0 && p < 100)) throw new IllegalArgumentException("ROAD percentages must lie in (0, 100), got " + p);
         }
-        this.morf = morf;
-        this.percentages = percentages.clone();
-        this.noise = noise;
+        percentages = percentages.clone();
+    }
+
+    @Override
+    public double[] percentages() {
+        return percentages.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Road r && r.morf == morf && Arrays.equals(r.percentages, percentages)
+                && Double.compare(r.noise, noise) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(morf, Arrays.hashCode(percentages), noise);
+    }
+
+    @Override
+    public String toString() {
+        return "Road[morf=" + morf + ", percentages=" + Arrays.toString(percentages) + ", noise=" + noise + "]";
     }
 
     /** Quantus's default grid: 1, 3, 5, …, 99. */
@@ -52,8 +72,7 @@ public final class Road implements Metric {
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
-        double[] curve = ctx.<double[][]>shared(info().name() + Arrays.toString(percentages) + noise,
-                () -> outcomes(ctx))[i];
+        double[] curve = ctx.get(new Outcomes(this))[i];
         return MetricValue.of(mean(curve), curve);
     }
 
@@ -61,6 +80,14 @@ public final class Road implements Metric {
         double s = 0;
         for (double d : v) s += d;
         return s / v.length;
+    }
+
+    /** The batch's outcomes of {@code metric}. */
+    private record Outcomes(Road metric) implements Statistic<double[][]> {
+        @Override
+        public double[][] compute(MetricContext ctx) {
+            return metric.outcomes(ctx);
+        }
     }
 
     /** 1/0 per (item, percentage): whether the imputed image is still classified as the target. */

@@ -21,6 +21,9 @@ public final class SensitivityN implements Metric {
     private final double[] fractions;
     private final int runs;
 
+    /** Eight subset sizes from 1 % to 80 % of the pixels, 30 subsets each. */
+    public static final SensitivityN DEFAULT = new SensitivityN(new double[]{0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8}, 30);
+
     /** @param fractions subset sizes as fractions of the pixels, e.g. 0.01 … 0.8 */
     public SensitivityN(double[] fractions, int runs) {
         this.fractions = fractions.clone();

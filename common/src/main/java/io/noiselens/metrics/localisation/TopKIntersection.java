@@ -14,6 +14,9 @@ import java.util.Map;
 public final class TopKIntersection extends MaskedMetric {
     private final int k;
 
+    /** Theiner et al.'s k = 1000 pixels. */
+    public static final TopKIntersection DEFAULT = new TopKIntersection(1000);
+
     public TopKIntersection(int k) {
         if (k < 1) throw new IllegalArgumentException("k must be ≥ 1, got " + k);
         this.k = k;

@@ -5,10 +5,12 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.VariantMaps;
+import io.noiselens.metrics.Statistic;
 import io.noiselens.metrics.Similarity;
 import io.noiselens.model.ModelWeights;
 import io.noiselens.model.Tensor;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,13 +70,21 @@ public final class Mprt implements Metric {
         for (int k = 0; k < layers.size(); k++) {
             Set<String> randomised = Set.copyOf(mode == Mode.CASCADING ? layers.subList(0, k + 1) : layers.subList(k, k + 1));
             String key = "mprt/" + mode + "/" + k;
-            float[][] maps = ctx.variantMaps(new MetricContext.Variant(key, false,
-                    ctx.<ModelWeights>shared(key, () -> randomise(clean, randomised, ctx.seed()))));
+            ModelWeights weights = ctx.get(new RandomisedWeights(Set.copyOf(randomised)));
+            float[][] maps = ctx.get(new VariantMaps(new MetricContext.Variant(key, false, weights)));
             float[] changed = abs(ctx.heatmapOf(maps[i]));
             curve[k] = measure == Measure.SSIM ? Similarity.ssim(original, changed, h, w) : Similarity.spearman(original, changed);
             sum += curve[k];
         }
         return MetricValue.of(sum / layers.size(), curve);
+    }
+
+    /** The scored model's weights with the named layers reset, shared by the MPRT metrics of the batch. */
+    private record RandomisedWeights(Set<String> layers) implements Statistic<ModelWeights> {
+        @Override
+        public ModelWeights compute(MetricContext ctx) {
+            return randomise(ctx.weights(), layers, ctx.seed());
+        }
     }
 
     /** Layers owning at least one trainable tensor, output layer first. */

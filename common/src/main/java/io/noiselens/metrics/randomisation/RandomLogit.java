@@ -5,9 +5,12 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.Statistic;
 import io.noiselens.metrics.Similarity;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,9 +30,25 @@ public final class RandomLogit implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
-        int classes = ctx.spec().numClasses();
-        MetricContext.Perturbed p = ctx.reexplained("random_logit", k -> offClass(ctx, k, classes));
-        return MetricValue.of(Similarity.ssim(ctx.item(i).heatmap(), p.heatmaps()[i][0], ctx.spec().height(), ctx.spec().width()));
+        float[] offClass = ctx.heatmapOf(ctx.get(OFF_CLASS_MAPS)[i]);
+        return MetricValue.of(Similarity.ssim(ctx.item(i).heatmap(), offClass, ctx.spec().height(), ctx.spec().width()));
+    }
+
+    private static final Statistic<float[][]> OFF_CLASS_MAPS = new OffClassMaps();
+
+    /** The method's maps of every item's own input explained for its {@linkplain #offClass other class}. */
+    private record OffClassMaps() implements Statistic<float[][]> {
+        @Override
+        public float[][] compute(MetricContext ctx) {
+            int n = ctx.size(), classes = ctx.spec().numClasses();
+            List<String> ids = new ArrayList<>();
+            int[] targets = new int[n];
+            for (int k = 0; k < n; k++) {
+                ids.add(ctx.item(k).id() + "#random_logit");
+                targets[k] = offClass(ctx, k, classes);
+            }
+            return ctx.reexplain(ctx.inputs(), ids, targets, MetricContext.Variant.SAME);
+        }
     }
 
     /** The other class for item k: uniform over the classes other than its target. */

@@ -5,7 +5,9 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.metrics.PerturbedMaps;
+import io.noiselens.metrics.InputPerturbation;
+import io.noiselens.random.KeyedRandom;
 
 import java.util.Map;
 
@@ -18,6 +20,9 @@ import java.util.Map;
 public final class LocalLipschitzEstimate implements Metric {
     private final int samples;
     private final double sigma;
+
+    /** Quantus's perturbation standard deviation, σ = 0.1. */
+    public static final double DEFAULT_SIGMA = 0.1;
 
     public LocalLipschitzEstimate(int samples, double sigma) {
         if (samples < 1 || !(sigma > 0)) throw new IllegalArgumentException("samples ≥ 1 and sigma > 0 required");
@@ -35,12 +40,7 @@ public final class LocalLipschitzEstimate implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
-        MetricContext.Perturbed p = ctx.perturbed("gaussian:" + sigma, samples, (x, key) -> {
-            float[] y = new float[x.length];
-            KeyedRandom.fillGaussian(key, y, 0, y.length);
-            for (int j = 0; j < x.length; j++) y[j] = (float) (x[j] + sigma * y[j]);
-            return y;
-        });
+        PerturbedMaps.Maps p = ctx.get(new PerturbedMaps(new GaussianNoise(sigma), samples));
         float[] a = ctx.item(i).heatmap();
         double best = 0;
         for (int k = 0; k < samples; k++) {
@@ -50,5 +50,21 @@ public final class LocalLipschitzEstimate implements Metric {
             best = Math.max(best, Math.sqrt(d) / p.inputDistances()[i][k]);
         }
         return MetricValue.of(best);
+    }
+
+    /** x + N(0, σ²) per value, Quantus's {@code gaussian_noise}. */
+    record GaussianNoise(double sigma) implements InputPerturbation {
+        @Override
+        public String key() {
+            return "gaussian:" + sigma;
+        }
+
+        @Override
+        public float[] apply(float[] x, long streamKey) {
+            float[] y = new float[x.length];
+            KeyedRandom.fillGaussian(streamKey, y, 0, y.length);
+            for (int j = 0; j < x.length; j++) y[j] = (float) (x[j] + sigma * y[j]);
+            return y;
+        }
     }
 }

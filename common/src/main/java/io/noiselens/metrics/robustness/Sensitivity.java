@@ -5,7 +5,9 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.metrics.PerturbedMaps;
+import io.noiselens.metrics.InputPerturbation;
+import io.noiselens.random.KeyedRandom;
 
 import java.util.Map;
 
@@ -20,6 +22,9 @@ public final class Sensitivity implements Metric {
     private final boolean max;
     private final int samples;
     private final double radius;
+
+    /** Quantus's lower bound of the uniform noise, r = 0.2. */
+    public static final double DEFAULT_RADIUS = 0.2;
 
     public Sensitivity(boolean max, int samples, double radius) {
         if (samples < 1 || !(radius > 0)) throw new IllegalArgumentException("samples ≥ 1 and radius > 0 required");
@@ -38,11 +43,7 @@ public final class Sensitivity implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
-        MetricContext.Perturbed p = ctx.perturbed("uniform:" + radius, samples, (x, key) -> {
-            float[] y = new float[x.length];
-            for (int j = 0; j < x.length; j++) y[j] = (float) (x[j] + radius * (2 * KeyedRandom.uniform(key, j) - 1));
-            return y;
-        });
+        PerturbedMaps.Maps p = ctx.get(new PerturbedMaps(new UniformNoise(radius), samples));
         float[] a = ctx.item(i).heatmap();
         double norm = 0;
         for (float v : a) norm += (double) v * v;
@@ -56,5 +57,20 @@ public final class Sensitivity implements Metric {
             agg = max ? Math.max(agg, s) : agg + s / samples;
         }
         return MetricValue.of(agg);
+    }
+
+    /** x + U(−r, r) per value, Quantus's {@code uniform_noise}. */
+    record UniformNoise(double radius) implements InputPerturbation {
+        @Override
+        public String key() {
+            return "uniform:" + radius;
+        }
+
+        @Override
+        public float[] apply(float[] x, long streamKey) {
+            float[] y = new float[x.length];
+            for (int j = 0; j < x.length; j++) y[j] = (float) (x[j] + radius * (2 * KeyedRandom.uniform(streamKey, j) - 1));
+            return y;
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.VariantMaps;
 
 import java.util.Map;
 
@@ -27,7 +28,7 @@ public final class FidelityError implements Metric {
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
-        float[][] references = ctx.variantMaps(new MetricContext.Variant("denoised", true, null));
+        float[][] references = ctx.get(new VariantMaps(new MetricContext.Variant("denoised", true, null)));
         if (references == null) return MetricValue.nan("the method is an optimisation without a noise-free limit");
         float[] reference = references[i];
         float[] map = ctx.item(i).map();

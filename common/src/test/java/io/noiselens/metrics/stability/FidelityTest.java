@@ -1,5 +1,6 @@
-package io.noiselens.metrics;
+package io.noiselens.metrics.stability;
 
+import io.noiselens.metrics.*;
 import io.noiselens.attribution.AttributionEngine;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.AttributionResult;
@@ -7,13 +8,12 @@ import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
 import io.noiselens.methods.Methods;
 import io.noiselens.attribution.TargetSource;
-import io.noiselens.metrics.stability.FidelityError;
 import io.noiselens.model.Architectures;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.Preprocessing;
 import io.noiselens.model.SameDiffClassifier;
 import io.noiselens.noise.InputNoise;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -44,7 +44,7 @@ class FidelityTest {
     static double[] fidelity(String arch, AttributionMethod method) {
         ModelSpec spec = new ModelSpec(arch, 1, H, W, K, Collections.nCopies(K, "c"), Preprocessing.identity(1));
         try (SameDiffClassifier model = SameDiffClassifier.create(spec, Architectures.initialWeights(spec, 2))) {
-            MetricContext ctx = MprtTest.context(model, method, inputs(), new int[]{0, 1, 2, 0, 1, 2}, 4);
+            MetricContext ctx = Contexts.explained(model, method, inputs(), new int[]{0, 1, 2, 0, 1, 2}, 4);
             double[] out = new double[N];
             for (int i = 0; i < N; i++) out[i] = new FidelityError().score(ctx, i).value();
             return out;

@@ -1,4 +1,4 @@
-package io.noiselens.job;
+package io.noiselens.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,13 +15,18 @@ import io.noiselens.methods.MethodSpec;
 import io.noiselens.lang.NoiseLensException;
 import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
+import io.noiselens.job.ExecutorModelCache;
+import io.noiselens.job.ExplainJob;
+import io.noiselens.job.NoiseLensMain;
+import io.noiselens.model.BuiltinModels;
 import io.noiselens.model.ModelFile;
+import io.noiselens.model.ModelLoader;
 import io.noiselens.model.ModelWeights;
 import io.noiselens.model.OpTimings;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.model.SameDiffClassifier;
 import io.noiselens.model.onnx.OnnxImport;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import io.noiselens.noise.WeightNoise;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -49,7 +54,7 @@ import java.util.concurrent.Future;
  * ResNet-18, the time to make one NoiseGrad replica of ResNet-50, and the Spark job's end-to-end images/s in
  * local[2] against the bare engine on the same images. Timings are medians after two warm-up calls.
  */
-final class Bench {
+public final class Bench {
     static final String USAGE = "Usage: noiselens bench [--out DIR] [--python PATH] [--threads N] [--seconds S] "
             + "[--images N] [--spark-images N] [--task-threads N] [--reuse-pytorch] [--profile] "
             + "[--only gradients,methods,replica,spark,memory] [--stream-images N] [--memory-methods LIST] [--memory-models demo,resnet18]";
@@ -129,6 +134,17 @@ final class Bench {
     }
 
     private Bench() {}
+
+    /** {@code bin/noiselens bench ...}: exits with 0, or 2 and the message for a bad argument. */
+    public static void main(String[] args) {
+        NoiseLensMain.exit(args, (a, out) -> {
+            if (List.of(a).contains("--help") || List.of(a).contains("-h")) {
+                out.println(USAGE);
+                return 0;
+            }
+            return run(a, out);
+        });
+    }
 
     static int run(String[] args, PrintStream out) throws IOException, InterruptedException {
         Settings s = Settings.parse(args);
@@ -305,7 +321,7 @@ final class Bench {
      * threads with a model each. A first, smaller job warms the JVM (in a cold 30 s job the JIT compilers took a
      * quarter of the machine's CPU), so neither side is timed while Spark's or our code is being compiled.
      */
-    private static double[] sparkVersusEngine(Settings s, PrintStream out) throws InterruptedException {
+    private static double[] sparkVersusEngine(Settings s, PrintStream out) throws IOException, InterruptedException {
         Path dir = s.out().resolve("spark-run");
         List<String> sets = List.of("run.id=bench", "run.output=" + dir,
                 "spark.master=" + System.getProperty("noiselens.bench.master", "local[2]"),
@@ -314,7 +330,9 @@ final class Bench {
                 "methods=[{kind = gradient}, {kind = smoothgrad, samples = 16}, {kind = integrated_gradients, steps = 32}]");
         JobConfig cfg = JobConfigLoader.fromString(NoiseLensMain.demoConfig(), sets);
         // Trains the demo model first if it is not cached, so that the job's clock holds the job alone.
-        ModelFile.Loaded model = ExplainJob.resolveModels(cfg.model(), cfg.dataset()).get(0).loaded();
+        Path modelFile = Path.of(BuiltinModels.files(cfg.model().paths(),
+                cfg.model().builtins(cfg.dataset().fashionMnistPath())).get(0));
+        ModelFile.Loaded model = ModelLoader.fromBytes(Files.readAllBytes(modelFile), modelFile, null);
         SparkSession spark = NoiseLensMain.session(cfg);
         ExplainJob.Outcome o;
         try {

@@ -1,5 +1,6 @@
-package io.noiselens.metrics;
+package io.noiselens.metrics.robustness;
 
+import io.noiselens.metrics.*;
 import io.noiselens.attribution.AttributionEngine;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.AttributionResult;
@@ -7,14 +8,12 @@ import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
 import io.noiselens.methods.Methods;
 import io.noiselens.attribution.TargetSource;
-import io.noiselens.metrics.robustness.LocalLipschitzEstimate;
-import io.noiselens.metrics.robustness.Sensitivity;
 import io.noiselens.model.Architectures;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.ModelWeights;
 import io.noiselens.model.Preprocessing;
 import io.noiselens.model.SameDiffClassifier;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,22 +1,20 @@
-package io.noiselens.metrics;
+package io.noiselens.metrics.faithfulness;
 
-import io.noiselens.metrics.faithfulness.FaithfulnessCorrelation;
-import io.noiselens.metrics.faithfulness.PixelFlipping;
-import io.noiselens.metrics.faithfulness.RegionPerturbation;
+import io.noiselens.metrics.*;
 import io.noiselens.model.Architectures;
 import io.noiselens.model.ModelWeights;
 import io.noiselens.model.SameDiffClassifier;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.noiselens.metrics.CausalMetricTest.H;
-import static io.noiselens.metrics.CausalMetricTest.K;
-import static io.noiselens.metrics.CausalMetricTest.SPEC;
-import static io.noiselens.metrics.CausalMetricTest.W;
-import static io.noiselens.metrics.CausalMetricTest.prob;
+import static io.noiselens.metrics.faithfulness.CausalMetricTest.H;
+import static io.noiselens.metrics.faithfulness.CausalMetricTest.K;
+import static io.noiselens.metrics.faithfulness.CausalMetricTest.SPEC;
+import static io.noiselens.metrics.faithfulness.CausalMetricTest.W;
+import static io.noiselens.metrics.faithfulness.CausalMetricTest.prob;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Pixel flipping, region perturbation and faithfulness correlation on the linear model's closed forms. */

@@ -1,4 +1,8 @@
-package io.noiselens.metrics;
+package io.noiselens.metrics.catalogue;
+
+import io.noiselens.metrics.Metric;
+import io.noiselens.metrics.MetricCategory;
+import io.noiselens.metrics.MetricInfo;
 
 import io.noiselens.adversarial.ExplanationAttack;
 import io.noiselens.adversarial.Pgd;
@@ -33,54 +37,68 @@ import java.util.List;
 import java.util.Map;
 
 /** The registry of metrics by name, with their default parameters. */
-public final class Metrics {
+public final class MetricCatalogue {
     /** Settings shared by the metrics of a run: the costs users most often trade against precision. */
     public record Settings(int causalStep, int robustnessSamples, int aupcPatches, Pgd adversarial,
                            int attackIterations) {
         public static Settings defaults() {
-            return new Settings(0, 10, 50, Pgd.lim(0.1), 100);
+            return new Settings(0, 10, Aupc.DEFAULT.patches(), Pgd.lim(0.1), 100);
         }
     }
 
-    private static final Map<String, java.util.function.Function<Settings, Metric>> REGISTRY = new LinkedHashMap<>();
+    /** The values a metric can take, bounds included (infinite where unbounded); NaN values carry a reason instead. */
+    public record Range(double min, double max) {
+        public boolean contains(double v) {
+            return v >= min && v <= max;
+        }
+    }
+
+    private record Entry(Range range, java.util.function.Function<Settings, Metric> factory) {}
+
+    private static final double INF = Double.POSITIVE_INFINITY, NEG_INF = Double.NEGATIVE_INFINITY;
+    private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
+
+    private static void add(String name, double min, double max, java.util.function.Function<Settings, Metric> factory) {
+        REGISTRY.put(name, new Entry(new Range(min, max), factory));
+    }
 
     static {
-        REGISTRY.put("deletion_auc", s -> new CausalMetric(CausalMetric.Mode.DELETION, s.causalStep()));
-        REGISTRY.put("insertion_auc", s -> new CausalMetric(CausalMetric.Mode.INSERTION, s.causalStep()));
-        REGISTRY.put("pixel_flipping", s -> new PixelFlipping(s.causalStep()));
-        REGISTRY.put("region_perturbation_morf", s -> new RegionPerturbation(true, 8, 100));
-        REGISTRY.put("region_perturbation_lerf", s -> new RegionPerturbation(false, 8, 100));
-        REGISTRY.put("road_morf", s -> new Road(true, Road.defaultPercentages(), 0.01));
-        REGISTRY.put("road_lerf", s -> new Road(false, Road.defaultPercentages(), 0.01));
-        REGISTRY.put("aupc", s -> new Aupc(15, 30, s.aupcPatches()));
-        REGISTRY.put("faithfulness_correlation", s -> new FaithfulnessCorrelation(100, 224));
-        REGISTRY.put("sensitivity_n", s -> new SensitivityN(new double[]{0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8}, 30));
-        REGISTRY.put("pointing_game", s -> new PointingGame(0));
-        REGISTRY.put("attribution_localisation", s -> new AttributionLocalisation(false));
-        REGISTRY.put("attribution_localisation_weighted", s -> new AttributionLocalisation(true));
-        REGISTRY.put("top_k_intersection", s -> new TopKIntersection(1000));
-        REGISTRY.put("relevance_mass_accuracy", s -> new RelevanceMassAccuracy());
-        REGISTRY.put("relevance_rank_accuracy", s -> new RelevanceRankAccuracy());
-        REGISTRY.put("auc", s -> new MaskAuc());
-        REGISTRY.put("max_sensitivity", s -> new Sensitivity(true, s.robustnessSamples(), 0.2));
-        REGISTRY.put("avg_sensitivity", s -> new Sensitivity(false, s.robustnessSamples(), 0.2));
-        REGISTRY.put("local_lipschitz_estimate", s -> new LocalLipschitzEstimate(s.robustnessSamples(), 0.1));
-        REGISTRY.put("random_logit", s -> new RandomLogit());
+        add("deletion_auc", 0, 1, s -> new CausalMetric(CausalMetric.Mode.DELETION, s.causalStep()));
+        add("insertion_auc", 0, 1, s -> new CausalMetric(CausalMetric.Mode.INSERTION, s.causalStep()));
+        add("pixel_flipping", 0, 1, s -> new PixelFlipping(s.causalStep()));
+        add("region_perturbation_morf", -1, 1, s -> RegionPerturbation.MORF);
+        add("region_perturbation_lerf", -1, 1, s -> RegionPerturbation.LERF);
+        add("road_morf", 0, 1, s -> Road.MORF);
+        add("road_lerf", 0, 1, s -> Road.LERF);
+        add("aupc", NEG_INF, INF, s -> Aupc.DEFAULT.withPatches(s.aupcPatches()));
+        add("faithfulness_correlation", -1, 1, s -> FaithfulnessCorrelation.DEFAULT);
+        add("sensitivity_n", -1, 1, s -> SensitivityN.DEFAULT);
+        add("pointing_game", 0, 1, s -> new PointingGame(0));
+        add("attribution_localisation", 0, 1, s -> new AttributionLocalisation(false));
+        add("attribution_localisation_weighted", 0, 1, s -> new AttributionLocalisation(true));
+        add("top_k_intersection", 0, 1, s -> TopKIntersection.DEFAULT);
+        add("relevance_mass_accuracy", 0, 1, s -> new RelevanceMassAccuracy());
+        add("relevance_rank_accuracy", 0, 1, s -> new RelevanceRankAccuracy());
+        add("auc", 0, 1, s -> new MaskAuc());
+        add("max_sensitivity", 0, INF, s -> new Sensitivity(true, s.robustnessSamples(), Sensitivity.DEFAULT_RADIUS));
+        add("avg_sensitivity", 0, INF, s -> new Sensitivity(false, s.robustnessSamples(), Sensitivity.DEFAULT_RADIUS));
+        add("local_lipschitz_estimate", 0, INF, s -> new LocalLipschitzEstimate(s.robustnessSamples(), LocalLipschitzEstimate.DEFAULT_SIGMA));
+        add("random_logit", -1, 1, s -> new RandomLogit());
         for (Mprt.Mode mode : Mprt.Mode.values()) {
             for (Mprt.Measure measure : Mprt.Measure.values()) {
                 Metric m = new Mprt(mode, measure);
-                REGISTRY.put(m.info().name(), s -> new Mprt(mode, measure));
+                add(m.info().name(), -1, 1, s -> new Mprt(mode, measure));
             }
         }
-        REGISTRY.put("fidelity_error", s -> new FidelityError());
-        REGISTRY.put("adversarial_retrieval", s -> new AdversarialRetrieval(s.adversarial()));
-        REGISTRY.put("attack_top_k_intersection", s -> new AttackRobustness(
+        add("fidelity_error", 0, INF, s -> new FidelityError());
+        add("adversarial_retrieval", 0, 1, s -> new AdversarialRetrieval(s.adversarial()));
+        add("attack_top_k_intersection", 0, 1, s -> new AttackRobustness(
                 ExplanationAttack.defaults(s.attackIterations()), AttackRobustness.Measure.TOP_K_INTERSECTION));
-        REGISTRY.put("attack_spearman", s -> new AttackRobustness(
+        add("attack_spearman", -1, 1, s -> new AttackRobustness(
                 ExplanationAttack.defaults(s.attackIterations()), AttackRobustness.Measure.SPEARMAN));
-        REGISTRY.put("sparseness", s -> new Sparseness());
-        REGISTRY.put("complexity", s -> new Complexity());
-        REGISTRY.put("autvc", s -> new Autvc(1.5, 30));
+        add("sparseness", 0, 1, s -> new Sparseness());
+        add("complexity", 0, INF, s -> new Complexity());
+        add("autvc", 0, INF, s -> Autvc.DEFAULT);
     }
 
     /**
@@ -94,7 +112,7 @@ public final class Metrics {
             "stability_error_normalised", new MetricInfo("stability_error_normalised", MetricCategory.STABILITY, false,
                     false, Map.of("norm", "l2", "values", "raw map / its own l2 norm", "pairs", "every pair of the run's models")));
 
-    private Metrics() {}
+    private MetricCatalogue() {}
 
     /** Every metric name a run accepts: the per-map metrics, then the cross-model ones. */
     public static List<String> names() {
@@ -103,14 +121,21 @@ public final class Metrics {
         return List.copyOf(all);
     }
 
+    /** The range of per-map metric {@code name}'s values. */
+    public static Range range(String name) {
+        Entry e = REGISTRY.get(name);
+        if (e == null) throw Errors.invalidValue("metric", name, "Use per-map metric names from " + REGISTRY.keySet() + ".");
+        return e.range();
+    }
+
     /** The named per-map metrics (cross-model names are skipped); {@code key} names the configuration key in errors. */
     public static List<Metric> create(List<String> names, Settings settings, String key) {
         List<Metric> out = new ArrayList<>();
         for (String n : names) {
             if (CROSS_MODEL.containsKey(n)) continue;
-            java.util.function.Function<Settings, Metric> f = REGISTRY.get(n);
-            if (f == null) throw Errors.invalidValue(key, n, "Use metric names from " + names() + ".");
-            out.add(f.apply(settings));
+            Entry e = REGISTRY.get(n);
+            if (e == null) throw Errors.invalidValue(key, n, "Use metric names from " + names() + ".");
+            out.add(e.factory().apply(settings));
         }
         return out;
     }

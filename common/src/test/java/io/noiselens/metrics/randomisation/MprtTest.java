@@ -1,5 +1,6 @@
-package io.noiselens.metrics;
+package io.noiselens.metrics.randomisation;
 
+import io.noiselens.metrics.*;
 import io.noiselens.attribution.AttributionEngine;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.AttributionResult;
@@ -8,7 +9,6 @@ import io.noiselens.attribution.ExplainBatch;
 import io.noiselens.methods.Methods;
 import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
-import io.noiselens.metrics.randomisation.Mprt;
 import io.noiselens.model.Architectures;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.ModelWeights;
@@ -17,7 +17,7 @@ import io.noiselens.model.SameDiffClassifier;
 import io.noiselens.model.SmallCnn;
 import io.noiselens.model.Tensor;
 import io.noiselens.model.Trainer;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -30,21 +30,6 @@ import static org.junit.jupiter.api.Assertions.*;
 /** MPRT: the randomisation itself, a linear model worked in closed form, and a trained CNN's cascade. */
 class MprtTest {
     /** Explains the inputs with the method and builds a context whose re-explainer is the real engine. */
-    static MetricContext context(SameDiffClassifier model, AttributionMethod method, List<float[]> xs, int[] labels, long seed) {
-        EngineOptions options = EngineOptions.defaults(seed);
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < xs.size(); i++) ids.add("img" + i);
-        List<MetricContext.Item> items = new ArrayList<>();
-        int plane = model.spec().height() * model.spec().width();
-        for (AttributionResult r : new AttributionEngine(model, options).explain(new ExplainBatch(ids, xs, labels),
-                List.of(method)).results()) {
-            items.add(new MetricContext.Item(ids.get(r.index()), xs.get(r.index()),
-                    MetricContext.heatmap(r.map(), r.channels(), plane), null, r.target(), r.map()));
-        }
-        return new MetricContext(model.spec(), new ForwardEvaluator(model, 64),
-                new EngineReexplainer(model, options, method), seed, items);
-    }
-
     @Test
     void randomisationResetsOnlyTheNamedLayersAsPyTorchDoes() {
         ModelSpec spec = new ModelSpec(SmallCnn.NAME, 3, 16, 16, 5, Collections.nCopies(5, "c"), Preprocessing.identity(3));
@@ -83,7 +68,7 @@ class MprtTest {
             xs.add(x);
         }
         try (SameDiffClassifier model = SameDiffClassifier.create(spec, weights)) {
-            MetricContext ctx = context(model, Methods.builder("gradient").target(io.noiselens.attribution.TargetSource.LABEL).build(),
+            MetricContext ctx = Contexts.explained(model, Methods.builder("gradient").target(io.noiselens.attribution.TargetSource.LABEL).build(),
                     xs, new int[]{0, 1, 2}, 21);
             float[] before = weights.get("fc.weight").data(), after = Mprt.randomise(weights, Set.of("fc"), 21).get("fc.weight").data();
             for (int i = 0; i < 3; i++) {
@@ -116,7 +101,7 @@ class MprtTest {
             labels[i] = test.get(i).label();
         }
         try (SameDiffClassifier model = SameDiffClassifier.create(spec, trained.weights())) {
-            MetricContext ctx = context(model, Methods.builder("gradient").build(), xs, labels, 3);
+            MetricContext ctx = Contexts.explained(model, Methods.builder("gradient").build(), xs, labels, 3);
             for (Mprt.Measure measure : Mprt.Measure.values()) {
                 Mprt cascading = new Mprt(Mprt.Mode.CASCADING, measure), independent = new Mprt(Mprt.Mode.INDEPENDENT, measure);
                 double[] mean = new double[5];

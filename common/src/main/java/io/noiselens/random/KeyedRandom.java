@@ -1,4 +1,4 @@
-package io.noiselens.noise;
+package io.noiselens.random;
 
 import java.nio.charset.StandardCharsets;
 

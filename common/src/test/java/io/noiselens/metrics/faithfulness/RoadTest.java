@@ -1,13 +1,12 @@
-package io.noiselens.metrics;
+package io.noiselens.metrics.faithfulness;
 
-import io.noiselens.metrics.faithfulness.NoisyLinearImputation;
-import io.noiselens.metrics.faithfulness.Road;
+import io.noiselens.metrics.*;
 import io.noiselens.model.Architectures;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.ModelWeights;
 import io.noiselens.model.Preprocessing;
 import io.noiselens.model.SameDiffClassifier;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
-package io.noiselens.metrics;
+package io.noiselens.metrics.complexity;
 
+import io.noiselens.metrics.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.noiselens.metrics.complexity.Autvc;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.Preprocessing;
 import org.junit.jupiter.api.Test;

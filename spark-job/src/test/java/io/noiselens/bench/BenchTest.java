@@ -1,4 +1,4 @@
-package io.noiselens.job;
+package io.noiselens.bench;
 
 import io.noiselens.lang.NoiseLensException;
 import org.junit.jupiter.api.Test;

@@ -1,18 +1,18 @@
-package io.noiselens.metrics;
+package io.noiselens.metrics.randomisation;
 
+import io.noiselens.metrics.*;
 import io.noiselens.attribution.AttributionEngine;
 import io.noiselens.attribution.AttributionResult;
 import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
 import io.noiselens.methods.Methods;
 import io.noiselens.attribution.TargetSource;
-import io.noiselens.metrics.randomisation.RandomLogit;
 import io.noiselens.model.Architectures;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.ModelWeights;
 import io.noiselens.model.Preprocessing;
 import io.noiselens.model.SameDiffClassifier;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

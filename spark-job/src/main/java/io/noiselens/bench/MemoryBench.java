@@ -1,10 +1,11 @@
-package io.noiselens.job;
+package io.noiselens.bench;
 
+import io.noiselens.job.NoiseLensMain;
 import io.noiselens.lang.NoiseLensException;
 import io.noiselens.data.LabeledImage;
 import io.noiselens.data.SyntheticShapes;
 import io.noiselens.methods.MethodCatalogue;
-import io.noiselens.metrics.Metrics;
+import io.noiselens.metrics.catalogue.MetricCatalogue;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -29,7 +30,7 @@ import java.util.regex.Pattern;
  * {@code --stream-images} built-in images in {@code local[2]}, its resident memory read from the progress lines as
  * the images go by.
  */
-final class MemoryBench {
+public final class MemoryBench {
     static final int HEAP_MB = 2048;
     private static final Pattern PEAK = Pattern.compile("peak resident memory: (\\d+) kB");
     private static final Pattern PROGRESS = Pattern.compile(
@@ -47,7 +48,7 @@ final class MemoryBench {
                 ? MethodCatalogue.kinds()
                 : s.memoryMethods();
         Path folder = imageFolder(dir.resolve("images-224"));
-        String everyMetric = "metrics.names=" + Metrics.names();
+        String everyMetric = "metrics.names=" + MetricCatalogue.names();
         List<String> demo = List.of("dataset.builtin.images=16");
         List<String> r18 = List.of("model.path=" + s.out().resolve("resnet18.onnx"), "dataset.kind=folder",
                 "dataset.folder.path=" + folder);
@@ -162,7 +163,7 @@ final class MemoryBench {
      * {@code java} with this JVM's module flags and native-library settings, the given heap, this JVM's classpath and
      * {@code main} with its arguments.
      */
-    static List<String> javaCommand(String heap, Class<?> main, List<String> props, String... args) {
+    public static List<String> javaCommand(String heap, Class<?> main, List<String> props, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("-Dorg.bytedeco")) cmd.add(a);

@@ -1,7 +1,8 @@
-package io.noiselens.metrics;
+package io.noiselens.metrics.localisation;
 
-import io.noiselens.metrics.complexity.Complexity;
-import io.noiselens.metrics.complexity.Sparseness;
+import io.noiselens.metrics.Metric;
+import io.noiselens.metrics.MetricContext;
+import io.noiselens.metrics.MetricValue;
 import io.noiselens.metrics.localisation.AttributionLocalisation;
 import io.noiselens.metrics.localisation.MaskAuc;
 import io.noiselens.metrics.localisation.PointingGame;
@@ -10,7 +11,7 @@ import io.noiselens.metrics.localisation.RelevanceRankAccuracy;
 import io.noiselens.metrics.localisation.TopKIntersection;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.Preprocessing;
-import io.noiselens.noise.KeyedRandom;
+import io.noiselens.random.KeyedRandom;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -19,8 +20,8 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Mask and complexity metrics on 4×4 maps worked out by hand, and their invariants. */
-class MetricHandWorkedTest {
+/** Mask metrics on 4×4 maps worked out by hand, and their invariants. */
+class LocalisationHandWorkedTest {
     static final ModelSpec SPEC = new ModelSpec("linear", 1, 4, 4, 2, Collections.nCopies(2, "k"), Preprocessing.identity(1));
 
     // Map (row-major 4×4) and a 2×2 mask in the top-left corner.
@@ -73,24 +74,6 @@ class MetricHandWorkedTest {
         assertTrue(none.nanReason().contains("no ground-truth mask"));
         MetricValue empty = new MaskAuc().score(ctx(MAP, new boolean[16]), 0);
         assertTrue(empty.nanReason().contains("empty"));
-        assertTrue(new Complexity().score(ctx(new float[16], null), 0).nanReason().contains("zero"));
-    }
-
-    @Test
-    void giniAndEntropyHitTheirClosedFormsAtTheExtremes() {
-        float[] oneHot = new float[16];
-        oneHot[7] = 3;
-        float[] uniform = new float[16];
-        java.util.Arrays.fill(uniform, -2);
-        assertEquals(15.0 / 16, score(new Sparseness(), oneHot, null), 1e-6); // (d−1)/d, the maximum
-        assertEquals(0, score(new Sparseness(), uniform, null), 1e-9);
-        assertEquals(0, score(new Complexity(), oneHot, null), 1e-9);
-        assertEquals(Math.log(16), score(new Complexity(), uniform, null), 1e-9);
-        // Hand-worked Gini of |MAP| sorted: ten 0s, 1, 1, 2, 3, 4, 5 (Σ = 16; +1e−7 each is negligible here).
-        double num = 0;
-        double[] sorted = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4, 5};
-        for (int k = 0; k < 16; k++) num += (2.0 * (k + 1) - 17) * sorted[k];
-        assertEquals(num / (16 * 16), score(new Sparseness(), MAP, null), 1e-6);
     }
 
     @Test
