@@ -106,8 +106,13 @@ public final class NoiseLensMain {
             return 0;
         }
         if (command.equals("bench")) {
-            throw new NoiseLensException("The benchmark has its own entry point: run it as 'bin/noiselens bench', "
-                    + "or with the main class io.noiselens.bench.Bench.");
+            String where = "The benchmark has its own entry point: run it as 'bin/noiselens bench', or with the main "
+                    + "class io.noiselens.bench.Bench ('bin/noiselens bench --help' lists its options).";
+            if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+                out.println("Usage: bin/noiselens bench [options]" + System.lineSeparator() + where);
+                return 0;
+            }
+            throw new NoiseLensException(where);
         }
         Path configFile = null;
         List<String> sets = new ArrayList<>();

@@ -114,11 +114,13 @@ class NoiseLensMainTest {
 
     @Test
     void everySubcommandAnswersHelp() {
-        for (String command : java.util.List.of("run", "demo", "ingest", "bench")) {
+        for (String command : java.util.List.of("run", "demo", "ingest", "train", "methods", "bench")) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
             assertEquals(0, NoiseLensMain.run(new String[]{command, "--help"}, new PrintStream(buf)), command);
-            assertTrue(buf.toString().contains("Usage") || buf.toString().contains("usage"), command + ": " + buf);
+            assertTrue(command.equals("methods") ? buf.toString().contains("smoothgrad")
+                    : buf.toString().contains("Usage") || buf.toString().contains("usage"), command + ": " + buf);
         }
+        assertTrue(fail("bench").contains("io.noiselens.bench.Bench"), "the benchmark's own entry point is named");
     }
 
     /** An unexpected failure is one paragraph of messages; its stack trace only with --verbose. */
