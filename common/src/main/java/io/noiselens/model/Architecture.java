@@ -2,11 +2,11 @@ package io.noiselens.model;
 
 /**
  * A network layout: how a model's layers are wired. Implementations define the layers on a {@link Layers}
- * builder, which turns them into a SameDiff graph bound to a parameter view.
+ * builder of any engine, which computes them with the model's parameters.
  */
 public interface Architecture {
     String name();
 
     /** Defines the network on {@code layers} from {@code input}; returns the logits activation [n, classes]. */
-    Layers.Act define(Layers layers, Layers.Act input, ModelSpec spec);
+    <T> Layers.Act<T> define(Layers<T> layers, Layers.Act<T> input, ModelSpec spec);
 }

@@ -31,14 +31,14 @@ public final class Architectures {
 
     /** Randomly initialised weights for {@code spec}, a pure function of the seed. */
     public static ModelWeights initialWeights(ModelSpec spec, long seed) {
-        Layers l = new Layers(SameDiff.create(), DataType.FLOAT, Map.of(), seed, true);
+        SameDiffLayers l = new SameDiffLayers(SameDiff.create(), DataType.FLOAT, Map.of(), seed, true);
         spec.network().define(l, l.input("input", spec.channels(), spec.height(), spec.width()), spec);
         return l.weights();
     }
 
     /** Names of the convolution and dense layers of {@code spec}'s architecture, input to output. */
     public static List<String> layerNames(ModelSpec spec) {
-        Layers l = new Layers(SameDiff.create(), DataType.FLOAT, Map.of(), 0L, true);
+        SameDiffLayers l = new SameDiffLayers(SameDiff.create(), DataType.FLOAT, Map.of(), 0L, true);
         spec.network().define(l, l.input("input", spec.channels(), spec.height(), spec.width()), spec);
         return l.layerNames();
     }

@@ -144,7 +144,7 @@ final class Backprop {
      * {@code g} summed over the axes where {@code target} was broadcast (size 1 against the output's size), then
      * given {@code target}'s shape: the gradient of one operand of a broadcasting element-wise op.
      */
-    SDVariable reduceTo(SDVariable g, Layers.Act target, Layers.Act out) {
+    SDVariable reduceTo(SDVariable g, Layers.Act<SDVariable> target, Layers.Act<SDVariable> out) {
         int[] t = {target.c(), target.h(), target.w()}, o = {out.c(), out.h(), out.w()};
         List<Integer> axes = new ArrayList<>();
         for (int i = 0; i < 3; i++) if (t[i] == 1 && o[i] > 1) axes.add(i + 1);

@@ -14,7 +14,7 @@ public final class FashionCnn implements Architecture {
     }
 
     @Override
-    public Layers.Act define(Layers l, Layers.Act x, ModelSpec spec) {
+    public <T> Layers.Act<T> define(Layers<T> l, Layers.Act<T> x, ModelSpec spec) {
         x = l.maxPool(l.relu(l.conv("conv1", x, 32, 3, 1, 1, true, false)), 2, 2, 0);
         x = l.maxPool(l.relu(l.conv("conv2", x, 64, 3, 1, 1, true, false)), 2, 2, 0);
         x = l.relu(l.dense("fc1", l.flatten(x), 128));

@@ -34,10 +34,10 @@ public final class LayerProbe implements AutoCloseable {
         Sessions.track(sd);
         Map<String, Tensor> params = new LinkedHashMap<>();
         for (Tensor t : weights.tensors()) params.put(t.name(), t);
-        Layers l = new Layers(sd, DataType.FLOAT, params, null, true);
-        Layers.Act in = l.input(INPUT, spec.channels(), spec.height(), spec.width());
+        SameDiffLayers l = new SameDiffLayers(sd, DataType.FLOAT, params, null, true);
+        Layers.Act<SDVariable> in = l.input(INPUT, spec.channels(), spec.height(), spec.width());
         spec.network().define(l, in, spec);
-        Layers.Act f = l.output(layer);
+        Layers.Act<SDVariable> f = l.output(layer);
         this.featureSize = (int) f.size();
         SDVariable flat = f.v().reshape(-1, featureSize);
         this.featuresName = flat.name();

@@ -1,55 +1,38 @@
 package io.noiselens.model;
 
 import io.noiselens.random.KeyedRandom;
-import org.nd4j.autodiff.samediff.SDIndex;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.enums.WeightsFormat;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
-import org.nd4j.linalg.api.ops.impl.reduce.bp.MaxBp;
-import org.nd4j.linalg.api.ops.impl.transforms.gradient.LeakyReLUBp;
-import org.nd4j.linalg.api.ops.impl.reduce.bp.MeanBp;
-import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Builds an architecture's layers into a SameDiff graph and records how each graph variable is computed from the
- * model's parameter view. A convolution followed by BatchNorm becomes one convolution with folded weights
- * (scale = γ/√(var+ε), shift = β − mean·scale): DL4J's BatchNorm backprop is wrong in inference mode
- * (DESIGN.md §8), and folding is also what inference wants. Missing parameters are created with He
- * initialisation from a keyed stream when an init seed is given, which is how fresh models are made.
+ * The layers an {@link Architecture} is written in, independent of the engine that computes them: each engine
+ * ({@link SameDiffLayers}, a SameDiff graph) implements the operations on its own activation type {@code T}; what a
+ * layer's parameters are — their names, shapes, He initialisation from a keyed stream for fresh models, BatchNorm
+ * folded into the convolution before it (scale = γ/√(var+ε), shift = β − mean·scale) — is decided here once, so
+ * every engine reads the same {@link ModelWeights} the same way.
  *
- * <p>Layouts: activations NCHW; convolution weights [kH, kW, Cin, Cout] (YXIO, the layout whose backprop works
- * in M2.1); dense weights [in, out].
+ * <p>Layouts: activations NCHW; convolution weights [kH, kW, Cin, Cout] (YXIO); dense weights [in, out].
+ *
+ * @param <T> the engine's activation (a graph variable, a tensor)
  */
-public final class Layers {
-    private final Map<String, Act> outputs = new java.util.LinkedHashMap<>();
-    private final Backprop backprop;
-    private double softplusBeta;
+public abstract class Layers<T> {
     /**
      * An activation with its channel count and spatial size (for shape checks and the memory estimate), and its
      * rank: 4 for [n, C, H, W], 2 for [n, C].
      */
-    public record Act(SDVariable v, int c, int h, int w, int rank) {
-        Act(SDVariable v, int c, int h, int w) {
+    public record Act<T>(T v, int c, int h, int w, int rank) {
+        public Act(T v, int c, int h, int w) {
             this(v, c, h, w, 4);
         }
 
-        static Act flat(SDVariable v, int c) {
-            return new Act(v, c, 1, 1, 2);
+        public static <T> Act<T> flat(T v, int c) {
+            return new Act<>(v, c, 1, 1, 2);
         }
 
-        Act like(SDVariable v) {
-            return new Act(v, c, h, w, rank);
+        public Act<T> like(T v) {
+            return new Act<>(v, c, h, w, rank);
         }
 
         public long size() {
@@ -102,70 +85,52 @@ public final class Layers {
             return new Window(k, k, s, s, p, p, p, p, 1, 1, 1);
         }
 
-        boolean symmetric() {
+        public boolean symmetric() {
             return padTop == padBottom && padLeft == padRight;
         }
 
-        boolean padded() {
+        public boolean padded() {
             return padTop + padLeft + padBottom + padRight > 0;
         }
 
-        int outH(int h) {
+        public int outH(int h) {
             return (h + padTop + padBottom - (dh * (kh - 1) + 1)) / sh + 1;
         }
 
-        int outW(int w) {
+        public int outW(int w) {
             return (w + padLeft + padRight - (dw * (kw - 1) + 1)) / sw + 1;
         }
 
-        Window unpadded() {
+        public Window unpadded() {
             return new Window(kh, kw, sh, sw, 0, 0, 0, 0, dh, dw, groups);
         }
     }
 
     public static final double BN_EPS = 1e-5;
 
-    private final SameDiff sd;
-    private final DataType dataType;
+    /** A convolution's parameters as bindings: weight [kH, kW, I, O] (folded with its BatchNorm) and bias (or null). */
+    protected record ConvParams(Binding weight, Binding bias, long[] weightShape, boolean depthwise) {}
+
+    private final Map<String, Act<T>> outputs = new LinkedHashMap<>();
     private final Map<String, Tensor> params;
     private final Long initSeed;
-    private final List<Binding> bindings = new ArrayList<>();
     private final boolean allowBatchNorm;
     private long activationFloats;
+    protected double softplusBeta;
 
     /**
      * @param params   the parameter view to bind (may be partial or empty when {@code initSeed} is set)
      * @param initSeed seed for creating missing parameters, or null to require every parameter
      * @param allowBatchNorm false for training graphs, which cannot fold BatchNorm
      */
-    public Layers(SameDiff sd, DataType dataType, Map<String, Tensor> params, Long initSeed, boolean allowBatchNorm) {
-        this.sd = sd;
-        this.dataType = dataType;
+    protected Layers(Map<String, Tensor> params, Long initSeed, boolean allowBatchNorm) {
         this.params = new LinkedHashMap<>(params);
         this.initSeed = initSeed;
         this.allowBatchNorm = allowBatchNorm;
-        this.backprop = new Backprop(sd);
-    }
-
-    /**
-     * ∂/∂input of Σ seed ⊙ {@code at} for frozen weights, built into the graph as forward ops ({@link Backprop}):
-     * the input gradient without any parameter gradient.
-     */
-    public SDVariable inputGradient(Act input, Act at, SDVariable seed) {
-        return backprop.gradient(input.v(), at.v(), seed);
-    }
-
-    public SameDiff sameDiff() {
-        return sd;
-    }
-
-    public Act input(String name, int c, int h, int w) {
-        SDVariable in = sd.placeHolder(name, dataType, -1, c, h, w);
-        return track(new Act(in, c, h, w), null);
     }
 
     /** Convolution with square kernel k, stride s, symmetric zero padding p; optionally followed by BatchNorm. */
-    public Act conv(String name, Act x, int cout, int k, int s, int p, boolean bias, boolean batchNorm) {
+    public final Act<T> conv(String name, Act<T> x, int cout, int k, int s, int p, boolean bias, boolean batchNorm) {
         return conv(name, x, cout, k, s, p, bias, batchNorm, false);
     }
 
@@ -174,8 +139,8 @@ public final class Layers {
      * convolution of a residual branch, whose BatchNorm γ starts small (Goyal et al. 2017, "zero-γ") so that a
      * freshly initialised deep ResNet keeps unit-scale activations.
      */
-    public Act conv(String name, Act x, int cout, int k, int s, int p, boolean bias, boolean batchNorm,
-                    boolean residualEnd) {
+    public final Act<T> conv(String name, Act<T> x, int cout, int k, int s, int p, boolean bias, boolean batchNorm,
+                             boolean residualEnd) {
         return conv(name, x, cout, Window.square(k, s, p), bias, batchNorm, BN_EPS, residualEnd);
     }
 
@@ -184,8 +149,12 @@ public final class Layers {
      * folded into it. Weights are [kH, kW, Cin/groups, Cout] (YXIO), or [kH, kW, Cin, Cout/Cin] for depthwise
      * convolutions (groups = Cin, output channel i·m + j), so the output channel is always the last index.
      */
-    public Act conv(String name, Act x, int cout, Window g, boolean bias, boolean batchNorm, double bnEps,
-                    boolean residualEnd) {
+    public abstract Act<T> conv(String name, Act<T> x, int cout, Window g, boolean bias, boolean batchNorm, double bnEps,
+                                boolean residualEnd);
+
+    /** The parameters of a convolution as {@link #conv(String, Act, int, Window, boolean, boolean, double, boolean)} defines it. */
+    protected final ConvParams convParams(String name, Act<T> x, int cout, Window g, boolean bias, boolean batchNorm,
+                                          double bnEps, boolean residualEnd) {
         if (x.c() % g.groups() != 0 || cout % g.groups() != 0) {
             throw new IllegalArgumentException("Convolution '" + name + "': " + x.c() + " input and " + cout
                     + " output channels do not split into " + g.groups() + " groups");
@@ -195,366 +164,127 @@ public final class Layers {
                 : new long[]{g.kh(), g.kw(), x.c() / g.groups(), cout};
         Tensor w = param(name + ".weight", wShape, true, Init.HE, g.kh() * g.kw() * x.c() / g.groups());
         Tensor b = bias ? param(name + ".bias", new long[]{cout}, true, Init.ZERO, 0) : null;
-        Binding wb, bb;
-        if (batchNorm) {
-            if (!allowBatchNorm) {
-                throw new IllegalStateException("BatchNorm layer '" + name + "' cannot be trained by NoiseLens; "
-                        + "train the model elsewhere and import it");
-            }
-            String ga = param(name + ".bn.gamma", new long[]{cout}, true,
-                    residualEnd ? Init.GAMMA_RESIDUAL : Init.GAMMA, 0).name();
-            String be = param(name + ".bn.beta", new long[]{cout}, true, Init.SMALL, 0).name();
-            String m = param(name + ".bn.running_mean", new long[]{cout}, false, Init.SMALL, 0).name();
-            String v = param(name + ".bn.running_var", new long[]{cout}, false, Init.VAR, 0).name();
-            String bName = b == null ? null : b.name();
-            wb = new FoldedConv(name + ".weight.folded", false, w.name(), bName, ga, be, m, v, bnEps);
-            bb = new FoldedConv(name + ".bias.folded", true, w.name(), bName, ga, be, m, v, bnEps);
-        } else {
-            wb = new Direct(w.name(), w.name());
-            bb = b == null ? null : new Direct(b.name(), b.name());
+        if (!batchNorm) {
+            return new ConvParams(new Direct(w.name(), w.name()), b == null ? null : new Direct(b.name(), b.name()),
+                    wShape, depthwise);
         }
-        boolean dilated = g.dh() > 1 || g.dw() > 1;
-        long[] kShape = wShape;
-        if (dilated) {
-            wb = new Dilated(name + ".weight.dilated", wb, wShape, g.dh(), g.dw());
-            kShape = new long[]{(g.kh() - 1) * g.dh() + 1, (g.kw() - 1) * g.dw() + 1, wShape[2], wShape[3]};
+        if (!allowBatchNorm) {
+            throw new IllegalStateException("BatchNorm layer '" + name + "' cannot be trained by NoiseLens; "
+                    + "train the model elsewhere and import it");
         }
-        SDVariable wv = variable(wb, kShape);
-        SDVariable bv = bb == null ? null : variable(bb, new long[]{cout});
-        Act in = x;
-        Window cg = dilated ? new Window((int) kShape[0], (int) kShape[1], g.sh(), g.sw(), g.padTop(), g.padLeft(),
-                g.padBottom(), g.padRight(), 1, 1, g.groups()) : g;
-        if (!cg.symmetric()) {
-            in = pad(x, cg, false);
-            cg = cg.unpadded();
-        }
-        Conv2DConfig cfg = Conv2DConfig.builder().kH(cg.kh()).kW(cg.kw()).sH(cg.sh()).sW(cg.sw())
-                .pH(cg.padTop()).pW(cg.padLeft()).dH(cg.dh()).dW(cg.dw())
-                .paddingMode(PaddingMode.VALID).dataFormat("NCHW").weightsFormat(WeightsFormat.YXIO).build();
-        SDVariable out;
-        Backprop.Rule rule;
-        int outH = g.outH(x.h()), outW = g.outW(x.w());
-        Window kg = cg;
-        Act input = in;
-        if (g.groups() == 1) {
-            out = bv == null ? sd.cnn().conv2d(in.v(), wv, cfg) : sd.cnn().conv2d(in.v(), wv, bv, cfg);
-            rule = (go, bp) -> bp.add(input.v(), bp.convInput(go, wv, kg, input.h(), input.w(), outH, outW));
-        } else if (depthwise) {
-            out = bv == null ? sd.cnn().depthWiseConv2d(in.v(), wv, cfg) : sd.cnn().depthWiseConv2d(in.v(), wv, bv, cfg);
-            rule = (go, bp) -> bp.add(input.v(), bp.depthwiseInput(input.v(), wv, go, cfg));
-        } else {
-            // Grouped convolution: each group's input channels against its slice of the output channels.
-            int ci = x.c() / g.groups(), co = cout / g.groups();
-            SDVariable[] parts = new SDVariable[g.groups()];
-            SDVariable[] kernels = new SDVariable[g.groups()];
-            for (int k = 0; k < g.groups(); k++) {
-                SDVariable xi = in.v().get(Backprop.channels(4, k * ci, (k + 1) * ci));
-                kernels[k] = wv.get(SDIndex.all(), SDIndex.all(), SDIndex.all(), SDIndex.interval(k * co, (k + 1) * co));
-                parts[k] = bv == null ? sd.cnn().conv2d(xi, kernels[k], cfg)
-                        : sd.cnn().conv2d(xi, kernels[k], bv.get(SDIndex.interval(k * co, (k + 1) * co)), cfg);
-            }
-            out = sd.concat(1, parts);
-            rule = (go, bp) -> {
-                SDVariable[] gi = new SDVariable[kernels.length];
-                for (int k = 0; k < gi.length; k++) {
-                    gi[k] = bp.convInput(go.get(Backprop.channels(4, k * co, (k + 1) * co)), kernels[k], kg,
-                            input.h(), input.w(), outH, outW);
-                }
-                bp.add(input.v(), sd.concat(1, gi));
-            };
-        }
-        return named(name, track(new Act(out, cout, outH, outW), rule));
+        String ga = param(name + ".bn.gamma", new long[]{cout}, true,
+                residualEnd ? Init.GAMMA_RESIDUAL : Init.GAMMA, 0).name();
+        String be = param(name + ".bn.beta", new long[]{cout}, true, Init.SMALL, 0).name();
+        String m = param(name + ".bn.running_mean", new long[]{cout}, false, Init.SMALL, 0).name();
+        String v = param(name + ".bn.running_var", new long[]{cout}, false, Init.VAR, 0).name();
+        String bName = b == null ? null : b.name();
+        return new ConvParams(new FoldedConv(name + ".weight.folded", false, w.name(), bName, ga, be, m, v, bnEps),
+                new FoldedConv(name + ".bias.folded", true, w.name(), bName, ga, be, m, v, bnEps), wShape, depthwise);
     }
 
     /**
      * A BatchNorm in inference form on its own (not after a convolution): y = x·γ/√(σ²+ε) + (β − μ·γ/√(σ²+ε)),
      * per channel of an [n, C, H, W] or [n, C] activation.
      */
-    public Act batchNorm(String name, Act x, boolean spatial, double eps) {
-        int c = x.c();
+    public abstract Act<T> batchNorm(String name, Act<T> x, boolean spatial, double eps);
+
+    /** The scale and shift bindings of a standalone BatchNorm over {@code c} channels. */
+    protected final Binding[] batchNormParams(String name, int c, double eps) {
         String ga = param(name + ".gamma", new long[]{c}, true, Init.GAMMA, 0).name();
         String be = param(name + ".beta", new long[]{c}, true, Init.SMALL, 0).name();
         String m = param(name + ".running_mean", new long[]{c}, false, Init.SMALL, 0).name();
         String v = param(name + ".running_var", new long[]{c}, false, Init.VAR, 0).name();
-        long[] shape = spatial ? new long[]{1, c, 1, 1} : new long[]{1, c};
-        SDVariable scale = variable(new BatchNormAffine(name + ".scale.folded", false, ga, be, m, v, eps), shape);
-        SDVariable shift = variable(new BatchNormAffine(name + ".shift.folded", true, ga, be, m, v, eps), shape);
-        return named(name, track(x.like(x.v().mul(scale).add(shift)), (go, bp) -> bp.add(x.v(), go.mul(scale))));
+        return new Binding[]{new BatchNormAffine(name + ".scale.folded", false, ga, be, m, v, eps),
+                new BatchNormAffine(name + ".shift.folded", true, ga, be, m, v, eps)};
     }
 
-    public Act relu(Act x) {
-        if (softplusBeta > 0) {
-            // softplus_β(x) = log(1 + exp(βx)) / β, a smooth ReLU whose second derivatives do not vanish, in the
-            // overflow-free form max(z, 0) + log(1 + exp(−|z|)) with z = βx (SameDiff's softplus overflows).
-            SDVariable z = x.v().mul(softplusBeta);
-            SDVariable sp = sd.nn().relu(z, 0.0).add(sd.math().log(sd.math().exp(sd.math().abs(z).neg()).add(1.0)))
-                    .div(softplusBeta);
-            return track(x.like(sp), (go, bp) -> bp.add(x.v(), go.mul(sd.nn().sigmoid(z))));
-        }
-        // ∂relu: g ⊙ step(x) (1 where x > 0): libnd4j's step and multiply take a fifth of thresholdedrelu_bp's time.
-        return track(x.like(sd.nn().relu(x.v(), 0.0)), (go, bp) -> bp.add(x.v(), go.mul(sd.math().step(x.v(), 0.0))));
-    }
+    /** ReLU, or softplus with sharpness β when {@link #softplus} set one. */
+    public abstract Act<T> relu(Act<T> x);
 
     /**
      * Builds every ReLU as softplus with sharpness β instead (Ghorbani et al.'s surrogate for second-order
      * attacks); 0 keeps ReLU.
      */
-    public Layers softplus(double beta) {
+    public Layers<T> softplus(double beta) {
         this.softplusBeta = beta;
         return this;
     }
 
     /** Max pooling, kernel k, stride s, padding p. */
-    public Act maxPool(Act x, int k, int s, int p) {
+    public final Act<T> maxPool(Act<T> x, int k, int s, int p) {
         return maxPool(x, Window.square(k, s, p));
     }
 
-    /**
-     * Max pooling over any {@link Window} with PyTorch's semantics, where padded cells never win. Symmetric padding
-     * is libnd4j's own, whose windows are clipped to the real cells; asymmetric padding (ceil mode, SAME_*) is made
-     * explicit by repeating the edge rows and columns, which changes no maximum (every window holds at least one
-     * real cell next to its padding) and sends the gradient to the same cell.
-     */
-    public Act maxPool(Act x, Window g) {
-        boolean explicit = g.padded() && !g.symmetric();
-        SDVariable in = explicit ? pad(x, g, true).v() : x.v();
-        Window pg = explicit ? g.unpadded() : g;
-        Pooling2DConfig cfg = Pooling2DConfig.builder().kH(g.kh()).kW(g.kw()).sH(g.sh()).sW(g.sw())
-                .pH(pg.padTop()).pW(pg.padLeft())
-                .dH(g.dh()).dW(g.dw()).paddingMode(PaddingMode.VALID).type(Pooling2D.Pooling2DType.MAX)
-                .isNHWC(false).build();
-        return track(new Act(sd.cnn().maxPooling2d(in, cfg), x.c(), g.outH(x.h()), g.outW(x.w())),
-                (go, bp) -> bp.add(in, bp.poolInput(in, go, cfg)));
-    }
+    /** Max pooling over any {@link Window} with PyTorch's semantics, where padded cells never win. */
+    public abstract Act<T> maxPool(Act<T> x, Window g);
 
     /**
      * Average pooling over any {@link Window}; {@code countPadding} says whether padded (zero) cells count in the
      * divisor (PyTorch's {@code count_include_pad}, ONNX's attribute of that name).
      */
-    public Act avgPool(Act x, Window g, boolean countPadding) {
-        SDVariable padded = x.v();
-        Window pg = g;
-        if (!g.symmetric() || (countPadding && g.padded())) {
-            if (!countPadding) {
-                throw new IllegalArgumentException("Average pooling with asymmetric padding that is not counted in "
-                        + "the divisor is not supported: " + g);
-            }
-            padded = pad(x, g, false).v();
-            pg = g.unpadded();
-        }
-        SDVariable in = padded;
-        Pooling2DConfig cfg = Pooling2DConfig.builder().kH(pg.kh()).kW(pg.kw()).sH(pg.sh()).sW(pg.sw())
-                .pH(pg.padTop()).pW(pg.padLeft()).dH(pg.dh()).dW(pg.dw()).paddingMode(PaddingMode.VALID)
-                .type(Pooling2D.Pooling2DType.AVG).divisor(Pooling2D.Divisor.EXCLUDE_PADDING).isNHWC(false).build();
-        return track(new Act(sd.cnn().avgPooling2d(in, cfg), x.c(), g.outH(x.h()), g.outW(x.w())),
-                (go, bp) -> bp.add(in, bp.poolInput(in, go, cfg)));
-    }
+    public abstract Act<T> avgPool(Act<T> x, Window g, boolean countPadding);
 
-    /**
-     * The activation with {@code g}'s padding made explicit: zeros, or copies of the edge rows and columns
-     * ({@code edge}). Built from slices and concatenations, whose gradients SameDiff has.
-     */
-    public Act pad(Act x, Window g, boolean edge) {
-        SDVariable v = padAxis(x.v(), 2, x.h(), g.padTop(), g.padBottom(), edge);
-        v = padAxis(v, 3, x.w(), g.padLeft(), g.padRight(), edge);
-        return track(new Act(v, x.c(), x.h() + g.padTop() + g.padBottom(), x.w() + g.padLeft() + g.padRight()),
-                (go, bp) -> bp.add(x.v(), bp.unpad(bp.unpad(go, 3, x.w(), g.padLeft(), g.padRight(), edge),
-                        2, x.h(), g.padTop(), g.padBottom(), edge)));
-    }
+    /** The activation with {@code g}'s padding made explicit: zeros, or copies of the edge rows and columns ({@code edge}). */
+    public abstract Act<T> pad(Act<T> x, Window g, boolean edge);
 
-    private SDVariable padAxis(SDVariable v, int axis, int size, int before, int after, boolean edge) {
-        if (before == 0 && after == 0) return v;
-        List<SDVariable> parts = new ArrayList<>();
-        SDVariable first = slice(v, axis, 0), last = slice(v, axis, size - 1);
-        if (!edge) {
-            first = first.mul(0.0);
-            last = first;
-        }
-        for (int i = 0; i < before; i++) parts.add(first);
-        parts.add(v);
-        for (int i = 0; i < after; i++) parts.add(last);
-        return sd.concat(axis, parts.toArray(new SDVariable[0]));
-    }
+    public abstract Act<T> leakyRelu(Act<T> x, double alpha);
 
-    private static SDVariable slice(SDVariable v, int axis, int index) {
-        return v.get(Backprop.range(4, axis, index, index + 1));
-    }
-
-    public Act leakyRelu(Act x, double alpha) {
-        return track(x.like(sd.nn().leakyRelu(x.v(), alpha)),
-                (go, bp) -> bp.add(x.v(), new LeakyReLUBp(sd, x.v(), go, alpha).outputVariable()));
-    }
-
-    public Act sigmoid(Act x) {
-        SDVariable y = sd.nn().sigmoid(x.v());
-        return track(x.like(y), (go, bp) -> bp.add(x.v(), go.mul(y.mul(y.rsub(1.0)))));
-    }
+    public abstract Act<T> sigmoid(Act<T> x);
 
     /** min(max(x, lo), hi); ReLU6 when lo = 0 and hi = 6. */
-    public Act clip(Act x, double lo, double hi) {
-        SDVariable v = lo == 0 && hi == 6 ? sd.nn().relu6(x.v(), 0.0) : sd.math().clipByValue(x.v(), lo, hi);
-        return track(x.like(v), (go, bp) -> bp.add(x.v(), go.mul(inside(x.v(), lo, hi))));
-    }
+    public abstract Act<T> clip(Act<T> x, double lo, double hi);
 
     /** max(0, min(1, αx + β)). */
-    public Act hardSigmoid(Act x, double alpha, double beta) {
-        SDVariable z = x.v().mul(alpha).add(beta);
-        return track(x.like(sd.math().clipByValue(z, 0.0, 1.0)),
-                (go, bp) -> bp.add(x.v(), go.mul(inside(z, 0.0, 1.0)).mul(alpha)));
-    }
+    public abstract Act<T> hardSigmoid(Act<T> x, double alpha, double beta);
 
     /** x · max(0, min(1, x/6 + 1/2)) (Howard et al. 2019, MobileNetV3). */
-    public Act hardSwish(Act x) {
+    public final Act<T> hardSwish(Act<T> x) {
         return mul(x, hardSigmoid(x, 1.0 / 6, 0.5));
     }
 
     /** Element-wise product with broadcasting (e.g. squeeze-and-excitation's [n, C, 1, 1] gates). */
-    public Act mul(Act a, Act b) {
-        Act out = broadcast(a.v().mul(b.v()), a, b);
-        return track(out, (go, bp) -> {
-            bp.add(a.v(), bp.reduceTo(go.mul(b.v()), a, out));
-            bp.add(b.v(), bp.reduceTo(go.mul(a.v()), b, out));
-        });
-    }
-
-    /** 1 where lo &lt; v &lt; hi, else 0: where a clip passes the gradient (SameDiff's ClipByValue rule). */
-    private SDVariable inside(SDVariable v, double lo, double hi) {
-        return sd.gt(v, lo).castTo(dataType).mul(sd.lt(v, hi).castTo(dataType));
-    }
-
-    private static Act broadcast(SDVariable v, Act a, Act b) {
-        return new Act(v, Math.max(a.c(), b.c()), Math.max(a.h(), b.h()), Math.max(a.w(), b.w()),
-                Math.max(a.rank(), b.rank()));
-    }
+    public abstract Act<T> mul(Act<T> a, Act<T> b);
 
     /** The activation combined with a constant that is not a model parameter (ONNX constants in Add/Mul). */
-    public Act withConstant(Act x, float[] value, long[] shape, boolean multiply) {
-        org.nd4j.linalg.api.ndarray.INDArray arr = shape.length == 0 ? Nd4j.scalar(value[0])
-                : Nd4j.createFromArray(value).reshape(shape);
-        SDVariable c = sd.constant(arr.castTo(dataType));
-        Act out = x.like(multiply ? x.v().mul(c) : x.v().add(c));
-        return track(out, (go, bp) -> bp.add(x.v(), multiply ? bp.reduceTo(go.mul(c), x, out) : go));
-    }
+    public abstract Act<T> withConstant(Act<T> x, float[] value, long[] shape, boolean multiply);
 
     /** Concatenation along the channel axis. */
-    public Act concat(List<Act> parts) {
-        int c = 0;
-        Act first = parts.get(0);
-        SDVariable[] vs = new SDVariable[parts.size()];
-        for (int i = 0; i < vs.length; i++) {
-            Act a = parts.get(i);
-            if (a.h() != first.h() || a.w() != first.w()) {
-                throw new IllegalStateException("Concatenated shapes differ: " + a + " vs " + first);
-            }
-            c += a.c();
-            vs[i] = a.v();
-        }
-        return track(new Act(sd.concat(1, vs), c, first.h(), first.w(), first.rank()), (go, bp) -> {
-            int from = 0;
-            for (Act a : parts) {
-                bp.add(a.v(), go.get(Backprop.channels(a.rank(), from, from + a.c())));
-                from += a.c();
-            }
-        });
-    }
+    public abstract Act<T> concat(List<Act<T>> parts);
 
     /** Reshapes to [n, c, h, w] (row-major), keeping the batch axis. */
-    public Act reshape(Act x, int c, int h, int w) {
-        if ((long) c * h * w != x.size()) {
-            throw new IllegalStateException("Cannot reshape " + x + " to " + c + "×" + h + "×" + w);
-        }
-        return track(new Act(x.v().reshape(-1, c, h, w), c, h, w), (go, bp) -> bp.add(x.v(), sd.reshape(go, x.v().shape())));
-    }
+    public abstract Act<T> reshape(Act<T> x, int c, int h, int w);
 
-    public Act add(Act a, Act b) {
-        if (a.c() != b.c() || a.h() != b.h() || a.w() != b.w()) {
-            throw new IllegalStateException("Residual shapes differ: " + a + " vs " + b);
-        }
-        return track(a.like(a.v().add(b.v())), (go, bp) -> {
-            bp.add(a.v(), go);
-            bp.add(b.v(), go);
-        });
-    }
+    /** Element-wise sum of two activations of the same shape (residual connections). */
+    public abstract Act<T> add(Act<T> a, Act<T> b);
 
     /** Element-wise sum with broadcasting (ONNX's Add of two activations of different shapes). */
-    public Act addBroadcast(Act a, Act b) {
-        Act out = broadcast(a.v().add(b.v()), a, b);
-        return track(out, (go, bp) -> {
-            bp.add(a.v(), bp.reduceTo(go, a, out));
-            bp.add(b.v(), bp.reduceTo(go, b, out));
-        });
-    }
+    public abstract Act<T> addBroadcast(Act<T> a, Act<T> b);
 
     /** Global average pooling to [n, C]. */
-    public Act globalAvgPool(Act x) {
-        return track(Act.flat(x.v().mean(2, 3), x.c()), (go, bp) -> bp.add(x.v(), spreadMean(go, x)));
-    }
+    public abstract Act<T> globalAvgPool(Act<T> x);
 
     /** Global average pooling to [n, C, 1, 1] (ONNX's GlobalAveragePool keeps the spatial axes). */
-    public Act globalAvgPoolKeepDims(Act x) {
-        return track(new Act(x.v().mean(true, 2, 3), x.c(), 1, 1),
-                (go, bp) -> bp.add(x.v(), spreadMean(go.reshape(-1, x.c()), x)));
-    }
+    public abstract Act<T> globalAvgPoolKeepDims(Act<T> x);
 
     /** Flattens [n, C, H, W] to [n, C·H·W] in row-major order. */
-    public Act flatten(Act x) {
-        return track(Act.flat(x.v().reshape(-1, x.size()), (int) x.size()),
-                (go, bp) -> bp.add(x.v(), sd.reshape(go, x.v().shape())));
-    }
+    public abstract Act<T> flatten(Act<T> x);
 
     /** Global max pooling to [n, C]: a feature's strongest response anywhere in the image. */
-    public Act globalMaxPool(Act x) {
-        return track(Act.flat(x.v().max(2, 3), x.c()),
-                (go, bp) -> bp.add(x.v(), new MaxBp(sd, x.v(), go, false, 2, 3).outputVariable()));
-    }
+    public abstract Act<T> globalMaxPool(Act<T> x);
 
     /** Fully connected layer on an [n, C] activation; returns [n, out]. */
-    public Act dense(String name, Act x, int out) {
+    public final Act<T> dense(String name, Act<T> x, int out) {
         return dense(name, x, out, true);
     }
 
     /** Fully connected layer with weights [in, out] and, when {@code bias}, a bias [out]. */
-    public Act dense(String name, Act x, int out, boolean bias) {
-        int in = (int) x.size();
+    public abstract Act<T> dense(String name, Act<T> x, int out, boolean bias);
+
+    /** The weight [in, out] and bias [out] (or null) of a dense layer, as tensors of the parameter view. */
+    protected final Tensor[] denseParams(String name, int in, int out, boolean bias) {
         Tensor w = param(name + ".weight", new long[]{in, out}, true, Init.LECUN, in);
-        SDVariable wv = variable(new Direct(w.name(), w.name()), w.shape());
-        SDVariable y = x.v().mmul(wv);
-        if (bias) {
-            Tensor b = param(name + ".bias", new long[]{out}, true, Init.ZERO, 0);
-            y = y.add(variable(new Direct(b.name(), b.name()), b.shape()));
-        }
-        return named(name, track(Act.flat(y, out), (go, bp) -> bp.add(x.v(), sd.mmul(go, wv, false, true, false))));
-    }
-
-    /** Sets every graph variable from {@code w}, folding BatchNorm where the architecture has it. */
-    public void assign(ModelWeights w) {
-        for (Binding b : bindings) {
-            float[] value = value(w, b);
-            org.nd4j.linalg.api.ndarray.INDArray target = sd.getVariable(b.graphName()).getArr();
-            if (target.length() != value.length) {
-                throw new IllegalArgumentException("Parameter for '" + b.graphName() + "' has " + value.length
-                        + " values, the graph expects " + target.length());
-            }
-            if (dataType == DataType.FLOAT && !target.isView() && target.ordering() == 'c') {
-                // One bulk copy straight into the graph's native buffer (DataBuffer.setData copies element by element).
-                ((org.bytedeco.javacpp.FloatPointer) target.data().pointer()).put(value, 0, value.length);
-            } else {
-                org.nd4j.linalg.api.ndarray.INDArray src = NativeArrays.of(value, target.shape());
-                org.nd4j.linalg.api.ndarray.INDArray cast = src.castTo(dataType);
-                target.assign(cast);
-                NativeArrays.close(src, cast);
-            }
-        }
-    }
-
-    /** The current values of the graph's parameters as a parameter view (for graphs without BatchNorm). */
-    public ModelWeights read() {
-        List<Tensor> out = new ArrayList<>();
-        for (Tensor t : params.values()) {
-            float[] v = sd.getVariable(t.name()).getArr().castTo(DataType.FLOAT).reshape(t.size()).toFloatVector();
-            out.add(t.withData(v));
-        }
-        return new ModelWeights(out);
+        Tensor b = bias ? param(name + ".bias", new long[]{out}, true, Init.ZERO, 0) : null;
+        return new Tensor[]{w, b};
     }
 
     /** BatchNorm folding: W' = W·s (per output channel), b' = (b − μ)·s + β, with s = γ/√(σ²+ε). */
@@ -578,7 +308,8 @@ public final class Layers {
         return out;
     }
 
-    private static float[] value(ModelWeights w, Binding b) {
+    /** The value of a binding under the parameters {@code w}. */
+    protected static float[] value(ModelWeights w, Binding b) {
         if (b instanceof Direct d) return w.get(d.param()).data();
         if (b instanceof FoldedConv f) return fold(w, f);
         if (b instanceof BatchNormAffine a) return affine(w, a);
@@ -610,10 +341,6 @@ public final class Layers {
         return out;
     }
 
-    public List<Binding> bindings() {
-        return Collections.unmodifiableList(bindings);
-    }
-
     /** The parameter view: given parameters plus any created by initialisation, in definition order. */
     public ModelWeights weights() {
         return new ModelWeights(params.values());
@@ -625,8 +352,8 @@ public final class Layers {
     }
 
     /** The output of the named convolution (after its folded BatchNorm, before the activation) or dense layer. */
-    public Act output(String name) {
-        Act a = outputs.get(name);
+    public Act<T> output(String name) {
+        Act<T> a = outputs.get(name);
         if (a == null) throw new IllegalArgumentException("No layer named '" + name + "'; the model has " + outputs.keySet());
         return a;
     }
@@ -636,31 +363,26 @@ public final class Layers {
         return List.copyOf(outputs.keySet());
     }
 
-    private Act named(String name, Act a) {
+    /** Records {@code a} as the output of layer {@code name}. */
+    protected final Act<T> named(String name, Act<T> a) {
         outputs.put(name, a);
         return a;
     }
 
-    /** Counts the activation for the memory estimate and records its reverse rule (null for the input). */
-    private Act track(Act a, Backprop.Rule rule) {
+    /** Counts the activation for the memory estimate. */
+    protected final Act<T> counted(Act<T> a) {
         activationFloats += a.size();
-        if (rule != null) backprop.record(a.v(), rule);
         return a;
     }
 
-    /** ∂/∂x of a spatial mean: the output gradient [n, C] spread evenly over x's H×W cells. */
-    private SDVariable spreadMean(SDVariable g, Act x) {
-        return new MeanBp(sd, x.v(), g, false, 2, 3).outputVariable(); // libnd4j's reduce_mean_bp: 7× faster than tile
-    }
-
-    private SDVariable variable(Binding binding, long[] shape) {
-        bindings.add(binding);
-        return sd.var(binding.graphName(), Nd4j.zeros(dataType, shape));
+    /** The parameters as given (or initialised so far), by name. */
+    protected final Map<String, Tensor> params() {
+        return params;
     }
 
     private enum Init { HE, LECUN, ZERO, GAMMA, GAMMA_RESIDUAL, SMALL, VAR }
 
-    private Tensor param(String name, long[] shape, boolean trainable, Init init, int fanIn) {
+    protected final Tensor param(String name, long[] shape, boolean trainable, Init init, int fanIn) {
         Tensor t = params.get(name);
         if (t != null) {
             if (!java.util.Arrays.equals(t.shape(), shape)) {

@@ -28,8 +28,8 @@ public final class Mlp implements Architecture {
     }
 
     @Override
-    public Layers.Act define(Layers l, Layers.Act x, ModelSpec spec) {
-        Layers.Act h = l.flatten(x);
+    public <T> Layers.Act<T> define(Layers<T> l, Layers.Act<T> x, ModelSpec spec) {
+        Layers.Act<T> h = l.flatten(x);
         if (hidden > 0) h = l.relu(l.dense("hidden", h, hidden));
         return l.dense("fc", h, spec.numClasses());
     }

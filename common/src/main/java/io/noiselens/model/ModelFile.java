@@ -112,7 +112,7 @@ public final class ModelFile {
         java.util.Map<String, Tensor> params = new java.util.LinkedHashMap<>();
         for (Tensor t : weights.tensors()) params.put(t.name(), t);
         try {
-            Layers l = new Layers(org.nd4j.autodiff.samediff.SameDiff.create(),
+            SameDiffLayers l = new SameDiffLayers(org.nd4j.autodiff.samediff.SameDiff.create(),
                     org.nd4j.linalg.api.buffer.DataType.FLOAT, params, null, true);
             spec.network()
                     .define(l, l.input("input", spec.channels(), spec.height(), spec.width()), spec);

@@ -64,14 +64,12 @@ public final class NativeMemory {
         System.gc();
     }
 
-    /** glibc's malloc_trim(0) through JavaCPP's own binding of it (not public API; skipped where absent). */
+    /** glibc's malloc_trim(0), through JavaCPP's binding of it (public since JavaCPP 1.5.13). */
     private static void trimMalloc() {
         try {
-            java.lang.reflect.Method m = org.bytedeco.javacpp.Pointer.class.getDeclaredMethod("trimMemory");
-            m.setAccessible(true);
-            m.invoke(null);
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            // no trimming: memory is still bounded by the collections
+            org.bytedeco.javacpp.Pointer.trimMemory();
+        } catch (RuntimeException | LinkageError e) {
+            // no trimming on this platform: memory is still bounded by the collections
         }
     }
 

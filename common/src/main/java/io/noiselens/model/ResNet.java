@@ -32,7 +32,7 @@ public final class ResNet implements Architecture {
     }
 
     @Override
-    public Layers.Act define(Layers l, Layers.Act x, ModelSpec spec) {
+    public <T> Layers.Act<T> define(Layers<T> l, Layers.Act<T> x, ModelSpec spec) {
         x = l.relu(l.conv("conv1", x, 64, 7, 2, 3, false, true));
         x = l.maxPool(x, 3, 2, 1);
         int[] widths = {64, 128, 256, 512};
@@ -46,20 +46,20 @@ public final class ResNet implements Architecture {
         return l.dense("fc", l.globalAvgPool(x), spec.numClasses());
     }
 
-    private static Layers.Act basic(Layers l, String p, Layers.Act x, int width, int stride) {
-        Layers.Act y = l.relu(l.conv(p + ".conv1", x, width, 3, stride, 1, false, true));
+    private static <T> Layers.Act<T> basic(Layers<T> l, String p, Layers.Act<T> x, int width, int stride) {
+        Layers.Act<T> y = l.relu(l.conv(p + ".conv1", x, width, 3, stride, 1, false, true));
         y = l.conv(p + ".conv2", y, width, 3, 1, 1, false, true, true);
         return l.relu(l.add(y, shortcut(l, p, x, width, stride)));
     }
 
-    private static Layers.Act bottleneck(Layers l, String p, Layers.Act x, int width, int stride) {
-        Layers.Act y = l.relu(l.conv(p + ".conv1", x, width, 1, 1, 0, false, true));
+    private static <T> Layers.Act<T> bottleneck(Layers<T> l, String p, Layers.Act<T> x, int width, int stride) {
+        Layers.Act<T> y = l.relu(l.conv(p + ".conv1", x, width, 1, 1, 0, false, true));
         y = l.relu(l.conv(p + ".conv2", y, width, 3, stride, 1, false, true));
         y = l.conv(p + ".conv3", y, width * 4, 1, 1, 0, false, true, true);
         return l.relu(l.add(y, shortcut(l, p, x, width * 4, stride)));
     }
 
-    private static Layers.Act shortcut(Layers l, String p, Layers.Act x, int out, int stride) {
+    private static <T> Layers.Act<T> shortcut(Layers<T> l, String p, Layers.Act<T> x, int out, int stride) {
         return (stride == 1 && x.c() == out) ? x : l.conv(p + ".downsample", x, out, 1, stride, 0, false, true);
     }
 }

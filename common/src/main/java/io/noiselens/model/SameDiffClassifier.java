@@ -33,7 +33,7 @@ public final class SameDiffClassifier implements ClassifierModel {
     private final ModelSpec spec;
     private final DataType dataType;
     private final SameDiff sd;
-    private final Layers layers;
+    private final SameDiffLayers layers;
     private final String logitsName;
     private final GradientPass pass;
     private final String gradientName;
@@ -49,9 +49,9 @@ public final class SameDiffClassifier implements ClassifierModel {
         Sessions.track(sd);
         Map<String, Tensor> params = new LinkedHashMap<>();
         for (Tensor t : weights.tensors()) params.put(t.name(), t);
-        Layers l = new Layers(sd, dataType, params, null, true).softplus(softplusBeta);
-        Layers.Act in = l.input(INPUT, spec.channels(), spec.height(), spec.width());
-        Layers.Act out = spec.network().define(l, in, spec);
+        SameDiffLayers l = new SameDiffLayers(sd, dataType, params, null, true).softplus(softplusBeta);
+        Layers.Act<SDVariable> in = l.input(INPUT, spec.channels(), spec.height(), spec.width());
+        Layers.Act<SDVariable> out = spec.network().define(l, in, spec);
         if (out.size() != spec.numClasses()) {
             throw new IllegalArgumentException("Architecture " + spec.architecture() + " produced " + out.size()
                     + " outputs for " + spec.numClasses() + " classes");

@@ -16,7 +16,7 @@ public final class SmallCnn implements Architecture {
     }
 
     @Override
-    public Layers.Act define(Layers l, Layers.Act x, ModelSpec spec) {
+    public <T> Layers.Act<T> define(Layers<T> l, Layers.Act<T> x, ModelSpec spec) {
         x = l.maxPool(l.relu(l.conv("conv1", x, 16, 3, 1, 1, true, false)), 2, 2, 0);
         x = l.maxPool(l.relu(l.conv("conv2", x, 32, 3, 1, 1, true, false)), 2, 2, 0);
         x = l.maxPool(l.relu(l.conv("conv3", x, 64, 3, 1, 1, true, false)), 2, 2, 0);

@@ -33,8 +33,8 @@ public final class Trainer {
                                Consumer<String> log) {
         long start = System.nanoTime();
         SameDiff sd = SameDiff.create();
-        Layers l = new Layers(sd, DataType.FLOAT, Map.of(), s.seed(), false);
-        Layers.Act in = l.input(SameDiffClassifier.INPUT, spec.channels(), spec.height(), spec.width());
+        SameDiffLayers l = new SameDiffLayers(sd, DataType.FLOAT, Map.of(), s.seed(), false);
+        Layers.Act<SDVariable> in = l.input(SameDiffClassifier.INPUT, spec.channels(), spec.height(), spec.width());
         SDVariable logits = spec.network().define(l, in, spec).v();
         SDVariable label = sd.placeHolder("label", DataType.FLOAT, -1, spec.numClasses());
         sd.loss().softmaxCrossEntropy("loss", label, logits, null);

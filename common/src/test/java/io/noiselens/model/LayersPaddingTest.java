@@ -1,5 +1,6 @@
 package io.noiselens.model;
 
+import org.nd4j.autodiff.samediff.SDVariable;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -17,12 +18,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 class LayersPaddingTest {
     static final float[] X = {1, 2, 3, 4, 5, 6, 7, 8, 9};
 
-    static float[] run(java.util.function.BiFunction<Layers, Layers.Act, Layers.Act> layer, List<Tensor> params) {
+    static float[] run(java.util.function.BiFunction<SameDiffLayers, Layers.Act<SDVariable>, Layers.Act<SDVariable>> layer, List<Tensor> params) {
         SameDiff sd = SameDiff.create();
         Map<String, Tensor> p = new java.util.LinkedHashMap<>();
         for (Tensor t : params) p.put(t.name(), t);
-        Layers l = new Layers(sd, DataType.FLOAT, p, null, true);
-        Layers.Act out = layer.apply(l, l.input("input", 1, 3, 3));
+        SameDiffLayers l = new SameDiffLayers(sd, DataType.FLOAT, p, null, true);
+        Layers.Act<SDVariable> out = layer.apply(l, l.input("input", 1, 3, 3));
         l.assign(new ModelWeights(params));
         return sd.outputSingle(Map.of("input", Nd4j.createFromArray(X).reshape(1, 1, 3, 3)), out.v().name())
                 .reshape(-1).toFloatVector();

@@ -227,29 +227,29 @@ public final class OnnxArchitecture implements Architecture {
     }
 
     /** What an ONNX tensor holds while the graph is built: an activation, rank 4 ({@code spatial}) or rank 2. */
-    private record Value(Layers.Act act, boolean spatial) {}
+    private record Value<T>(Layers.Act<T> act, boolean spatial) {}
 
     @Override
-    public Layers.Act define(Layers l, Layers.Act x, ModelSpec spec) {
+    public <T> Layers.Act<T> define(Layers<T> l, Layers.Act<T> x, ModelSpec spec) {
         if (x.c() != inputShape[0] || x.h() != inputShape[1] || x.w() != inputShape[2]) {
             throw new IllegalArgumentException("Graph " + name + " takes " + dims(inputShape) + " inputs, not "
                     + x.c() + "×" + x.h() + "×" + x.w());
         }
-        Map<String, Value> values = new HashMap<>();
-        values.put(input, new Value(x, true));
+        Map<String, Value<T>> values = new HashMap<>();
+        values.put(input, new Value<>(x, true));
         for (OnnxModel.Node n : nodes) {
             if (absorbed.contains(n) || constantNodes.contains(n)) continue;
             String out = n.outputs().get(0);
-            Value v = translate(l, n, values);
+            Value<T> v = translate(l, n, values);
             values.put(out, v);
             OnnxModel.Node bn = foldedBn.get(out);
             if (bn != null) values.put(bn.outputs().get(0), v);
             OnnxModel.Node bias = foldedBias.get(out);
             if (bias != null) values.put(bias.outputs().get(0), v);
         }
-        Value logits = values.get(output);
+        Value<T> logits = values.get(output);
         if (logits == null) throw new IllegalArgumentException("No node computes the graph output '" + output + "'");
-        Layers.Act a = logits.act();
+        Layers.Act<T> a = logits.act();
         if (logits.spatial()) {
             if (a.h() != 1 || a.w() != 1) {
                 throw new IllegalArgumentException("The graph output '" + output + "' is " + a.c() + "×" + a.h() + "×"
@@ -260,81 +260,81 @@ public final class OnnxArchitecture implements Architecture {
         return a;
     }
 
-    private Value translate(Layers l, OnnxModel.Node n, Map<String, Value> values) {
+    private <T> Value<T> translate(Layers<T> l, OnnxModel.Node n, Map<String, Value<T>> values) {
         String out = n.outputs().get(0);
         switch (n.opType()) {
             case "Conv" -> {
-                Value x = spatial(n, values, 0);
+                Value<T> x = spatial(n, values, 0);
                 OnnxModel.Initializer w = constants.get(n.inputs().get(1));
                 int groups = (int) n.i("group", 1);
                 Layers.Window g = window(n, x.act(), (int) w.dims()[2], (int) w.dims()[3], groups, false);
                 OnnxModel.Node bn = foldedBn.get(out);
                 double eps = bn == null ? Layers.BN_EPS : bn.f("epsilon", 1e-5f);
-                return new Value(l.conv(layerOf.get(out), x.act(), (int) w.dims()[0], g, optionalInput(n, 2) != null,
+                return new Value<>(l.conv(layerOf.get(out), x.act(), (int) w.dims()[0], g, optionalInput(n, 2) != null,
                         bn != null, eps, false), true);
             }
             case "BatchNormalization" -> {
-                Value x = value(n, values, 0);
-                return new Value(l.batchNorm(layerOf.get(out), x.act(), x.spatial(), n.f("epsilon", 1e-5f)), x.spatial());
+                Value<T> x = value(n, values, 0);
+                return new Value<>(l.batchNorm(layerOf.get(out), x.act(), x.spatial(), n.f("epsilon", 1e-5f)), x.spatial());
             }
             case "Relu" -> {
-                Value x = value(n, values, 0);
-                return new Value(l.relu(x.act()), x.spatial());
+                Value<T> x = value(n, values, 0);
+                return new Value<>(l.relu(x.act()), x.spatial());
             }
             case "LeakyRelu" -> {
-                Value x = value(n, values, 0);
-                return new Value(l.leakyRelu(x.act(), n.f("alpha", 0.01f)), x.spatial());
+                Value<T> x = value(n, values, 0);
+                return new Value<>(l.leakyRelu(x.act(), n.f("alpha", 0.01f)), x.spatial());
             }
             case "Sigmoid" -> {
-                Value x = value(n, values, 0);
-                return new Value(l.sigmoid(x.act()), x.spatial());
+                Value<T> x = value(n, values, 0);
+                return new Value<>(l.sigmoid(x.act()), x.spatial());
             }
             case "HardSigmoid" -> {
-                Value x = value(n, values, 0);
-                return new Value(l.hardSigmoid(x.act(), n.f("alpha", 0.2f), n.f("beta", 0.5f)), x.spatial());
+                Value<T> x = value(n, values, 0);
+                return new Value<>(l.hardSigmoid(x.act(), n.f("alpha", 0.2f), n.f("beta", 0.5f)), x.spatial());
             }
             case "HardSwish" -> {
-                Value x = value(n, values, 0);
-                return new Value(l.hardSwish(x.act()), x.spatial());
+                Value<T> x = value(n, values, 0);
+                return new Value<>(l.hardSwish(x.act()), x.spatial());
             }
             case "Clip" -> {
-                Value x = value(n, values, 0);
+                Value<T> x = value(n, values, 0);
                 double lo = n.f("min", Float.NEGATIVE_INFINITY), hi = n.f("max", Float.POSITIVE_INFINITY);
                 if (optionalInput(n, 1) != null) lo = scalar(n, 1);
                 if (optionalInput(n, 2) != null) hi = scalar(n, 2);
-                return new Value(l.clip(x.act(), lo, hi), x.spatial());
+                return new Value<>(l.clip(x.act(), lo, hi), x.spatial());
             }
             case "MaxPool", "AveragePool" -> {
                 if (n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()) {
                     throw unsupported(n, "MaxPool's Indices output");
                 }
-                Value x = spatial(n, values, 0);
+                Value<T> x = spatial(n, values, 0);
                 long[] k = n.ints("kernel_shape", null);
                 if (k == null || k.length != 2) throw unsupported(n, "pooling without a 2-D kernel_shape");
                 boolean max = n.opType().equals("MaxPool");
                 Layers.Window g = window(n, x.act(), (int) k[0], (int) k[1], 1, max);
-                return new Value(max ? l.maxPool(x.act(), g) : l.avgPool(x.act(), g, n.i("count_include_pad", 0) != 0), true);
+                return new Value<>(max ? l.maxPool(x.act(), g) : l.avgPool(x.act(), g, n.i("count_include_pad", 0) != 0), true);
             }
             case "GlobalAveragePool" -> {
-                return new Value(l.globalAvgPoolKeepDims(spatial(n, values, 0).act()), true);
+                return new Value<>(l.globalAvgPoolKeepDims(spatial(n, values, 0).act()), true);
             }
             case "Gemm", "MatMul" -> {
-                Value x = value(n, values, 0);
+                Value<T> x = value(n, values, 0);
                 if (x.spatial()) throw unsupported(n, n.opType() + " on a 4-D activation (flatten it first)");
                 OnnxModel.Initializer b = constants.get(n.inputs().get(1));
                 boolean transB = n.opType().equals("Gemm") && n.i("transB", 0) != 0;
                 int outs = (int) (transB ? b.dims()[0] : b.dims()[1]);
                 boolean bias = n.opType().equals("Gemm") ? optionalInput(n, 2) != null : foldedBias.containsKey(out);
-                return new Value(l.dense(layerOf.get(out), x.act(), outs, bias), false);
+                return new Value<>(l.dense(layerOf.get(out), x.act(), outs, bias), false);
             }
             case "Add", "Mul", "Sub", "Div" -> {
                 return arithmetic(l, n, values);
             }
             case "Concat" -> {
-                List<Layers.Act> parts = new ArrayList<>();
+                List<Layers.Act<T>> parts = new ArrayList<>();
                 Boolean spatial = null;
                 for (int i = 0; i < n.inputs().size(); i++) {
-                    Value v = value(n, values, i);
+                    Value<T> v = value(n, values, i);
                     if (spatial != null && spatial != v.spatial()) throw unsupported(n, "Concat of 4-D and 2-D activations");
                     spatial = v.spatial();
                     parts.add(v.act());
@@ -342,18 +342,18 @@ public final class OnnxArchitecture implements Architecture {
                 long axis = n.i("axis", 1);
                 int rank = spatial ? 4 : 2;
                 if (axis != 1 && axis != 1 - rank) throw unsupported(n, "Concat on axis " + axis + " (only channels)");
-                return new Value(l.concat(parts), spatial);
+                return new Value<>(l.concat(parts), spatial);
             }
             case "Flatten" -> {
-                Value x = value(n, values, 0);
+                Value<T> x = value(n, values, 0);
                 if (n.i("axis", 1) != 1) throw unsupported(n, "Flatten with axis " + n.i("axis", 1) + " (only 1)");
-                return new Value(x.spatial() ? l.flatten(x.act()) : x.act(), false);
+                return new Value<>(x.spatial() ? l.flatten(x.act()) : x.act(), false);
             }
             case "Reshape" -> {
                 return reshape(l, n, value(n, values, 0));
             }
             case "Pad" -> {
-                Value x = spatial(n, values, 0);
+                Value<T> x = spatial(n, values, 0);
                 long[] pads = optionalInput(n, 1) != null ? longs(n, 1) : n.ints("pads", null);
                 String mode = n.s("mode", "constant");
                 float fill = optionalInput(n, 2) != null ? (float) scalar(n, 2) : n.f("value", 0f);
@@ -364,7 +364,7 @@ public final class OnnxArchitecture implements Architecture {
                     throw unsupported(n, "Pad mode '" + mode + "' with value " + fill + " (constant 0 and edge are supported)");
                 }
                 Layers.Window g = new Layers.Window(1, 1, 1, 1, (int) pads[2], (int) pads[3], (int) pads[6], (int) pads[7], 1, 1, 1);
-                return new Value(l.pad(x.act(), g, mode.equals("edge")), true);
+                return new Value<>(l.pad(x.act(), g, mode.equals("edge")), true);
             }
             case "Identity", "Dropout", "Softmax" -> {
                 return value(n, values, 0);
@@ -378,13 +378,13 @@ public final class OnnxArchitecture implements Architecture {
      * product (x − c = x + (−c), x / c = x · (1/c), c − x = −x + c); of two activations, Add and Mul are computed
      * directly and Sub as a + (−1)·b; Div of two activations is refused.
      */
-    private Value arithmetic(Layers l, OnnxModel.Node n, Map<String, Value> values) {
+    private <T> Value<T> arithmetic(Layers<T> l, OnnxModel.Node n, Map<String, Value<T>> values) {
         String op = n.opType();
         boolean product = op.equals("Mul") || op.equals("Div");
         OnnxModel.Initializer c0 = constants.get(n.inputs().get(0)), c1 = constants.get(n.inputs().get(1));
         if (c0 != null || c1 != null) {
             if (c0 != null && c1 != null) throw unsupported(n, op + " of two constants");
-            Value x = value(n, values, c0 == null ? 0 : 1);
+            Value<T> x = value(n, values, c0 == null ? 0 : 1);
             OnnxModel.Initializer c = c0 == null ? c1 : c0;
             if (c.floats() == null) throw unsupported(n, op + " with a non-float constant");
             if (op.equals("Div") && c0 != null) throw unsupported(n, "Div of a constant by an activation");
@@ -393,20 +393,20 @@ public final class OnnxArchitecture implements Architecture {
                 if (op.equals("Div")) k[i] = 1f / k[i];
                 else if (op.equals("Sub") && c1 != null) k[i] = -k[i];
             }
-            Layers.Act a = x.act();
+            Layers.Act<T> a = x.act();
             if (op.equals("Sub") && c0 != null) a = l.withConstant(a, new float[]{-1f}, new long[0], true);
-            return new Value(l.withConstant(a, k, c.dims(), product), x.spatial());
+            return new Value<>(l.withConstant(a, k, c.dims(), product), x.spatial());
         }
-        Value a = value(n, values, 0), b = value(n, values, 1);
+        Value<T> a = value(n, values, 0), b = value(n, values, 1);
         if (a.spatial() != b.spatial()) throw unsupported(n, op + " of a 4-D and a 2-D activation");
         if (op.equals("Div")) throw unsupported(n, "Div of two activations");
-        if (op.equals("Mul")) return new Value(l.mul(a.act(), b.act()), a.spatial());
-        Layers.Act rhs = op.equals("Sub") ? l.withConstant(b.act(), new float[]{-1f}, new long[0], true) : b.act();
+        if (op.equals("Mul")) return new Value<>(l.mul(a.act(), b.act()), a.spatial());
+        Layers.Act<T> rhs = op.equals("Sub") ? l.withConstant(b.act(), new float[]{-1f}, new long[0], true) : b.act();
         boolean same = a.act().c() == rhs.c() && a.act().h() == rhs.h() && a.act().w() == rhs.w();
-        return new Value(same ? l.add(a.act(), rhs) : l.addBroadcast(a.act(), rhs), a.spatial());
+        return new Value<>(same ? l.add(a.act(), rhs) : l.addBroadcast(a.act(), rhs), a.spatial());
     }
 
-    private Value reshape(Layers l, OnnxModel.Node n, Value x) {
+    private <T> Value<T> reshape(Layers<T> l, OnnxModel.Node n, Value<T> x) {
         long[] shape = longs(n, 1).clone();
         long size = x.act().size();
         if (shape.length != 2 && shape.length != 4) throw unsupported(n, "Reshape to rank " + shape.length);
@@ -429,8 +429,8 @@ public final class OnnxArchitecture implements Architecture {
         long total = 1;
         for (int i = 1; i < shape.length; i++) total *= shape[i];
         if (total != size) throw unsupported(n, "Reshape of " + size + " values per image to " + Arrays.toString(shape));
-        if (shape.length == 2) return new Value(x.spatial() ? l.flatten(x.act()) : x.act(), false);
-        return new Value(l.reshape(x.act(), (int) shape[1], (int) shape[2], (int) shape[3]), true);
+        if (shape.length == 2) return new Value<>(x.spatial() ? l.flatten(x.act()) : x.act(), false);
+        return new Value<>(l.reshape(x.act(), (int) shape[1], (int) shape[2], (int) shape[3]), true);
     }
 
     /**
@@ -438,7 +438,7 @@ public final class OnnxArchitecture implements Architecture {
      * {@code ceil_mode} the last partial window is made explicit as extra padding at the bottom and right (exact
      * for max pooling, whose padding never wins; average pooling accepts it only when it changes nothing).
      */
-    private Layers.Window window(OnnxModel.Node n, Layers.Act x, int kh, int kw, int groups, boolean maxPool) {
+    private Layers.Window window(OnnxModel.Node n, Layers.Act<?> x, int kh, int kw, int groups, boolean maxPool) {
         long[] s = n.ints("strides", new long[]{1, 1}), d = n.ints("dilations", new long[]{1, 1});
         long[] p = n.ints("pads", new long[]{0, 0, 0, 0});
         if (s.length != 2 || d.length != 2 || p.length != 4) throw unsupported(n, "a window that is not 2-D");
@@ -474,8 +474,8 @@ public final class OnnxArchitecture implements Architecture {
                 (int) d[0], (int) d[1], groups);
     }
 
-    private Value value(OnnxModel.Node n, Map<String, Value> values, int i) {
-        Value v = values.get(n.inputs().get(i));
+    private <T> Value<T> value(OnnxModel.Node n, Map<String, Value<T>> values, int i) {
+        Value<T> v = values.get(n.inputs().get(i));
         if (v == null) {
             throw unsupported(n, "input '" + n.inputs().get(i) + "' that is " + (constants.containsKey(n.inputs().get(i))
                     ? "a constant where an activation is expected" : "not computed by an earlier node"));
@@ -483,8 +483,8 @@ public final class OnnxArchitecture implements Architecture {
         return v;
     }
 
-    private Value spatial(OnnxModel.Node n, Map<String, Value> values, int i) {
-        Value v = value(n, values, i);
+    private <T> Value<T> spatial(OnnxModel.Node n, Map<String, Value<T>> values, int i) {
+        Value<T> v = value(n, values, i);
         if (!v.spatial()) throw unsupported(n, n.opType() + " on a 2-D activation");
         return v;
     }

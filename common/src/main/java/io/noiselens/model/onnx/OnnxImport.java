@@ -2,6 +2,8 @@ package io.noiselens.model.onnx;
 
 import io.noiselens.lang.Errors;
 import io.noiselens.model.Layers;
+import io.noiselens.model.SameDiffLayers;
+import org.nd4j.autodiff.samediff.SDVariable;
 import io.noiselens.model.ModelFile;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.ModelWeights;
@@ -108,8 +110,8 @@ public final class OnnxImport {
         Map<String, Tensor> params = new LinkedHashMap<>();
         for (Tensor t : weights.tensors()) params.put(t.name(), t);
         try {
-            Layers l = new Layers(SameDiff.create(), DataType.FLOAT, params, null, true);
-            Layers.Act out = spec.network().define(l, l.input("input", spec.channels(), spec.height(), spec.width()), spec);
+            SameDiffLayers l = new SameDiffLayers(SameDiff.create(), DataType.FLOAT, params, null, true);
+            Layers.Act<SDVariable> out = spec.network().define(l, l.input("input", spec.channels(), spec.height(), spec.width()), spec);
             if (out.size() != spec.numClasses()) {
                 throw new IllegalArgumentException("the graph computes " + out.size() + " outputs, its declared output has "
                         + spec.numClasses());

@@ -1,0 +1,408 @@
+package io.noiselens.model;
+
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.enums.WeightsFormat;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.api.ops.impl.reduce.bp.MaxBp;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.LeakyReLUBp;
+import org.nd4j.linalg.api.ops.impl.reduce.bp.MeanBp;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@link Layers} of an architecture built into a SameDiff graph, with each graph variable bound to the model's
+ * parameter view ({@link #assign}), and the input gradient written into the same graph as forward ops
+ * ({@link Backprop}): a convolution followed by BatchNorm is one convolution with folded weights (DL4J's BatchNorm
+ * backprop is wrong in inference mode, DESIGN.md §8), and dilated kernels are spread over their footprint (M2.1's
+ * oneDNN convolution cannot run dilated kernels).
+ */
+public final class SameDiffLayers extends Layers<SDVariable> {
+    private final Backprop backprop;
+    private final SameDiff sd;
+    private final DataType dataType;
+    private final List<Binding> bindings = new ArrayList<>();
+
+    /**
+     * @param params   the parameter view to bind (may be partial or empty when {@code initSeed} is set)
+     * @param initSeed seed for creating missing parameters, or null to require every parameter
+     * @param allowBatchNorm false for training graphs, which cannot fold BatchNorm
+     */
+    public SameDiffLayers(SameDiff sd, DataType dataType, Map<String, Tensor> params, Long initSeed, boolean allowBatchNorm) {
+        super(params, initSeed, allowBatchNorm);
+        this.sd = sd;
+        this.dataType = dataType;
+        this.backprop = new Backprop(sd);
+    }
+
+    /**
+     * ∂/∂input of Σ seed ⊙ {@code at} for frozen weights, built into the graph as forward ops ({@link Backprop}):
+     * the input gradient without any parameter gradient.
+     */
+    public SDVariable inputGradient(Act<SDVariable> input, Act<SDVariable> at, SDVariable seed) {
+        return backprop.gradient(input.v(), at.v(), seed);
+    }
+
+    @Override
+    public SameDiffLayers softplus(double beta) {
+        super.softplus(beta);
+        return this;
+    }
+
+    public SameDiff sameDiff() {
+        return sd;
+    }
+
+    public Act<SDVariable> input(String name, int c, int h, int w) {
+        SDVariable in = sd.placeHolder(name, dataType, -1, c, h, w);
+        return track(new Act<>(in, c, h, w), null);
+    }
+
+    @Override
+    public Act<SDVariable> conv(String name, Act<SDVariable> x, int cout, Window g, boolean bias, boolean batchNorm,
+                                double bnEps, boolean residualEnd) {
+        ConvParams p = convParams(name, x, cout, g, bias, batchNorm, bnEps, residualEnd);
+        boolean depthwise = p.depthwise();
+        long[] wShape = p.weightShape();
+        Binding wb = p.weight(), bb = p.bias();
+        boolean dilated = g.dh() > 1 || g.dw() > 1;
+        long[] kShape = wShape;
+        if (dilated) {
+            wb = new Dilated(name + ".weight.dilated", wb, wShape, g.dh(), g.dw());
+            kShape = new long[]{(g.kh() - 1) * g.dh() + 1, (g.kw() - 1) * g.dw() + 1, wShape[2], wShape[3]};
+        }
+        SDVariable wv = variable(wb, kShape);
+        SDVariable bv = bb == null ? null : variable(bb, new long[]{cout});
+        Act<SDVariable> in = x;
+        Window cg = dilated ? new Window((int) kShape[0], (int) kShape[1], g.sh(), g.sw(), g.padTop(), g.padLeft(),
+                g.padBottom(), g.padRight(), 1, 1, g.groups()) : g;
+        if (!cg.symmetric()) {
+            in = pad(x, cg, false);
+            cg = cg.unpadded();
+        }
+        Conv2DConfig cfg = Conv2DConfig.builder().kH(cg.kh()).kW(cg.kw()).sH(cg.sh()).sW(cg.sw())
+                .pH(cg.padTop()).pW(cg.padLeft()).dH(cg.dh()).dW(cg.dw())
+                .paddingMode(PaddingMode.VALID).dataFormat("NCHW").weightsFormat(WeightsFormat.YXIO).build();
+        SDVariable out;
+        Backprop.Rule rule;
+        int outH = g.outH(x.h()), outW = g.outW(x.w());
+        Window kg = cg;
+        Act<SDVariable> input = in;
+        if (g.groups() == 1) {
+            out = bv == null ? sd.cnn().conv2d(in.v(), wv, cfg) : sd.cnn().conv2d(in.v(), wv, bv, cfg);
+            rule = (go, bp) -> bp.add(input.v(), bp.convInput(go, wv, kg, input.h(), input.w(), outH, outW));
+        } else if (depthwise) {
+            out = bv == null ? sd.cnn().depthWiseConv2d(in.v(), wv, cfg) : sd.cnn().depthWiseConv2d(in.v(), wv, bv, cfg);
+            rule = (go, bp) -> bp.add(input.v(), bp.depthwiseInput(input.v(), wv, go, cfg));
+        } else {
+            // Grouped convolution: each group's input channels against its slice of the output channels.
+            int ci = x.c() / g.groups(), co = cout / g.groups();
+            SDVariable[] parts = new SDVariable[g.groups()];
+            SDVariable[] kernels = new SDVariable[g.groups()];
+            for (int k = 0; k < g.groups(); k++) {
+                SDVariable xi = in.v().get(Backprop.channels(4, k * ci, (k + 1) * ci));
+                kernels[k] = wv.get(SDIndex.all(), SDIndex.all(), SDIndex.all(), SDIndex.interval(k * co, (k + 1) * co));
+                parts[k] = bv == null ? sd.cnn().conv2d(xi, kernels[k], cfg)
+                        : sd.cnn().conv2d(xi, kernels[k], bv.get(SDIndex.interval(k * co, (k + 1) * co)), cfg);
+            }
+            out = sd.concat(1, parts);
+            rule = (go, bp) -> {
+                SDVariable[] gi = new SDVariable[kernels.length];
+                for (int k = 0; k < gi.length; k++) {
+                    gi[k] = bp.convInput(go.get(Backprop.channels(4, k * co, (k + 1) * co)), kernels[k], kg,
+                            input.h(), input.w(), outH, outW);
+                }
+                bp.add(input.v(), sd.concat(1, gi));
+            };
+        }
+        return named(name, track(new Act<>(out, cout, outH, outW), rule));
+    }
+
+    @Override
+    public Act<SDVariable> batchNorm(String name, Act<SDVariable> x, boolean spatial, double eps) {
+        int c = x.c();
+        Binding[] affine = batchNormParams(name, c, eps);
+        long[] shape = spatial ? new long[]{1, c, 1, 1} : new long[]{1, c};
+        SDVariable scale = variable(affine[0], shape);
+        SDVariable shift = variable(affine[1], shape);
+        return named(name, track(x.like(x.v().mul(scale).add(shift)), (go, bp) -> bp.add(x.v(), go.mul(scale))));
+    }
+
+    public Act<SDVariable> relu(Act<SDVariable> x) {
+        if (softplusBeta > 0) {
+            // softplus_β(x) = log(1 + exp(βx)) / β, a smooth ReLU whose second derivatives do not vanish, in the
+            // overflow-free form max(z, 0) + log(1 + exp(−|z|)) with z = βx (SameDiff's softplus overflows).
+            SDVariable z = x.v().mul(softplusBeta);
+            SDVariable sp = sd.nn().relu(z, 0.0).add(sd.math().log(sd.math().exp(sd.math().abs(z).neg()).add(1.0)))
+                    .div(softplusBeta);
+            return track(x.like(sp), (go, bp) -> bp.add(x.v(), go.mul(sd.nn().sigmoid(z))));
+        }
+        // ∂relu: g ⊙ step(x) (1 where x > 0): libnd4j's step and multiply take a fifth of thresholdedrelu_bp's time.
+        return track(x.like(sd.nn().relu(x.v(), 0.0)), (go, bp) -> bp.add(x.v(), go.mul(sd.math().step(x.v(), 0.0))));
+    }
+
+    /**
+     * Max pooling over any {@link Window} with PyTorch's semantics, where padded cells never win. Symmetric padding
+     * is libnd4j's own, whose windows are clipped to the real cells; asymmetric padding (ceil mode, SAME_*) is made
+     * explicit by repeating the edge rows and columns, which changes no maximum (every window holds at least one
+     * real cell next to its padding) and sends the gradient to the same cell.
+     */
+    public Act<SDVariable> maxPool(Act<SDVariable> x, Window g) {
+        boolean explicit = g.padded() && !g.symmetric();
+        SDVariable in = explicit ? pad(x, g, true).v() : x.v();
+        Window pg = explicit ? g.unpadded() : g;
+        Pooling2DConfig cfg = Pooling2DConfig.builder().kH(g.kh()).kW(g.kw()).sH(g.sh()).sW(g.sw())
+                .pH(pg.padTop()).pW(pg.padLeft())
+                .dH(g.dh()).dW(g.dw()).paddingMode(PaddingMode.VALID).type(Pooling2D.Pooling2DType.MAX)
+                .isNHWC(false).build();
+        return track(new Act<>(sd.cnn().maxPooling2d(in, cfg), x.c(), g.outH(x.h()), g.outW(x.w())),
+                (go, bp) -> bp.add(in, bp.poolInput(in, go, cfg)));
+    }
+
+    /**
+     * Average pooling over any {@link Window}; {@code countPadding} says whether padded (zero) cells count in the
+     * divisor (PyTorch's {@code count_include_pad}, ONNX's attribute of that name).
+     */
+    public Act<SDVariable> avgPool(Act<SDVariable> x, Window g, boolean countPadding) {
+        SDVariable padded = x.v();
+        Window pg = g;
+        if (!g.symmetric() || (countPadding && g.padded())) {
+            if (!countPadding) {
+                throw new IllegalArgumentException("Average pooling with asymmetric padding that is not counted in "
+                        + "the divisor is not supported: " + g);
+            }
+            padded = pad(x, g, false).v();
+            pg = g.unpadded();
+        }
+        SDVariable in = padded;
+        Pooling2DConfig cfg = Pooling2DConfig.builder().kH(pg.kh()).kW(pg.kw()).sH(pg.sh()).sW(pg.sw())
+                .pH(pg.padTop()).pW(pg.padLeft()).dH(pg.dh()).dW(pg.dw()).paddingMode(PaddingMode.VALID)
+                .type(Pooling2D.Pooling2DType.AVG).divisor(Pooling2D.Divisor.EXCLUDE_PADDING).isNHWC(false).build();
+        return track(new Act<>(sd.cnn().avgPooling2d(in, cfg), x.c(), g.outH(x.h()), g.outW(x.w())),
+                (go, bp) -> bp.add(in, bp.poolInput(in, go, cfg)));
+    }
+
+    /**
+     * The activation with {@code g}'s padding made explicit: zeros, or copies of the edge rows and columns
+     * ({@code edge}). Built from slices and concatenations, whose gradients SameDiff has.
+     */
+    public Act<SDVariable> pad(Act<SDVariable> x, Window g, boolean edge) {
+        SDVariable v = padAxis(x.v(), 2, x.h(), g.padTop(), g.padBottom(), edge);
+        v = padAxis(v, 3, x.w(), g.padLeft(), g.padRight(), edge);
+        return track(new Act<>(v, x.c(), x.h() + g.padTop() + g.padBottom(), x.w() + g.padLeft() + g.padRight()),
+                (go, bp) -> bp.add(x.v(), bp.unpad(bp.unpad(go, 3, x.w(), g.padLeft(), g.padRight(), edge),
+                        2, x.h(), g.padTop(), g.padBottom(), edge)));
+    }
+
+    private SDVariable padAxis(SDVariable v, int axis, int size, int before, int after, boolean edge) {
+        if (before == 0 && after == 0) return v;
+        List<SDVariable> parts = new ArrayList<>();
+        SDVariable first = slice(v, axis, 0), last = slice(v, axis, size - 1);
+        if (!edge) {
+            first = first.mul(0.0);
+            last = first;
+        }
+        for (int i = 0; i < before; i++) parts.add(first);
+        parts.add(v);
+        for (int i = 0; i < after; i++) parts.add(last);
+        return sd.concat(axis, parts.toArray(new SDVariable[0]));
+    }
+
+    private static SDVariable slice(SDVariable v, int axis, int index) {
+        return v.get(Backprop.range(4, axis, index, index + 1));
+    }
+
+    public Act<SDVariable> leakyRelu(Act<SDVariable> x, double alpha) {
+        return track(x.like(sd.nn().leakyRelu(x.v(), alpha)),
+                (go, bp) -> bp.add(x.v(), new LeakyReLUBp(sd, x.v(), go, alpha).outputVariable()));
+    }
+
+    public Act<SDVariable> sigmoid(Act<SDVariable> x) {
+        SDVariable y = sd.nn().sigmoid(x.v());
+        return track(x.like(y), (go, bp) -> bp.add(x.v(), go.mul(y.mul(y.rsub(1.0)))));
+    }
+
+    /** min(max(x, lo), hi); ReLU6 when lo = 0 and hi = 6. */
+    public Act<SDVariable> clip(Act<SDVariable> x, double lo, double hi) {
+        SDVariable v = lo == 0 && hi == 6 ? sd.nn().relu6(x.v(), 0.0) : sd.math().clipByValue(x.v(), lo, hi);
+        return track(x.like(v), (go, bp) -> bp.add(x.v(), go.mul(inside(x.v(), lo, hi))));
+    }
+
+    /** max(0, min(1, αx + β)). */
+    public Act<SDVariable> hardSigmoid(Act<SDVariable> x, double alpha, double beta) {
+        SDVariable z = x.v().mul(alpha).add(beta);
+        return track(x.like(sd.math().clipByValue(z, 0.0, 1.0)),
+                (go, bp) -> bp.add(x.v(), go.mul(inside(z, 0.0, 1.0)).mul(alpha)));
+    }
+
+    /** Element-wise product with broadcasting (e.g. squeeze-and-excitation's [n, C, 1, 1] gates). */
+    public Act<SDVariable> mul(Act<SDVariable> a, Act<SDVariable> b) {
+        Act<SDVariable> out = broadcast(a.v().mul(b.v()), a, b);
+        return track(out, (go, bp) -> {
+            bp.add(a.v(), bp.reduceTo(go.mul(b.v()), a, out));
+            bp.add(b.v(), bp.reduceTo(go.mul(a.v()), b, out));
+        });
+    }
+
+    /** 1 where lo &lt; v &lt; hi, else 0: where a clip passes the gradient (SameDiff's ClipByValue rule). */
+    private SDVariable inside(SDVariable v, double lo, double hi) {
+        return sd.gt(v, lo).castTo(dataType).mul(sd.lt(v, hi).castTo(dataType));
+    }
+
+    private static Act<SDVariable> broadcast(SDVariable v, Act<SDVariable> a, Act<SDVariable> b) {
+        return new Act<>(v, Math.max(a.c(), b.c()), Math.max(a.h(), b.h()), Math.max(a.w(), b.w()),
+                Math.max(a.rank(), b.rank()));
+    }
+
+    /** The activation combined with a constant that is not a model parameter (ONNX constants in Add/Mul). */
+    public Act<SDVariable> withConstant(Act<SDVariable> x, float[] value, long[] shape, boolean multiply) {
+        org.nd4j.linalg.api.ndarray.INDArray arr = shape.length == 0 ? Nd4j.scalar(value[0])
+                : Nd4j.createFromArray(value).reshape(shape);
+        SDVariable c = sd.constant(arr.castTo(dataType));
+        Act<SDVariable> out = x.like(multiply ? x.v().mul(c) : x.v().add(c));
+        return track(out, (go, bp) -> bp.add(x.v(), multiply ? bp.reduceTo(go.mul(c), x, out) : go));
+    }
+
+    /** Concatenation along the channel axis. */
+    public Act<SDVariable> concat(List<Act<SDVariable>> parts) {
+        int c = 0;
+        Act<SDVariable> first = parts.get(0);
+        SDVariable[] vs = new SDVariable[parts.size()];
+        for (int i = 0; i < vs.length; i++) {
+            Act<SDVariable> a = parts.get(i);
+            if (a.h() != first.h() || a.w() != first.w()) {
+                throw new IllegalStateException("Concatenated shapes differ: " + a + " vs " + first);
+            }
+            c += a.c();
+            vs[i] = a.v();
+        }
+        return track(new Act<>(sd.concat(1, vs), c, first.h(), first.w(), first.rank()), (go, bp) -> {
+            int from = 0;
+            for (Act<SDVariable> a : parts) {
+                bp.add(a.v(), go.get(Backprop.channels(a.rank(), from, from + a.c())));
+                from += a.c();
+            }
+        });
+    }
+
+    /** Reshapes to [n, c, h, w] (row-major), keeping the batch axis. */
+    public Act<SDVariable> reshape(Act<SDVariable> x, int c, int h, int w) {
+        if ((long) c * h * w != x.size()) {
+            throw new IllegalStateException("Cannot reshape " + x + " to " + c + "×" + h + "×" + w);
+        }
+        return track(new Act<>(x.v().reshape(-1, c, h, w), c, h, w), (go, bp) -> bp.add(x.v(), sd.reshape(go, x.v().shape())));
+    }
+
+    public Act<SDVariable> add(Act<SDVariable> a, Act<SDVariable> b) {
+        if (a.c() != b.c() || a.h() != b.h() || a.w() != b.w()) {
+            throw new IllegalStateException("Residual shapes differ: " + a + " vs " + b);
+        }
+        return track(a.like(a.v().add(b.v())), (go, bp) -> {
+            bp.add(a.v(), go);
+            bp.add(b.v(), go);
+        });
+    }
+
+    /** Element-wise sum with broadcasting (ONNX's Add of two activations of different shapes). */
+    public Act<SDVariable> addBroadcast(Act<SDVariable> a, Act<SDVariable> b) {
+        Act<SDVariable> out = broadcast(a.v().add(b.v()), a, b);
+        return track(out, (go, bp) -> {
+            bp.add(a.v(), bp.reduceTo(go, a, out));
+            bp.add(b.v(), bp.reduceTo(go, b, out));
+        });
+    }
+
+    /** Global average pooling to [n, C]. */
+    public Act<SDVariable> globalAvgPool(Act<SDVariable> x) {
+        return track(Act.flat(x.v().mean(2, 3), x.c()), (go, bp) -> bp.add(x.v(), spreadMean(go, x)));
+    }
+
+    /** Global average pooling to [n, C, 1, 1] (ONNX's GlobalAveragePool keeps the spatial axes). */
+    public Act<SDVariable> globalAvgPoolKeepDims(Act<SDVariable> x) {
+        return track(new Act<>(x.v().mean(true, 2, 3), x.c(), 1, 1),
+                (go, bp) -> bp.add(x.v(), spreadMean(go.reshape(-1, x.c()), x)));
+    }
+
+    /** Flattens [n, C, H, W] to [n, C·H·W] in row-major order. */
+    public Act<SDVariable> flatten(Act<SDVariable> x) {
+        return track(Act.flat(x.v().reshape(-1, x.size()), (int) x.size()),
+                (go, bp) -> bp.add(x.v(), sd.reshape(go, x.v().shape())));
+    }
+
+    /** Global max pooling to [n, C]: a feature's strongest response anywhere in the image. */
+    public Act<SDVariable> globalMaxPool(Act<SDVariable> x) {
+        return track(Act.flat(x.v().max(2, 3), x.c()),
+                (go, bp) -> bp.add(x.v(), new MaxBp(sd, x.v(), go, false, 2, 3).outputVariable()));
+    }
+
+    /** Fully connected layer with weights [in, out] and, when {@code bias}, a bias [out]. */
+    public Act<SDVariable> dense(String name, Act<SDVariable> x, int out, boolean bias) {
+        Tensor[] p = denseParams(name, (int) x.size(), out, bias);
+        SDVariable wv = variable(new Direct(p[0].name(), p[0].name()), p[0].shape());
+        SDVariable y = x.v().mmul(wv);
+        if (p[1] != null) y = y.add(variable(new Direct(p[1].name(), p[1].name()), p[1].shape()));
+        return named(name, track(Act.flat(y, out), (go, bp) -> bp.add(x.v(), sd.mmul(go, wv, false, true, false))));
+    }
+
+    /** Sets every graph variable from {@code w}, folding BatchNorm where the architecture has it. */
+    public void assign(ModelWeights w) {
+        for (Binding b : bindings) {
+            float[] value = value(w, b);
+            org.nd4j.linalg.api.ndarray.INDArray target = sd.getVariable(b.graphName()).getArr();
+            if (target.length() != value.length) {
+                throw new IllegalArgumentException("Parameter for '" + b.graphName() + "' has " + value.length
+                        + " values, the graph expects " + target.length());
+            }
+            if (dataType == DataType.FLOAT && !target.isView() && target.ordering() == 'c') {
+                // One bulk copy straight into the graph's native buffer (DataBuffer.setData copies element by element).
+                ((org.bytedeco.javacpp.FloatPointer) target.data().pointer()).put(value, 0, value.length);
+            } else {
+                org.nd4j.linalg.api.ndarray.INDArray src = NativeArrays.of(value, target.shape());
+                org.nd4j.linalg.api.ndarray.INDArray cast = src.castTo(dataType);
+                target.assign(cast);
+                NativeArrays.close(src, cast);
+            }
+        }
+    }
+
+    /** The current values of the graph's parameters as a parameter view (for graphs without BatchNorm). */
+    public ModelWeights read() {
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor t : params().values()) {
+            float[] v = sd.getVariable(t.name()).getArr().castTo(DataType.FLOAT).reshape(t.size()).toFloatVector();
+            out.add(t.withData(v));
+        }
+        return new ModelWeights(out);
+    }
+
+    public List<Binding> bindings() {
+        return Collections.unmodifiableList(bindings);
+    }
+
+    /** Counts the activation for the memory estimate and records its reverse rule (null for the input). */
+    private Act<SDVariable> track(Act<SDVariable> a, Backprop.Rule rule) {
+        counted(a);
+        if (rule != null) backprop.record(a.v(), rule);
+        return a;
+    }
+
+    /** ∂/∂x of a spatial mean: the output gradient [n, C] spread evenly over x's H×W cells. */
+    private SDVariable spreadMean(SDVariable g, Act<SDVariable> x) {
+        return new MeanBp(sd, x.v(), g, false, 2, 3).outputVariable(); // libnd4j's reduce_mean_bp: 7× faster than tile
+    }
+
+    private SDVariable variable(Binding binding, long[] shape) {
+        bindings.add(binding);
+        return sd.var(binding.graphName(), Nd4j.zeros(dataType, shape));
+    }
+}
