@@ -85,6 +85,7 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
     }
 
 
-    /** engine.*: images per engine batch, rows per gradient call, and the memory budget of one call. */
-    public record Engine(int batchSize, int microBatch, int memoryBudgetMb, int ompThreads) implements Serializable {}
+    /** engine.*: images per engine batch, rows per gradient call, the memory budget of one call, threads, the engine. */
+    public record Engine(int batchSize, int microBatch, int memoryBudgetMb, int ompThreads,
+                         io.noiselens.model.Backend backend) implements Serializable {}
 }

@@ -99,6 +99,8 @@ public final class JobConfigLoader {
             ConfigKey.of("engine.micro_batch", INT, 64, "Most rows (path points × draws) per gradient call."),
             ConfigKey.of("engine.memory_budget_mb", INT, 1024, "Activation memory one gradient call may use."),
             ConfigKey.of("engine.omp_threads", INT, 0, "Native threads per Spark task; 0: cores / concurrent tasks."),
+            ConfigKey.oneOf("engine.backend", "nd4j", "Model engine: nd4j (ND4J/SameDiff, the default) or torch "
+                    + "(libtorch 2.10 through JavaCPP); both compute the same maps within float32 rounding.", "nd4j", "torch"),
             ConfigKey.of("methods", LIST, null, "Attribution methods: a list of objects with at least 'kind'."),
             ConfigKey.of("metrics.names", LIST, List.of(), "Metrics scoring every map; empty: all that apply to the data. "
                     + "Names: " + MetricCatalogue.names()),
@@ -239,7 +241,8 @@ public final class JobConfigLoader {
                     + "model.paths.");
         }
         JobConfig.Engine engine = new JobConfig.Engine(atLeast(c, "engine.batch_size", 1), atLeast(c, "engine.micro_batch", 1),
-                atLeast(c, "engine.memory_budget_mb", 16), atLeast(c, "engine.omp_threads", 0));
+                atLeast(c, "engine.memory_budget_mb", 16), atLeast(c, "engine.omp_threads", 0),
+                io.noiselens.model.Backend.of(enumValue(c, "engine.backend")));
         if (!c.hasPath("methods")) {
             throw Errors.missingKey("methods", "List the attribution methods, e.g. methods = [{kind = gradient}, "
                     + "{kind = integrated_gradients, steps = 64}]. Kinds: " + MethodCatalogue.kinds());

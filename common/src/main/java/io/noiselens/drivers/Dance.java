@@ -35,6 +35,8 @@ import java.util.Map;
  */
 public record Dance(String layer, int patch, int stride, double epsilon, int iterations, double stepSize)
         implements Driver {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Dance.class);
+
     public static Dance defaults() {
         return new Dance(null, 3, 3, 0.1, 20, 0.05);
     }
@@ -83,7 +85,17 @@ public record Dance(String layer, int patch, int stride, double epsilon, int ite
                 double eps = epsilonAbs(clean);
                 float[] max = null, min = null;
                 int valid = 0;
+                long started = System.nanoTime(), logged = started;
                 for (int from = 0; from < rows.size(); from += chunk) {
+                    long now = System.nanoTime();
+                    if (now - logged > 30_000_000_000L && from > 0) {
+                        // An image's decoys can take an hour on a CPU (10 952 at 224×224): say how far it has got.
+                        double rate = from / ((now - started) / 1e9);
+                        LOG.info("DANCE on image {}: {}/{} decoys, {} decoys/s, about {} s left", batch.ids().get(b),
+                                from, rows.size(), String.format("%.1f", rate),
+                                String.format("%.0f", (rows.size() - from) / rate));
+                        logged = now;
+                    }
                     List<int[]> part = rows.subList(from, Math.min(rows.size(), from + chunk));
                     Decoys d = optimise(probe, spec, x, clean, eps, part);
                     for (boolean v : d.valid()) if (v) valid++;
@@ -133,8 +145,7 @@ public record Dance(String layer, int patch, int stride, double epsilon, int ite
 
     private LayerProbe probe(AttributionEngine engine) {
         ModelSpec spec = engine.model().spec();
-        return new LayerProbe(spec, engine.model().weights(),
-                layer != null ? layer : io.noiselens.model.Architectures.layerNames(spec).get(0));
+        return engine.model().probe(layer != null ? layer : io.noiselens.model.Architectures.layerNames(spec).get(0));
     }
 
     private double epsilonAbs(float[] clean) {

@@ -32,6 +32,9 @@ public interface ClassifierModel extends AutoCloseable {
     /** Replaces the parameters (a replica, or the clean weights back). */
     void setWeights(ModelWeights weights);
 
+    /** A probe of this model's representation at the named layer, with its current weights. */
+    LayerProbe probe(String layer);
+
     /** Floats of activations one image needs in a forward pass; the micro-batch memory estimate builds on it. */
     long activationFloatsPerImage();
 

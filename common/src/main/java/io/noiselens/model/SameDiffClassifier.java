@@ -224,6 +224,11 @@ public final class SameDiffClassifier implements ClassifierModel {
     }
 
     @Override
+    public LayerProbe probe(String layer) {
+        return new SameDiffLayerProbe(spec, weights, layer);
+    }
+
+    @Override
     public long activationFloatsPerImage() {
         return activationFloats;
     }

@@ -46,7 +46,7 @@ class DanceTest {
         assertEquals("conv1", Architectures.layerNames(SPEC).get(0));
         float[] x = inputs(1).get(0);
         float[] k = w.get("conv1.weight").data(), bias = w.get("conv1.bias").data();   // YXIO [3, 3, 3, 16]
-        try (LayerProbe probe = new LayerProbe(SPEC, w, "conv1")) {
+        try (LayerProbe probe = new io.noiselens.model.SameDiffLayerProbe(SPEC, w, "conv1")) {
             float[] f = probe.features(List.of(x))[0];
             assertEquals(16 * 16 * 16, f.length);
             for (int o : new int[]{0, 5, 15}) {
@@ -92,7 +92,7 @@ class DanceTest {
             AttributionEngine engine = new AttributionEngine(model, EngineOptions.defaults(4));
             List<Dance.Decoys> decoys = driver.decoys(engine, xs);
             int plane = 256, nonTrivial = 0, valid = 0;
-            try (LayerProbe probe = new LayerProbe(SPEC, w, "conv1")) {
+            try (LayerProbe probe = new io.noiselens.model.SameDiffLayerProbe(SPEC, w, "conv1")) {
                 for (int b = 0; b < 2; b++) {
                     Dance.Decoys d = decoys.get(b);
                     assertEquals(2 * 16, d.inputs().size(), "16 patches of 4×4, two signs each");
@@ -173,7 +173,7 @@ class DanceTest {
                     defaults.memoryBudgetBytes()));
             AttributionEngine tight = new AttributionEngine(model, new EngineOptions(defaults.runSeed(), 64,
                     3L * 4 * (6 * 768 + 7 * 4096)));
-            try (LayerProbe probe = new LayerProbe(SPEC, w, "conv1")) {
+            try (LayerProbe probe = new io.noiselens.model.SameDiffLayerProbe(SPEC, w, "conv1")) {
                 assertTrue(Dance.rowsPerChunk(whole, probe) >= 32, "one chunk holds every decoy of an image");
                 assertEquals(5, Dance.rowsPerChunk(chunked, probe), "seven chunks of at most 5 decoys");
                 assertTrue(Dance.rowsPerChunk(tight, probe) <= 3, "the budget holds three decoys");

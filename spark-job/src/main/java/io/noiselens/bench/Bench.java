@@ -353,7 +353,7 @@ public final class Bench {
         SyntheticShapes data = new SyntheticShapes(cfg.dataset().builtinSeed(), model.spec().height());
         int n = s.sparkImages(), batch = cfg.engine().batchSize();
         // The bare engine gets what each Spark task gets: the same native threads per op, one model per thread.
-        ExecutorModelCache.configureThreads(s.taskThreads());
+        ExecutorModelCache.configureThreads(s.taskThreads(), io.noiselens.model.Backend.ND4J);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         long t = System.nanoTime();
         try {

@@ -2,7 +2,8 @@ package io.noiselens.job;
 
 import io.noiselens.model.ModelFile;
 import io.noiselens.model.ModelLoader;
-import io.noiselens.model.SameDiffClassifier;
+import io.noiselens.model.Backend;
+import io.noiselens.model.ClassifierModel;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,9 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ExecutorModelCache {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorModelCache.class);
     private static final Map<String, ModelFile.Loaded> LOADED = new ConcurrentHashMap<>();
-    private static final ThreadLocal<Map<String, SameDiffClassifier>> GRAPHS = ThreadLocal.withInitial(HashMap::new);
+    private static final ThreadLocal<Map<String, ClassifierModel>> GRAPHS = ThreadLocal.withInitial(HashMap::new);
     private static final AtomicInteger LOADS = new AtomicInteger();
     private static volatile int nativeThreads = -1;
+    private static volatile int torchThreads = -1;
 
     private ExecutorModelCache() {}
 
@@ -38,10 +40,10 @@ public final class ExecutorModelCache {
         });
     }
 
-    /** This thread's graph for the model. */
-    public static SameDiffClassifier classifier(ModelBroadcast model) {
+    /** This thread's classifier for the model on {@code backend}. */
+    public static ClassifierModel classifier(ModelBroadcast model, Backend backend) {
         ModelFile.Loaded l = loaded(model);
-        return GRAPHS.get().computeIfAbsent(model.sha256(), h -> SameDiffClassifier.create(l.spec(), l.weights()));
+        return GRAPHS.get().computeIfAbsent(model.sha256() + "/" + backend, h -> backend.create(l.spec(), l.weights()));
     }
 
     /** How many times model bytes were parsed in this JVM (once per distinct model). */
@@ -49,8 +51,12 @@ public final class ExecutorModelCache {
         return LOADS.get();
     }
 
-    /** Sets ND4J's native threads per task once per JVM (oversubscribing cores slows everything down). */
-    public static void configureThreads(int threads) {
+    /**
+     * Sets the engine's native threads per task once per JVM (oversubscribing cores slows everything down): ND4J's
+     * pools, and torch's intra-op pool when the run uses the torch engine (touching torch loads libtorch, so an ND4J
+     * run never does).
+     */
+    public static void configureThreads(int threads, Backend backend) {
         if (threads > 0 && nativeThreads != threads) {
             synchronized (ExecutorModelCache.class) {
                 if (nativeThreads != threads) {
@@ -59,6 +65,13 @@ public final class ExecutorModelCache {
                     nativeThreads = threads;
                     LOG.info("ND4J native threads per task: {}", threads);
                 }
+            }
+        }
+        if (threads > 0 && backend == Backend.TORCH && torchThreads != threads) {
+            synchronized (ExecutorModelCache.class) {
+                io.noiselens.model.torch.Torch.threads(threads);
+                torchThreads = threads;
+                LOG.info("Torch intra-op threads per task: {}", threads);
             }
         }
     }

@@ -21,7 +21,7 @@ import io.noiselens.metrics.MetricValue;
 import io.noiselens.metrics.catalogue.MetricCatalogue;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.DeviceErrors;
-import io.noiselens.model.SameDiffClassifier;
+import io.noiselens.model.ClassifierModel;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -63,8 +63,8 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
 
     @Override
     public Iterator<Row> call(Iterator<Row> input) {
-        ExecutorModelCache.configureThreads(nativeThreads);
-        return new Batches(input, ExecutorModelCache.classifier(model.value()));
+        ExecutorModelCache.configureThreads(nativeThreads, config.engine().backend());
+        return new Batches(input, ExecutorModelCache.classifier(model.value(), config.engine().backend()));
     }
 
     /** The model id of the tables: architecture@first 12 hex digits of the model file's SHA-256. */
@@ -79,7 +79,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
     private final class Batches implements Iterator<Row> {
         private final Iterator<Row> input;
         private final Deque<Row> out = new ArrayDeque<>();
-        private final SameDiffClassifier classifier;
+        private final ClassifierModel classifier;
         private final ModelSpec spec;
         private final String modelId;
         private final List<AttributionMethod> methods;
@@ -90,7 +90,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
         private final List<Metric> metrics;
         private final ForwardEvaluator evaluator;
 
-        Batches(Iterator<Row> input, SameDiffClassifier classifier) {
+        Batches(Iterator<Row> input, ClassifierModel classifier) {
             this.input = input;
             this.classifier = classifier;
             this.spec = classifier.spec();
@@ -190,6 +190,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                 byMethod.computeIfAbsent(res.method(), k -> new ArrayList<>()).add(res);
                 Map<String, Object> params = res.method().params(config.run().seed());
                 params.putAll(res.details());
+                params.put("engine_backend", config.engine().backend().key());
                 params.remove(AttributionResult.RELATIVE_SE);
                 out.add(Tables.mapRow(key(r), res, json(params), e.predicted()[res.index()],
                         e.predictedProbability()[res.index()]));

@@ -4,7 +4,7 @@ import io.noiselens.config.JobConfig;
 import io.noiselens.methods.MethodSpec;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.model.ModelSpec;
-import io.noiselens.model.SameDiffClassifier;
+import io.noiselens.model.ClassifierModel;
 import io.noiselens.noise.ReplicaAccuracy;
 import io.noiselens.noise.WeightNoise;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -66,8 +66,8 @@ final class ReplicaEvaluation {
         Dataset<Row> subset = images.where(col("image_id").isin(ids));
         if (paths.length > 0) subset = subset.where(col("path").isin(paths));
         Dataset<Row> counts = subset.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
-            ExecutorModelCache.configureThreads(threads);
-            SameDiffClassifier classifier = ExecutorModelCache.classifier(model.value());
+            ExecutorModelCache.configureThreads(threads, cfg.engine().backend());
+            ClassifierModel classifier = ExecutorModelCache.classifier(model.value(), cfg.engine().backend());
             ModelSpec spec = classifier.spec();
             ImageLoader loader = new ImageLoader(cfg, spec);
             List<float[]> inputs = new ArrayList<>();

@@ -339,4 +339,55 @@ class ExplainJobTest {
         }
         return m;
     }
+
+    /**
+     * engine.backend = torch writes the same tables as the default ND4J engine: every map within 1e-4 (relative to
+     * its largest value), metric values within float32 noise (rank-based deletion curves within 2e-3), the engine
+     * recorded with every map and in the run record.
+     */
+    @Test
+    void theTorchEngineWritesTheSameTables() {
+        Path out = dir.resolve("engines");
+        String metrics = "metrics.names=[sparseness, deletion_auc, max_sensitivity, fidelity_error]";
+        ExplainJob.run(spark, config(out, "run.id=nd4j", metrics, "dataset.builtin.images=12"));
+        ExplainJob.run(spark, config(out, "run.id=torch", metrics, "dataset.builtin.images=12", "engine.backend=torch"));
+        Map<String, Row> nd4j = new HashMap<>();
+        for (Row r : table(out, "attributions").where("run_id = 'nd4j'").collectAsList()) {
+            nd4j.put(r.getAs("image_id") + "|" + r.getAs("method"), r);
+        }
+        List<Row> torch = table(out, "attributions").where("run_id = 'torch'").collectAsList();
+        assertEquals(12 * N_METHODS, torch.size());
+        double worst = 0;
+        for (Row t : torch) {
+            Row n = nd4j.get(t.getAs("image_id") + "|" + t.getAs("method"));
+            List<Float> a = t.getList(t.fieldIndex("map")), b = n.getList(n.fieldIndex("map"));
+            double num = 0, den = 0;
+            for (int k = 0; k < a.size(); k++) {
+                num = Math.max(num, Math.abs(a.get(k) - b.get(k)));
+                den = Math.max(den, Math.abs(b.get(k)));
+            }
+            worst = Math.max(worst, num / den);
+            assertTrue(((String) t.getAs("method_params")).contains("\"engine_backend\":\"torch\""));
+            assertTrue(((String) n.getAs("method_params")).contains("\"engine_backend\":\"nd4j\""));
+            assertEquals((int) n.getAs("predicted"), (int) t.getAs("predicted"));
+        }
+        System.out.printf("torch engine vs nd4j engine in the job: worst map difference %.2e (relative)%n", worst);
+        assertTrue(worst <= 1e-4, "maps differ by " + worst);
+        String joined = "FROM parquet.`" + out.resolve("metrics") + "` t JOIN parquet.`" + out.resolve("metrics")
+                + "` n ON t.image_id = n.image_id AND t.method = n.method AND t.metric = n.metric "
+                + "WHERE t.run_id = 'torch' AND n.run_id = 'nd4j'";
+        assertEquals(12L * N_METHODS * 4, spark.sql("SELECT * " + joined).count());
+        assertEquals(0, spark.sql("SELECT * " + joined + " AND isnan(t.value) != isnan(n.value)").count(),
+                "NaN for the same maps on both engines");
+        List<Row> diffs = spark.sql("SELECT t.metric, max(abs(t.value - n.value)) AS d " + joined
+                + " AND NOT isnan(t.value) GROUP BY t.metric").collectAsList();
+        assertEquals(4, diffs.size());
+        for (Row d : diffs) {
+            String metric = d.getString(0);
+            double tolerance = metric.equals("deletion_auc") ? 2e-3 : 1e-3;
+            System.out.printf("  %-16s largest difference %.2e%n", metric, d.getDouble(1));
+            assertTrue(d.getDouble(1) <= tolerance, metric + " differs by " + d.getDouble(1));
+        }
+        assertTrue(table(out, "runs").where("run_id = 'torch'").first().<String>getAs("config_json").contains("torch"));
+    }
 }

@@ -2,6 +2,7 @@ package io.noiselens.model.torch;
 
 import io.noiselens.lang.Errors;
 import io.noiselens.model.ClassifierModel;
+import io.noiselens.model.LayerProbe;
 import io.noiselens.model.Layers;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.ModelWeights;
@@ -13,6 +14,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -112,6 +114,77 @@ public final class TorchClassifier implements ClassifierModel {
     public void setWeights(ModelWeights w) {
         release();
         this.weights = w;
+    }
+
+    /**
+     * A probe at {@code layer} on this engine: features under {@link NoGradGuard}, vector–Jacobian products by one
+     * backward pass from Σ v ⊙ F_ℓ. (The eager pass runs the whole network, also past ℓ.)
+     */
+    @Override
+    public LayerProbe probe(String layer) {
+        int featureSize;
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            TorchLayers l = new TorchLayers(weights, bound);
+            spec.network().define(l, l.input(torch.zeros(1, spec.channels(), spec.height(), spec.width()),
+                    spec.channels(), spec.height(), spec.width()), spec);
+            featureSize = (int) l.output(layer).size();
+        }
+        return new LayerProbe() {
+            @Override
+            public String layer() {
+                return layer;
+            }
+
+            @Override
+            public int featureSize() {
+                return featureSize;
+            }
+
+            @Override
+            public float[][] features(List<float[]> inputs) {
+                try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                    return rows(Torch.floats(at(layer, stack(inputs)).v()), inputs.size());
+                }
+            }
+
+            @Override
+            public float[][] vectorJacobian(List<float[]> inputs, List<float[]> v) {
+                try (PointerScope scope = new PointerScope()) {
+                    Tensor x = stack(inputs).set_requires_grad(true);
+                    float[] w = new float[v.size() * featureSize];
+                    for (int i = 0; i < v.size(); i++) System.arraycopy(v.get(i), 0, w, i * featureSize, featureSize);
+                    Tensor f = at(layer, x).v();
+                    torch.sum(f.reshape(-1, featureSize).mul(Torch.tensor(w, v.size(), featureSize))).backward();
+                    return rows(Torch.floats(x.grad()), inputs.size());
+                }
+            }
+
+            @Override
+            public void close() {
+                // nothing of its own: the parameter tensors are the classifier's
+            }
+        };
+    }
+
+    /** The activation of {@code layer} in one eager pass over {@code x}. */
+    private Layers.Act<Tensor> at(String layer, Tensor x) {
+        TorchLayers l = new TorchLayers(weights, bound);
+        spec.network().define(l, l.input(x, spec.channels(), spec.height(), spec.width()), spec);
+        return l.output(layer);
+    }
+
+    private Tensor stack(List<float[]> inputs) {
+        int size = spec.inputSize();
+        float[] buf = new float[inputs.size() * size];
+        for (int i = 0; i < inputs.size(); i++) System.arraycopy(inputs.get(i), 0, buf, i * size, size);
+        return Torch.tensor(buf, inputs.size(), spec.channels(), spec.height(), spec.width());
+    }
+
+    private static float[][] rows(float[] flat, int n) {
+        int width = flat.length / n;
+        float[][] out = new float[n][];
+        for (int r = 0; r < n; r++) out[r] = java.util.Arrays.copyOfRange(flat, r * width, (r + 1) * width);
+        return out;
     }
 
     @Override

@@ -89,4 +89,38 @@ class TorchClassifierTest {
             NativeArrays.close(x);
         }
     }
+
+    /** DANCE's probe on the torch engine equals the ND4J one: features and vector–Jacobian products at a layer. */
+    @ParameterizedTest(name = "{0} at {3}")
+    @CsvSource({"small_cnn, 3, 32, conv2", "small_cnn, 3, 32, fc", "resnet18, 3, 32, layer2.0.conv1"})
+    void layerProbesMatchTheNd4jEngine(String arch, int channels, int size, String layer) {
+        ModelSpec spec = new ModelSpec(arch, channels, size, size, 5, Collections.nCopies(5, "c"),
+                Preprocessing.identity(channels));
+        ModelWeights w = Architectures.initialWeights(spec, 4);
+        java.util.List<float[]> xs = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            float[] x = new float[spec.inputSize()];
+            KeyedRandom.fillGaussian(30 + i, x, 0, x.length);
+            xs.add(x);
+        }
+        try (SameDiffClassifier nd4j = SameDiffClassifier.create(spec, w); TorchClassifier torch = new TorchClassifier(spec, w);
+             io.noiselens.model.LayerProbe a = nd4j.probe(layer); io.noiselens.model.LayerProbe b = torch.probe(layer)) {
+            assertEquals(a.featureSize(), b.featureSize());
+            float[][] fa = a.features(xs), fb = b.features(xs);
+            java.util.List<float[]> v = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                assertTrue(relativeError(fb[i], fa[i]) <= TOLERANCE, layer + " features of " + i);
+                float[] vi = new float[a.featureSize()];
+                KeyedRandom.fillGaussian(50 + i, vi, 0, vi.length);
+                v.add(vi);
+            }
+            float[][] ja = a.vectorJacobian(xs, v), jb = b.vectorJacobian(xs, v);
+            for (int i = 0; i < 2; i++) {
+                double e = relativeError(jb[i], ja[i]);
+                System.out.printf("torch engine probe %-10s %-16s image %d: features %.1e  VJP %.1e%n", arch, layer, i,
+                        relativeError(fb[i], fa[i]), e);
+                assertTrue(e <= TOLERANCE, layer + " VJP of " + i + ": " + e);
+            }
+        }
+    }
 }
