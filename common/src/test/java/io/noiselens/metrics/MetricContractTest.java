@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * being registered): on real maps of a real network (SmoothGrad, so re-explanations draw keyed noise) every value
  * lies in the metric's declared range or is NaN with a reason; a map's score does not depend on which other images
  * share its batch (every draw is keyed by image); scoring twice gives the same values; and the catalogue's name is
- * the metric's own. The direction of the localisation and complexity metrics is checked on maps whose order is known.
+ * the metric's own — on both engines (forward passes and re-explanations on ND4J, then on torch). The direction of the localisation and complexity metrics is checked on maps whose order is known.
  */
 class MetricContractTest {
     static final int SIZE = 32, N = 4;
@@ -43,6 +43,7 @@ class MetricContractTest {
     static final MetricCatalogue.Settings SETTINGS = new MetricCatalogue.Settings(64, 2, 4, new Pgd(0.1, 0.05, 3, true), 2);
 
     static SameDiffClassifier model;
+    static io.noiselens.model.ClassifierModel torchModel;
     static EngineOptions options;
     static AttributionMethod method;
     static List<MetricContext.Item> items;
@@ -50,6 +51,7 @@ class MetricContractTest {
     @BeforeAll
     static void explain() {
         model = SameDiffClassifier.create(SPEC, Architectures.initialWeights(SPEC, 77));
+        torchModel = io.noiselens.model.Backend.TORCH.create(SPEC, model.weights());
         options = EngineOptions.defaults(5);
         method = MethodCatalogue.method("smoothgrad", "samples", 2, "sigma", 0.1);
         SyntheticShapes data = new SyntheticShapes(3, SIZE);
@@ -75,14 +77,21 @@ class MetricContractTest {
     @AfterAll
     static void close() {
         model.close();
+        torchModel.close();
     }
 
     static Stream<String> metrics() {
         return MetricCatalogue.names().stream().filter(n -> !MetricCatalogue.CROSS_MODEL.containsKey(n));
     }
 
-    private static MetricContext context(List<MetricContext.Item> of) {
-        return new MetricContext(SPEC, new ForwardEvaluator(model, 16), new EngineReexplainer(model, options, method),
+    /** Every metric on both engines: the maps are the ND4J engine's, forward passes and re-explanations each engine's. */
+    static Stream<org.junit.jupiter.params.provider.Arguments> metricsOnEngines() {
+        return metrics().flatMap(m -> Stream.of(org.junit.jupiter.params.provider.Arguments.of(m, "nd4j"),
+                org.junit.jupiter.params.provider.Arguments.of(m, "torch")));
+    }
+
+    private static MetricContext context(List<MetricContext.Item> of, io.noiselens.model.ClassifierModel m) {
+        return new MetricContext(SPEC, new ForwardEvaluator(m, 16), new EngineReexplainer(m, options, method),
                 options.runSeed(), of, new HashMap<>());
     }
 
@@ -90,13 +99,14 @@ class MetricContractTest {
         return MetricCatalogue.create(List.of(name), SETTINGS, "metrics.names").get(0);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("metrics")
-    void keepsTheContract(String name) {
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("metricsOnEngines")
+    void keepsTheContract(String name, String engine) {
+        io.noiselens.model.ClassifierModel m = engine.equals("torch") ? torchModel : model;
         Metric metric = metric(name);
         assertEquals(name, metric.info().name(), "the catalogue's name is the metric's own");
         MetricCatalogue.Range range = MetricCatalogue.range(name);
-        MetricContext batch = context(items);
+        MetricContext batch = context(items, m);
         MetricValue[] values = new MetricValue[N];
         for (int i = 0; i < N; i++) {
             MetricValue v = values[i] = metric.score(batch, i);
@@ -107,12 +117,12 @@ class MetricContractTest {
                 assertNull(v.nanReason(), name + ": a value with a NaN reason");
             }
         }
-        MetricContext again = context(items);
+        MetricContext again = context(items, m);
         for (int i = 0; i < N; i++) {
             assertEquals(values[i].value(), metric.score(again, i).value(), 0, name + ": scoring twice differs");
         }
         for (int i = 0; i < N; i++) {
-            MetricValue alone = metric.score(context(List.of(items.get(i))), 0);
+            MetricValue alone = metric.score(context(List.of(items.get(i)), m), 0);
             double expected = values[i].value(), got = alone.value();
             assertEquals(Double.isNaN(expected), Double.isNaN(got), name + " image " + i + ": NaN in one batch only");
             if (!Double.isNaN(expected)) {
