@@ -18,7 +18,9 @@ import io.noiselens.data.SyntheticShapes;
 import io.noiselens.job.ExecutorModelCache;
 import io.noiselens.job.ExplainJob;
 import io.noiselens.job.NoiseLensMain;
+import io.noiselens.model.Backend;
 import io.noiselens.model.BuiltinModels;
+import io.noiselens.model.ClassifierModel;
 import io.noiselens.model.ModelFile;
 import io.noiselens.model.ModelLoader;
 import io.noiselens.model.ModelWeights;
@@ -26,6 +28,7 @@ import io.noiselens.model.OpTimings;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.model.SameDiffClassifier;
 import io.noiselens.model.onnx.OnnxImport;
+import io.noiselens.model.torch.Torch;
 import io.noiselens.random.KeyedRandom;
 import io.noiselens.noise.WeightNoise;
 import org.apache.spark.sql.SparkSession;
@@ -170,14 +173,25 @@ public final class Bench {
             double theirs = torch.get("gradients").get(name).get("images_per_second").asDouble();
             rows.add(row("input gradients/s, " + name + " batch " + BATCH[i], BATCH[i] / ours, theirs, true));
             rows.add(row("  (SameDiff autodiff, weight gradients too)", BATCH[i] / autodiff, theirs, true));
+            double onTorch = torchGradientSeconds(m, BATCH[i], s.threads(), s.seconds());
+            rows.add(row("  torch engine (libtorch 2.10)", BATCH[i] / onTorch, theirs, true));
+        }
+        if (s.runs("gradients")) {
+            ModelFile.Loaded r50 = load(s, "resnet50");
+            rows.add(row("ND4J → torch input copy ms, resnet50 batch 8", copyMillis(r50, 8), Double.NaN, false));
         }
         if (s.runs("methods")) {
             ModelFile.Loaded r18 = load(s, "resnet18");
-            rows.add(row("FusionGrad N=M=10 s/image, resnet18", perImage(r18, Methods.builder("fusiongrad")
-                .build(), s.images()), torch.get("fusiongrad_seconds_per_image").asDouble(), false));
-        rows.add(row("IG 64 steps s/image, resnet18", perImage(r18, Methods.builder("integrated_gradients")
-                .build().withBase(Methods.integratedGradients(64, Quadrature.RIEMANN_MIDDLE, Baseline.ZERO)), s.images()),
-                torch.get("ig_seconds_per_image").asDouble(), false));
+            AttributionMethod fusion = Methods.builder("fusiongrad").build();
+            AttributionMethod ig = Methods.builder("integrated_gradients").build()
+                    .withBase(Methods.integratedGradients(64, Quadrature.RIEMANN_MIDDLE, Baseline.ZERO));
+            for (Backend engine : Backend.values()) {
+                String on = engine == Backend.ND4J ? "" : " (torch engine)";
+                rows.add(row("FusionGrad N=M=10 s/image, resnet18" + on, perImage(r18, fusion, s.images(), engine),
+                        torch.get("fusiongrad_seconds_per_image").asDouble(), false));
+                rows.add(row("IG 64 steps s/image, resnet18" + on, perImage(r18, ig, s.images(), engine),
+                        torch.get("ig_seconds_per_image").asDouble(), false));
+            }
         }
         if (s.runs("replica")) {
             double[] replica = replicaSeconds(load(s, "resnet50"));
@@ -203,7 +217,9 @@ public final class Bench {
 
     private static String[] row(String what, double ours, double theirs, boolean higherIsBetter) {
         double ratio = higherIsBetter ? ours / theirs : theirs / ours;
-        String[] r = {what, String.format("%.3g", ours), String.format("%.3g", theirs), String.format("%.2f×", ratio)};
+        boolean none = Double.isNaN(theirs);   // no PyTorch counterpart
+        String[] r = {what, String.format("%.3g", ours), none ? "-" : String.format("%.3g", theirs),
+                none ? "-" : String.format("%.2f×", ratio)};
         System.out.printf("%s: NoiseLens %s, PyTorch %s, ratio %s%n", (Object[]) r);
         return r;
     }
@@ -283,8 +299,34 @@ public final class Bench {
         }
     }
 
+    /**
+     * Median seconds of one input-gradient call on the torch engine ({@code threads} intra-op threads), the same
+     * inputs and targets as {@link #gradientSeconds}.
+     */
+    static double torchGradientSeconds(ModelFile.Loaded m, int batch, int threads, double seconds) {
+        Torch.threads(threads);
+        int size = m.spec().inputSize();
+        float[] x = new float[batch * size];
+        KeyedRandom.fillGaussian(1, x, 0, x.length);
+        INDArray input = io.noiselens.model.NativeArrays.of(x, batch, m.spec().channels(), m.spec().height(), m.spec().width());
+        int[] targets = new int[batch];
+        for (int i = 0; i < batch; i++) targets[i] = i % m.spec().numClasses();
+        OutputSpace[] spaces = new OutputSpace[batch];
+        Arrays.fill(spaces, OutputSpace.LOGIT);
+        try (ClassifierModel model = Backend.TORCH.create(m.spec(), m.weights())) {
+            return median(() -> model.inputGradients(input, targets, spaces).close(), 3, seconds);
+        }
+    }
+
+    /** Median milliseconds to copy a batch of model inputs from an ND4J array into a torch tensor (one memcpy). */
+    static double copyMillis(ModelFile.Loaded m, int batch) {
+        INDArray input = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, batch,
+                m.spec().channels(), m.spec().height(), m.spec().width());
+        return 1000 * median(() -> Torch.tensor(input).close(), 20, 1);
+    }
+
     /** Seconds per image of one method on {@code images} random images, micro-batches of 16 rows. */
-    private static double perImage(ModelFile.Loaded m, AttributionMethod method, int images) {
+    private static double perImage(ModelFile.Loaded m, AttributionMethod method, int images, Backend backend) {
         int size = m.spec().inputSize();
         List<String> ids = new ArrayList<>();
         List<float[]> inputs = new ArrayList<>();
@@ -294,7 +336,7 @@ public final class Bench {
             ids.add("bench-" + i);
             inputs.add(x);
         }
-        try (SameDiffClassifier model = SameDiffClassifier.create(m.spec(), m.weights())) {
+        try (ClassifierModel model = backend.create(m.spec(), m.weights())) {
             AttributionEngine engine = new AttributionEngine(model, new EngineOptions(7, 16, 16L << 30));
             long t = System.nanoTime();
             engine.explain(new ExplainBatch(ids, inputs, new int[images]), List.of(method));

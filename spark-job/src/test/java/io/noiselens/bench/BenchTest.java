@@ -49,4 +49,20 @@ class BenchTest {
         assertEquals(5, calls[0]);
         assertTrue(t >= 0.002 && t < 0.05, "median " + t);
     }
+
+    /** The torch engine's rows time real calls on a small model: finite, positive seconds and copy times. */
+    @Test
+    void torchRowsTimeRealCalls() {
+        io.noiselens.model.ModelSpec spec = new io.noiselens.model.ModelSpec(io.noiselens.model.SmallCnn.NAME, 3, 32, 32,
+                5, java.util.Collections.nCopies(5, "c"), io.noiselens.model.Preprocessing.identity(3));
+        io.noiselens.model.ModelFile.Loaded m = new io.noiselens.model.ModelFile.Loaded(spec,
+                io.noiselens.model.Architectures.initialWeights(spec, 1), "0".repeat(64));
+        double torch = Bench.torchGradientSeconds(m, 4, 1, 0.05);
+        double nd4j = Bench.gradientSeconds(m, 4, io.noiselens.model.SameDiffClassifier.GradientPass.INPUT_ONLY, 0.05, null);
+        double copy = Bench.copyMillis(m, 4);
+        System.out.printf("small CNN 32×32 batch 4: torch engine %.2f ms, ND4J %.2f ms, copy %.3f ms%n", torch * 1e3,
+                nd4j * 1e3, copy);
+        assertTrue(torch > 0 && torch < 10 && nd4j > 0 && nd4j < 10, torch + " " + nd4j);
+        assertTrue(copy >= 0 && copy < 1000, "copy " + copy);
+    }
 }
