@@ -21,4 +21,20 @@ public interface LayerProbe extends AutoCloseable {
 
     @Override
     void close();
+
+    /** Equal-length rows laid end to end (a batch, row-major). */
+    static float[] concat(List<float[]> rows) {
+        int width = rows.isEmpty() ? 0 : rows.get(0).length;
+        float[] out = new float[rows.size() * width];
+        for (int i = 0; i < rows.size(); i++) System.arraycopy(rows.get(i), 0, out, i * width, width);
+        return out;
+    }
+
+    /** A batch, row-major, split into its {@code n} rows. */
+    static float[][] split(float[] flat, int n) {
+        int width = flat.length / n;
+        float[][] out = new float[n][];
+        for (int r = 0; r < n; r++) out[r] = java.util.Arrays.copyOfRange(flat, r * width, (r + 1) * width);
+        return out;
+    }
 }

@@ -36,6 +36,26 @@ public record ModelSpec(String architecture, int channels, int height, int width
         return graph != null ? graph : Architectures.forName(architecture);
     }
 
+    /** The batch size of a model input of {@code shape}, which must be [n, C, H, W] of this spec. */
+    public int batchOf(long[] shape) {
+        if (shape.length != 4 || shape[1] != channels || shape[2] != height || shape[3] != width) {
+            throw io.noiselens.lang.Errors.shapeMismatch("model input",
+                    String.format("[n, %d, %d, %d]", channels, height, width), java.util.Arrays.toString(shape));
+        }
+        return (int) shape[0];
+    }
+
+    /** Checks one target class in range and one output space per row of an n-row gradient call. */
+    public void checkTargets(int n, int[] targets, OutputSpace[] spaces) {
+        if (targets.length != n || spaces.length != n) {
+            throw new IllegalArgumentException("Need one target and one output space per row: " + n + " rows, "
+                    + targets.length + " targets, " + spaces.length + " spaces");
+        }
+        for (int t : targets) {
+            if (t < 0 || t >= numClasses) throw new IllegalArgumentException("Target class " + t + " outside [0, " + numClasses + ")");
+        }
+    }
+
     public int inputSize() {
         return channels * height * width;
     }

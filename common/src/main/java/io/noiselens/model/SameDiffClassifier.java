@@ -125,7 +125,7 @@ public final class SameDiffClassifier implements ClassifierModel {
 
     @Override
     public INDArray logits(INDArray input) {
-        checkInput(input);
+        spec.batchOf(input.shape());
         INDArray cast = input.castTo(dataType);
         INDArray out = sd.outputSingle(Map.of(INPUT, cast), logitsName);
         if (cast != input) NativeArrays.close(cast);
@@ -171,20 +171,12 @@ public final class SameDiffClassifier implements ClassifierModel {
     };
 
     private Pass gradientPass(INDArray input, int[] targets, OutputSpace[] spaces, boolean withLogits) {
-        checkInput(input);
-        int n = (int) input.size(0);
-        if (targets.length != n || spaces.length != n) {
-            throw new IllegalArgumentException("Need one target and one output space per row: " + n + " rows, "
-                    + targets.length + " targets, " + spaces.length + " spaces");
-        }
+        int n = spec.batchOf(input.shape());
+        spec.checkTargets(n, targets, spaces);
         INDArray tl = Nd4j.zeros(dataType, n, spec.numClasses());
         INDArray tp = Nd4j.zeros(dataType, n, spec.numClasses());
         INDArray tlp = Nd4j.zeros(dataType, n, spec.numClasses());
         for (int i = 0; i < n; i++) {
-            if (targets[i] < 0 || targets[i] >= spec.numClasses()) {
-                throw new IllegalArgumentException("Target class " + targets[i] + " outside [0, "
-                        + spec.numClasses() + ")");
-            }
             (switch (spaces[i]) {
                 case LOGIT -> tl;
                 case PROBABILITY -> tp;
@@ -231,15 +223,6 @@ public final class SameDiffClassifier implements ClassifierModel {
     @Override
     public long activationFloatsPerImage() {
         return activationFloats;
-    }
-
-    private void checkInput(INDArray input) {
-        long[] s = input.shape();
-        if (s.length != 4 || s[1] != spec.channels() || s[2] != spec.height() || s[3] != spec.width()) {
-            throw io.noiselens.lang.Errors.shapeMismatch("model input",
-                    String.format("[n, %d, %d, %d]", spec.channels(), spec.height(), spec.width()),
-                    java.util.Arrays.toString(s));
-        }
     }
 
     /** Frees the graph's variable arrays now instead of waiting for the garbage collector. */

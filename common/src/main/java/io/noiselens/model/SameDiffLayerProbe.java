@@ -62,21 +62,16 @@ public final class SameDiffLayerProbe implements LayerProbe {
 
     @Override
     public float[][] vectorJacobian(List<float[]> inputs, List<float[]> v) {
-        float[] w = new float[v.size() * featureSize];
-        for (int i = 0; i < v.size(); i++) System.arraycopy(v.get(i), 0, w, i * featureSize, featureSize);
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(INPUT, stack(inputs));
-        ph.put(WEIGHTS, NativeArrays.of(w, v.size(), featureSize));
+        ph.put(WEIGHTS, NativeArrays.of(LayerProbe.concat(v), v.size(), featureSize));
         float[][] out = NativeArrays.drainRows(sd.outputSingle(ph, gradientName), inputs.size());
         NativeArrays.close(ph.get(INPUT), ph.get(WEIGHTS));
         return out;
     }
 
     private INDArray stack(List<float[]> inputs) {
-        int size = spec.inputSize();
-        float[] buf = new float[inputs.size() * size];
-        for (int i = 0; i < inputs.size(); i++) System.arraycopy(inputs.get(i), 0, buf, i * size, size);
-        return NativeArrays.of(buf, inputs.size(), spec.channels(), spec.height(), spec.width());
+        return NativeArrays.of(LayerProbe.concat(inputs), inputs.size(), spec.channels(), spec.height(), spec.width());
     }
 
     @Override

@@ -272,21 +272,14 @@ public final class Bench {
      */
     static double gradientSeconds(ModelFile.Loaded m, int batch, SameDiffClassifier.GradientPass pass, double seconds,
                                   PrintStream profile) {
-        int size = m.spec().inputSize();
-        float[] x = new float[batch * size];
-        KeyedRandom.fillGaussian(1, x, 0, x.length);
-        INDArray input = io.noiselens.model.NativeArrays.of(x, batch, m.spec().channels(), m.spec().height(), m.spec().width());
-        int[] targets = new int[batch];
-        for (int i = 0; i < batch; i++) targets[i] = i % m.spec().numClasses();
-        OutputSpace[] spaces = new OutputSpace[batch];
-        Arrays.fill(spaces, OutputSpace.LOGIT);
+        Call c = Call.of(m, batch);
         try (SameDiffClassifier model = SameDiffClassifier.create(m.spec(), m.weights(), DataType.FLOAT, pass)) {
-            double t = median(() -> model.inputGradients(input, targets, spaces).close(), 3, seconds);
+            double t = median(() -> model.inputGradients(c.input(), c.targets(), c.spaces()).close(), 3, seconds);
             if (profile != null) {
                 OpTimings timings = new OpTimings();
                 model.profile(timings);
                 long start = System.nanoTime();
-                for (int i = 0; i < 3; i++) model.inputGradients(input, targets, spaces).close();
+                for (int i = 0; i < 3; i++) model.inputGradients(c.input(), c.targets(), c.spaces()).close();
                 double wall = (System.nanoTime() - start) / 3e6;
                 profile.printf("  op-level profile of one call, %s batch %d: %.1f ms wall, %.1f ms in ops%n",
                         m.spec().architecture(), batch, wall, timings.opNanos() / 3e6);
@@ -299,22 +292,29 @@ public final class Bench {
         }
     }
 
+    /** The inputs of a timed gradient call: a keyed random batch, targets cycling over the classes, logits. */
+    private record Call(INDArray input, int[] targets, OutputSpace[] spaces) {
+        static Call of(ModelFile.Loaded m, int batch) {
+            float[] x = new float[batch * m.spec().inputSize()];
+            KeyedRandom.fillGaussian(1, x, 0, x.length);
+            int[] targets = new int[batch];
+            for (int i = 0; i < batch; i++) targets[i] = i % m.spec().numClasses();
+            OutputSpace[] spaces = new OutputSpace[batch];
+            Arrays.fill(spaces, OutputSpace.LOGIT);
+            return new Call(io.noiselens.model.NativeArrays.of(x, batch, m.spec().channels(), m.spec().height(),
+                    m.spec().width()), targets, spaces);
+        }
+    }
+
     /**
      * Median seconds of one input-gradient call on the torch engine ({@code threads} intra-op threads), the same
      * inputs and targets as {@link #gradientSeconds}.
      */
     static double torchGradientSeconds(ModelFile.Loaded m, int batch, int threads, double seconds) {
         Torch.threads(threads);
-        int size = m.spec().inputSize();
-        float[] x = new float[batch * size];
-        KeyedRandom.fillGaussian(1, x, 0, x.length);
-        INDArray input = io.noiselens.model.NativeArrays.of(x, batch, m.spec().channels(), m.spec().height(), m.spec().width());
-        int[] targets = new int[batch];
-        for (int i = 0; i < batch; i++) targets[i] = i % m.spec().numClasses();
-        OutputSpace[] spaces = new OutputSpace[batch];
-        Arrays.fill(spaces, OutputSpace.LOGIT);
+        Call c = Call.of(m, batch);
         try (ClassifierModel model = Backend.TORCH.create(m.spec(), m.weights())) {
-            return median(() -> model.inputGradients(input, targets, spaces).close(), 3, seconds);
+            return median(() -> model.inputGradients(c.input(), c.targets(), c.spaces()).close(), 3, seconds);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.noiselens.model.torch;
 
-import io.noiselens.lang.Errors;
 import io.noiselens.model.ClassifierModel;
 import io.noiselens.model.LayerProbe;
 import io.noiselens.model.Layers;
@@ -54,7 +53,7 @@ public final class TorchClassifier implements ClassifierModel {
 
     @Override
     public INDArray logits(INDArray input) {
-        checkInput(input);
+        spec.batchOf(input.shape());
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             return Torch.array(forward(Torch.tensor(input)).v());
         }
@@ -71,19 +70,11 @@ public final class TorchClassifier implements ClassifierModel {
     }
 
     private Pass pass(INDArray input, int[] targets, OutputSpace[] spaces, boolean withLogits) {
-        int n = checkInput(input);
-        if (targets.length != n || spaces.length != n) {
-            throw new IllegalArgumentException("Need one target and one output space per row: " + n + " rows, "
-                    + targets.length + " targets, " + spaces.length + " spaces");
-        }
+        int n = spec.batchOf(input.shape());
+        spec.checkTargets(n, targets, spaces);
         int k = spec.numClasses();
         float[][] select = new float[3][n * k];
-        for (int i = 0; i < n; i++) {
-            if (targets[i] < 0 || targets[i] >= k) {
-                throw new IllegalArgumentException("Target class " + targets[i] + " outside [0, " + k + ")");
-            }
-            select[spaces[i].ordinal()][i * k + targets[i]] = 1;
-        }
+        for (int i = 0; i < n; i++) select[spaces[i].ordinal()][i * k + targets[i]] = 1;
         try (PointerScope scope = new PointerScope()) {
             Tensor x = Torch.tensor(input).set_requires_grad(true);
             Tensor logits = forward(x).v();
@@ -94,15 +85,6 @@ public final class TorchClassifier implements ClassifierModel {
             score.backward();
             return new Pass(withLogits ? Torch.array(logits.detach()) : null, Torch.array(x.grad()));
         }
-    }
-
-    private int checkInput(INDArray input) {
-        long[] s = input.shape();
-        if (s.length != 4 || s[1] != spec.channels() || s[2] != spec.height() || s[3] != spec.width()) {
-            throw Errors.shapeMismatch("model input", String.format("[n, %d, %d, %d]", spec.channels(), spec.height(),
-                    spec.width()), java.util.Arrays.toString(s));
-        }
-        return (int) s[0];
     }
 
     @Override
@@ -143,7 +125,7 @@ public final class TorchClassifier implements ClassifierModel {
             @Override
             public float[][] features(List<float[]> inputs) {
                 try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-                    return rows(Torch.floats(at(layer, stack(inputs)).v()), inputs.size());
+                    return LayerProbe.split(Torch.floats(at(layer, stack(inputs)).v()), inputs.size());
                 }
             }
 
@@ -151,11 +133,10 @@ public final class TorchClassifier implements ClassifierModel {
             public float[][] vectorJacobian(List<float[]> inputs, List<float[]> v) {
                 try (PointerScope scope = new PointerScope()) {
                     Tensor x = stack(inputs).set_requires_grad(true);
-                    float[] w = new float[v.size() * featureSize];
-                    for (int i = 0; i < v.size(); i++) System.arraycopy(v.get(i), 0, w, i * featureSize, featureSize);
                     Tensor f = at(layer, x).v();
-                    torch.sum(f.reshape(-1, featureSize).mul(Torch.tensor(w, v.size(), featureSize))).backward();
-                    return rows(Torch.floats(x.grad()), inputs.size());
+                    torch.sum(f.reshape(-1, featureSize).mul(Torch.tensor(LayerProbe.concat(v), v.size(), featureSize)))
+                            .backward();
+                    return LayerProbe.split(Torch.floats(x.grad()), inputs.size());
                 }
             }
 
@@ -174,17 +155,7 @@ public final class TorchClassifier implements ClassifierModel {
     }
 
     private Tensor stack(List<float[]> inputs) {
-        int size = spec.inputSize();
-        float[] buf = new float[inputs.size() * size];
-        for (int i = 0; i < inputs.size(); i++) System.arraycopy(inputs.get(i), 0, buf, i * size, size);
-        return Torch.tensor(buf, inputs.size(), spec.channels(), spec.height(), spec.width());
-    }
-
-    private static float[][] rows(float[] flat, int n) {
-        int width = flat.length / n;
-        float[][] out = new float[n][];
-        for (int r = 0; r < n; r++) out[r] = java.util.Arrays.copyOfRange(flat, r * width, (r + 1) * width);
-        return out;
+        return Torch.tensor(LayerProbe.concat(inputs), inputs.size(), spec.channels(), spec.height(), spec.width());
     }
 
     @Override
