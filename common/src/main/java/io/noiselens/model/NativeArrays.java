@@ -32,11 +32,7 @@ public final class NativeArrays {
 
     /** The values of a [rows, …] array as float32, one Java array per row; {@code a} is freed. */
     public static float[][] drainRows(INDArray a, int rows) {
-        float[] flat = drainFloats(a);
-        int width = flat.length / rows;
-        float[][] out = new float[rows][];
-        for (int r = 0; r < rows; r++) out[r] = java.util.Arrays.copyOfRange(flat, r * width, (r + 1) * width);
-        return out;
+        return LayerProbe.split(drainFloats(a), rows);
     }
 
     /** The values of {@code a} as float64, in row-major order; {@code a} is freed. */

@@ -33,12 +33,7 @@ public final class TorchClassifier implements ClassifierModel {
     public TorchClassifier(ModelSpec spec, ModelWeights weights) {
         this.spec = spec;
         this.weights = weights;
-        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            TorchLayers l = new TorchLayers(weights, bound);
-            spec.network().define(l, l.input(torch.zeros(1, spec.channels(), spec.height(), spec.width()),
-                    spec.channels(), spec.height(), spec.width()), spec);
-            this.activationFloats = l.activationFloatsPerImage();
-        }
+        this.activationFloats = shapesOfOneImage(l -> l.activationFloatsPerImage());
     }
 
     @Override
@@ -47,8 +42,22 @@ public final class TorchClassifier implements ClassifierModel {
     }
 
     private Layers.Act<Tensor> forward(Tensor x) {
+        return eager(x).output();
+    }
+
+    /** One eager pass over {@code x}: its layers (named outputs, activation count) and the logits. */
+    private record EagerPass(TorchLayers layers, Layers.Act<Tensor> output) {}
+
+    private EagerPass eager(Tensor x) {
         TorchLayers l = new TorchLayers(weights, bound);
-        return spec.network().define(l, l.input(x, spec.channels(), spec.height(), spec.width()), spec);
+        return new EagerPass(l, spec.network().define(l, l.input(x, spec.channels(), spec.height(), spec.width()), spec));
+    }
+
+    /** What one pass over a zero image shows of the layers (their sizes), without gradients. */
+    private <R> R shapesOfOneImage(java.util.function.Function<TorchLayers, R> read) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            return read.apply(eager(torch.zeros(1, spec.channels(), spec.height(), spec.width())).layers());
+        }
     }
 
     @Override
@@ -104,13 +113,7 @@ public final class TorchClassifier implements ClassifierModel {
      */
     @Override
     public LayerProbe probe(String layer) {
-        int featureSize;
-        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            TorchLayers l = new TorchLayers(weights, bound);
-            spec.network().define(l, l.input(torch.zeros(1, spec.channels(), spec.height(), spec.width()),
-                    spec.channels(), spec.height(), spec.width()), spec);
-            featureSize = (int) l.output(layer).size();
-        }
+        int featureSize = shapesOfOneImage(l -> (int) l.output(layer).size());
         return new LayerProbe() {
             @Override
             public String layer() {
@@ -149,9 +152,7 @@ public final class TorchClassifier implements ClassifierModel {
 
     /** The activation of {@code layer} in one eager pass over {@code x}. */
     private Layers.Act<Tensor> at(String layer, Tensor x) {
-        TorchLayers l = new TorchLayers(weights, bound);
-        spec.network().define(l, l.input(x, spec.channels(), spec.height(), spec.width()), spec);
-        return l.output(layer);
+        return eager(x).layers().output(layer);
     }
 
     private Tensor stack(List<float[]> inputs) {
