@@ -293,7 +293,7 @@ public final class Bench {
     }
 
     /** The inputs of a timed gradient call: a keyed random batch, targets cycling over the classes, logits. */
-    private record Call(INDArray input, int[] targets, OutputSpace[] spaces) {
+    record Call(INDArray input, int[] targets, OutputSpace[] spaces) {
         static Call of(ModelFile.Loaded m, int batch) {
             float[] x = new float[batch * m.spec().inputSize()];
             KeyedRandom.fillGaussian(1, x, 0, x.length);
@@ -326,7 +326,7 @@ public final class Bench {
     }
 
     /** Seconds per image of one method on {@code images} random images, micro-batches of 16 rows. */
-    private static double perImage(ModelFile.Loaded m, AttributionMethod method, int images, Backend backend) {
+    static double perImage(ModelFile.Loaded m, AttributionMethod method, int images, Backend backend) {
         int size = m.spec().inputSize();
         List<String> ids = new ArrayList<>();
         List<float[]> inputs = new ArrayList<>();

@@ -25,6 +25,7 @@ public final class ExecutorModelCache {
     private static final AtomicInteger LOADS = new AtomicInteger();
     private static volatile int nativeThreads = -1;
     private static volatile int torchThreads = -1;
+    private static volatile boolean torchPlaced;
 
     private ExecutorModelCache() {}
 
@@ -54,7 +55,8 @@ public final class ExecutorModelCache {
     /**
      * Sets the engine's native threads per task once per JVM (oversubscribing cores slows everything down): ND4J's
      * pools, and torch's intra-op pool when the run uses the torch engine (touching torch loads libtorch, so an ND4J
-     * run never does).
+     * run never does). A torch run also places the engine once per JVM: on the executor's GPU
+     * ({@link NoiseLensPlugin#assignment()}) when libtorch has CUDA, else on the CPU, with one log line.
      */
     public static void configureThreads(int threads, Backend backend) {
         if (threads > 0 && nativeThreads != threads) {
@@ -64,6 +66,15 @@ public final class ExecutorModelCache {
                     Nd4j.getEnvironment().setMaxMasterThreads(threads);
                     nativeThreads = threads;
                     LOG.info("ND4J native threads per task: {}", threads);
+                }
+            }
+        }
+        if (backend == Backend.TORCH && !torchPlaced) {
+            synchronized (ExecutorModelCache.class) {
+                if (!torchPlaced) {
+                    GpuAssignment a = NoiseLensPlugin.assignment();
+                    LOG.info(io.noiselens.model.torch.Torch.place(a == null ? -1 : a.ordinal()));
+                    torchPlaced = true;
                 }
             }
         }

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The executor side of NoiseLens ({@code spark.plugins=io.noiselens.job.NoiseLensPlugin}): before any task, pins
  * ND4J to the executor's GPU ({@link GpuAssignment}) or says in one log line that it computes on the CPU; pins every
- * task thread to the same device when it starts; and pre-loads the run's models in the background, so the first task
+ * task thread to the same device when it starts (the torch engine reads the same assignment when a torch run first
+ * makes a model: {@link ExecutorModelCache#configureThreads}); and pre-loads the run's models in the background, so the first task
  * does not pay for parsing them. Models are asked of the driver, which answers once the job has resolved them
  * ({@link #offer}); the bytes travel as before, in the broadcast, and only their parsed form is made early.
  */
@@ -76,7 +77,8 @@ public final class NoiseLensPlugin implements SparkPlugin {
                 GpuAssignment a = GpuAssignment.of(ctx.resources(), System.getenv("CUDA_VISIBLE_DEVICES"));
                 assignment = a;
                 if (a.gpu() && Nd4j.getEnvironment().isCPU()) {
-                    LOG.info("{}, but this build has ND4J's CPU backend: computing on the CPU (build with -Pcuda)", a.message());
+                    LOG.info("{}, but this build has ND4J's CPU backend: the ND4J engine computes on the CPU (build "
+                            + "with -Pcuda; the torch engine, -Ptorch-gpu, places itself when a run uses it)", a.message());
                 } else {
                     LOG.info(a.message());
                     pin();

@@ -73,7 +73,8 @@ class ConfFilesTest {
                 if (props.containsKey("spark.plugins")) Class.forName(props.get("spark.plugins"));
             }
         }
-        assertEquals(List.of("spark-defaults.kubernetes-gpu.conf", "spark-defaults.local.conf",
+        assertEquals(List.of("spark-defaults.kubernetes-gpu.conf", "spark-defaults.kubernetes-torch-gpu.conf",
+                "spark-defaults.local.conf",
                 "spark-defaults.standalone-gpu.conf", "spark-defaults.yarn-gpu.conf"), files);
         assertFalse(registered("spark.executor.gpuu.amount"), "the registry check can fail");
     }

@@ -56,7 +56,7 @@ public final class TorchClassifier implements ClassifierModel {
     /** What one pass over a zero image shows of the layers (their sizes), without gradients. */
     private <R> R shapesOfOneImage(java.util.function.Function<TorchLayers, R> read) {
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            return read.apply(eager(torch.zeros(1, spec.channels(), spec.height(), spec.width())).layers());
+            return read.apply(eager(Torch.zeros(1, spec.channels(), spec.height(), spec.width())).layers());
         }
     }
 

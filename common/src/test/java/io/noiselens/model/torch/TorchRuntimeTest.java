@@ -28,6 +28,28 @@ class TorchRuntimeTest {
         }
     }
 
+    /**
+     * Placement: with the CPU build (or no driver) an assigned GPU falls back to the CPU with a line saying why and
+     * how to get the CUDA build; tensors then live on the CPU. On a CUDA build with a device it is used.
+     */
+    @Test
+    void theEngineIsPlacedOnAGpuOnlyWhenLibtorchSeesOne() {
+        try {
+            String line = Torch.place(0);
+            assertEquals(torch.cuda_is_available(), Torch.onGpu(), line);
+            if (!torch.cuda_is_available()) {
+                assertTrue(line.contains("GPU ordinal 0 assigned") && line.contains("CPU") && line.contains("-Ptorch-gpu"), line);
+                try (Tensor t = Torch.tensor(new float[]{1, 2}, 2)) {
+                    assertFalse(t.is_cuda());
+                }
+            }
+            assertTrue(Torch.useCpu().contains("CPU"));
+            assertFalse(Torch.onGpu());
+        } finally {
+            Torch.useCpu();
+        }
+    }
+
     @Test
     void tensorsRoundTripArraysExactly() {
         float[] v = new float[2 * 3 * 4 * 5];
