@@ -5,7 +5,6 @@ import io.noiselens.model.ClassifierModel;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.OutputSpace;
 import io.noiselens.model.Preprocessing;
-import io.noiselens.model.SameDiffClassifier;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -71,7 +70,7 @@ public record ExplanationAttack(int topK, double epsilonPixels, double stepPixel
             best.add(inputs.get(i).clone());
             bestScore[i] = 1;
         }
-        try (SameDiffClassifier smooth = SameDiffClassifier.smoothed(spec, model.weights(), beta)) {
+        try (ClassifierModel smooth = model.smoothed(beta)) {
             for (int it = 0; it < iterations; it++) {
                 float[][] g = Gradients.of(smooth, x, labels, OutputSpace.LOGIT, microBatch);
                 List<float[]> probes = new ArrayList<>();

@@ -35,6 +35,13 @@ public interface ClassifierModel extends AutoCloseable {
     /** A probe of this model's representation at the named layer, with its current weights. */
     LayerProbe probe(String layer);
 
+    /**
+     * A new model on the same engine with the current weights and every ReLU replaced by softplus of sharpness β:
+     * the smooth surrogate through which explanation attacks differentiate the gradient (Ghorbani et al. 2019,
+     * METHODS.md §9.2). The caller closes it.
+     */
+    ClassifierModel smoothed(double beta);
+
     /** Floats of activations one image needs in a forward pass; the micro-batch memory estimate builds on it. */
     long activationFloatsPerImage();
 

@@ -105,12 +105,9 @@ public final class SameDiffClassifier implements ClassifierModel {
         return new SameDiffClassifier(spec, weights, dataType, 0, pass);
     }
 
-    /**
-     * The same model with every ReLU replaced by softplus of sharpness β: the smooth surrogate through which
-     * explanation attacks differentiate the gradient (Ghorbani et al. 2019, METHODS.md §9.2).
-     */
-    public static SameDiffClassifier smoothed(ModelSpec spec, ModelWeights weights, double beta) {
-        return new SameDiffClassifier(spec, weights, DataType.FLOAT, beta, GradientPass.INPUT_ONLY);
+    @Override
+    public ClassifierModel smoothed(double beta) {
+        return new SameDiffClassifier(spec, weights, dataType, beta, pass);
     }
 
     /** A model in the given precision (float64 serves as the finite-difference reference in tests). */

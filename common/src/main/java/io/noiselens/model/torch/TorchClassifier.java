@@ -29,10 +29,16 @@ public final class TorchClassifier implements ClassifierModel {
     private ModelWeights weights;
     private final Map<String, Tensor> bound = new HashMap<>();
     private final long activationFloats;
+    private final double softplusBeta;
 
     public TorchClassifier(ModelSpec spec, ModelWeights weights) {
+        this(spec, weights, 0);
+    }
+
+    private TorchClassifier(ModelSpec spec, ModelWeights weights, double softplusBeta) {
         this.spec = spec;
         this.weights = weights;
+        this.softplusBeta = softplusBeta;
         this.activationFloats = shapesOfOneImage(l -> l.activationFloatsPerImage());
     }
 
@@ -50,6 +56,7 @@ public final class TorchClassifier implements ClassifierModel {
 
     private EagerPass eager(Tensor x) {
         TorchLayers l = new TorchLayers(weights, bound);
+        l.softplus(softplusBeta);
         return new EagerPass(l, spec.network().define(l, l.input(x, spec.channels(), spec.height(), spec.width()), spec));
     }
 
@@ -94,6 +101,11 @@ public final class TorchClassifier implements ClassifierModel {
             score.backward();
             return new Pass(withLogits ? Torch.array(logits.detach()) : null, Torch.array(x.grad()));
         }
+    }
+
+    @Override
+    public ClassifierModel smoothed(double beta) {
+        return new TorchClassifier(spec, weights, beta);
     }
 
     @Override

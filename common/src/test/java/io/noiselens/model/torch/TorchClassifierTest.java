@@ -90,6 +90,29 @@ class TorchClassifierTest {
         }
     }
 
+    /**
+     * The explanation attacks' softplus surrogate on the torch engine equals the ND4J one (torch's softplus turns
+     * linear above βx = 20, where the difference is below e^−20), and it is not the ReLU network it stands for.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"small_cnn, 3, 32", "resnet18, 3, 32"})
+    void smoothedModelsMatchTheNd4jEngine(String arch, int channels, int size) {
+        ModelSpec spec = new ModelSpec(arch, channels, size, size, 5, Collections.nCopies(5, "c"),
+                Preprocessing.identity(channels));
+        ModelWeights w = Architectures.initialWeights(spec, 8);
+        float[] v = new float[2 * spec.inputSize()];
+        KeyedRandom.fillGaussian(9, v, 0, v.length);
+        INDArray x = NativeArrays.of(v, 2, channels, size, size);
+        try (SameDiffClassifier nd4j = SameDiffClassifier.create(spec, w); TorchClassifier torch = new TorchClassifier(spec, w);
+             ClassifierModel a = nd4j.smoothed(10); ClassifierModel b = torch.smoothed(10)) {
+            assertEngines(a, b, x, arch + " softplus β=10");
+            assertTrue(relativeError(NativeArrays.drainFloats(b.logits(x)), NativeArrays.drainFloats(torch.logits(x))) > 1e-3,
+                    "softplus changes the logits");
+        } finally {
+            NativeArrays.close(x);
+        }
+    }
+
     /** DANCE's probe on the torch engine equals the ND4J one: features and vector–Jacobian products at a layer. */
     @ParameterizedTest(name = "{0} at {3}")
     @CsvSource({"small_cnn, 3, 32, conv2", "small_cnn, 3, 32, fc", "resnet18, 3, 32, layer2.0.conv1"})
