@@ -82,10 +82,21 @@ ARCHS = {
     "resnet18_bn": lambda: torchvision.models.resnet18(num_classes=10),
     "opzoo": OpZoo,
     "tiny": lambda: tiny(),
+    # Transformer-era architectures (issue 15) in small configurations of torchvision's own classes, so the export
+    # takes the code paths of vit_b_16, convnext_tiny and swin_t at a test's cost; "_17" exports at opset 17
+    # (LayerNormalization as one operator).
+    "vit": lambda: vit(),
+    "vit_17": lambda: vit(),
+    "convnext": lambda: convnext(),
+    "convnext_17": lambda: convnext(),
+    "swin": lambda: swin(),
+    "swin_17": lambda: swin(),
 }
-SIZE = {"vgg11": 224, "squeezenet1_1": 96, "opzoo": 32, "tiny": 32}
+SIZE = {"vgg11": 224, "squeezenet1_1": 96, "opzoo": 32, "tiny": 32, "vit": 32, "vit_17": 32, "convnext": 32,
+        "convnext_17": 32, "swin": 32, "swin_17": 32}
 CLASSES = {"tiny": 3}
 KEEP_BATCHNORM = {"resnet18_bn"}
+TRANSFORMERS = {"vit", "vit_17", "convnext", "convnext_17", "swin", "swin_17"}
 
 
 def tiny():
@@ -93,6 +104,36 @@ def tiny():
     return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                          nn.Linear(16, 3))
+
+
+def vit():
+    from torchvision.models.vision_transformer import VisionTransformer
+    return VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=16, mlp_dim=32,
+                             num_classes=10)
+
+
+def convnext():
+    from torchvision.models.convnext import ConvNeXt, CNBlockConfig
+    return ConvNeXt([CNBlockConfig(8, 16, 2), CNBlockConfig(16, None, 1)], num_classes=10)
+
+
+def swin():
+    from torchvision.models.swin_transformer import SwinTransformer
+    return SwinTransformer(patch_size=[2, 2], embed_dim=8, depths=[2, 2], num_heads=[2, 2], window_size=[4, 4],
+                           num_classes=10)
+
+
+def randomise_transformer(model, generator):
+    """Random non-trivial values for what torchvision initialises to constants (LayerNorm gamma and beta, zero
+    biases, ConvNeXt's layer scale, zero position embeddings and class token, the relative-position table, ViT's zero
+    head), so that every parameter's path is exercised and the input gradients are of ordinary size."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() >= 2 and p.abs().max() == 0:      # ViT's zero-initialised head
+                p.copy_(0.2 * torch.randn(p.shape, generator=generator))
+            elif p.dim() <= 1 or "token" in name or "pos_embedding" in name or "relative_position" in name or "layer_scale" in name:
+                base = 1.0 if name.endswith("weight") and p.dim() == 1 else 0.0
+                p.copy_(base + 0.2 * torch.randn(p.shape, generator=generator))
 
 
 def inference_batchnorm(model):
@@ -124,6 +165,8 @@ def export(arch, out):
     torch.manual_seed(0)
     model = ARCHS[arch]()
     randomise_batchnorm(model, torch.Generator().manual_seed(2))
+    if arch in TRANSFORMERS:
+        randomise_transformer(model, torch.Generator().manual_seed(4))
     model.eval()
     mode = torch.onnx.TrainingMode.EVAL
     if arch in KEEP_BATCHNORM:
@@ -133,7 +176,8 @@ def export(arch, out):
     size = SIZE.get(arch, 64)
     x = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(1))
     targets = [3, 7] if arch not in CLASSES else [0, 2]
-    torch.onnx.export(model, x, os.path.join(out, arch + ".onnx"), opset_version=13, input_names=["input"],
+    torch.onnx.export(model, x, os.path.join(out, arch + ".onnx"), opset_version=17 if arch.endswith("_17") else 13,
+                      input_names=["input"],
                       output_names=["logits"], dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}},
                       training=mode)
     names = {"input": arch + ".input.f32"}

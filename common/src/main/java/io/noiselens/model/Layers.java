@@ -287,6 +287,72 @@ public abstract class Layers<T> {
         return new Tensor[]{w, b};
     }
 
+    // ---- General tensors: the operators of transformer-era graphs (imported ONNX). Any rank, the batch on any
+    // axis; the import tracks every shape ({@link Dims}) and passes the engine what it needs.
+
+    /** Element-wise functions of one tensor. GELU is the exact (erf) form, GELU_TANH the tanh approximation. */
+    public enum Unary { ERF, SQRT, EXP, TANH, NEG, ABS, RECIPROCAL, RELU, SIGMOID, GELU, GELU_TANH }
+
+    /** Element-wise functions of two tensors, with numpy broadcasting. */
+    public enum Binary { ADD, SUB, MUL, DIV, POW }
+
+    /** A constant tensor (not a model parameter). */
+    public abstract T constant(float[] values, long[] shape);
+
+    /** The parameter {@code param} of the parameter view, in its stored layout, as a tensor of the computation. */
+    public abstract T tensor(String param);
+
+    /**
+     * A dense layer over the last axis of a tensor of any rank, y = x·W + b with W [in, out] (the parameters of
+     * {@link #dense(String, Act, int, boolean)}), recorded as layer {@code name} when {@code perImage} &gt; 0 (the
+     * batch leads, {@code perImage} output values per image).
+     */
+    public abstract T linear(String name, T x, int in, int out, boolean bias, long perImage);
+
+    /** Matrix product with numpy semantics (batched over leading axes, broadcasting). */
+    public abstract T matmul(T a, T b);
+
+    public abstract T binary(Binary op, T a, T b);
+
+    public abstract T unary(Unary op, T x);
+
+    public abstract T softmax(T x, int axis);
+
+    public abstract T reduceMean(T x, int[] axes, boolean keep);
+
+    /** (x − mean) / √(var + ε) · γ + β over the axes from {@code axis} to the last (ONNX LayerNormalization). */
+    public abstract T layerNorm(T x, int axis, T gamma, T beta, double eps);
+
+    public abstract T transpose(T x, int[] perm);
+
+    /** Reshapes to {@code to} (resolved at the batch being computed). */
+    public abstract T reshape(T x, Dims to);
+
+    /** Broadcasts to {@code to} (resolved at the batch being computed). */
+    public abstract T expand(T x, Dims to);
+
+    /** Elements {@code index} (non-negative, of shape {@code indexShape}) along {@code axis}, as ONNX Gather. */
+    public abstract T gather(T x, int axis, long[] index, long[] indexShape);
+
+    /** Elements start, start + step, … before end along {@code axis} (clamped as ONNX Slice). */
+    public abstract T slice(T x, int axis, long start, long end, long step);
+
+    public abstract T concat(List<T> parts, int axis);
+
+    /** Constant padding, {@code pads} = [begin per axis…, end per axis…]. */
+    public abstract T pad(T x, long[] pads, double value);
+
+    /** Records a general tensor with the batch leading as layer {@code name} ({@code perImage} values per image). */
+    protected final T namedTensor(String name, T v, long perImage) {
+        if (perImage > 0) named(name, new Act<>(v, (int) perImage, 1, 1, 2));
+        return v;
+    }
+
+    /** Counts {@code floatsPerImage} activation values for the memory estimate (general tensors). */
+    public final void count(long floatsPerImage) {
+        activationFloats += floatsPerImage;
+    }
+
     /** BatchNorm folding: W' = W·s (per output channel), b' = (b − μ)·s + β, with s = γ/√(σ²+ε). */
     static float[] fold(ModelWeights w, FoldedConv f) {
         float[] gamma = w.get(f.gamma()).data(), beta = w.get(f.beta()).data();

@@ -389,6 +389,94 @@ public final class SameDiffLayers extends Layers<SDVariable> {
         return Collections.unmodifiableList(bindings);
     }
 
+    // The general-tensor operators of transformer-era graphs are not on this engine yet: such models run on the
+    // torch engine (OnnxArchitecture.needsGeneralOperators; the job refuses them here before building a graph).
+
+    private static UnsupportedOperationException notYet(String op) {
+        return new UnsupportedOperationException("The ND4J engine does not run " + op + " yet; transformer-era ONNX "
+                + "graphs run on engine.backend = torch");
+    }
+
+    @Override
+    public SDVariable constant(float[] values, long[] shape) {
+        throw notYet("general constants");
+    }
+
+    @Override
+    public SDVariable tensor(String param) {
+        throw notYet("tensor parameters");
+    }
+
+    @Override
+    public SDVariable linear(String name, SDVariable x, int in, int out, boolean bias, long perImage) {
+        throw notYet("MatMul on tensors of rank > 2");
+    }
+
+    @Override
+    public SDVariable matmul(SDVariable a, SDVariable b) {
+        throw notYet("MatMul of two activations");
+    }
+
+    @Override
+    public SDVariable binary(Binary op, SDVariable a, SDVariable b) {
+        throw notYet(op + " of general tensors");
+    }
+
+    @Override
+    public SDVariable unary(Unary op, SDVariable x) {
+        throw notYet(op.toString());
+    }
+
+    @Override
+    public SDVariable softmax(SDVariable x, int axis) {
+        throw notYet("Softmax");
+    }
+
+    @Override
+    public SDVariable reduceMean(SDVariable x, int[] axes, boolean keep) {
+        throw notYet("ReduceMean");
+    }
+
+    @Override
+    public SDVariable layerNorm(SDVariable x, int axis, SDVariable gamma, SDVariable beta, double eps) {
+        throw notYet("LayerNormalization");
+    }
+
+    @Override
+    public SDVariable transpose(SDVariable x, int[] perm) {
+        throw notYet("Transpose");
+    }
+
+    @Override
+    public SDVariable reshape(SDVariable x, Dims to) {
+        throw notYet("Reshape of general tensors");
+    }
+
+    @Override
+    public SDVariable expand(SDVariable x, Dims to) {
+        throw notYet("Expand");
+    }
+
+    @Override
+    public SDVariable gather(SDVariable x, int axis, long[] index, long[] indexShape) {
+        throw notYet("Gather");
+    }
+
+    @Override
+    public SDVariable slice(SDVariable x, int axis, long start, long end, long step) {
+        throw notYet("Slice");
+    }
+
+    @Override
+    public SDVariable concat(List<SDVariable> parts, int axis) {
+        throw notYet("Concat on any axis");
+    }
+
+    @Override
+    public SDVariable pad(SDVariable x, long[] pads, double value) {
+        throw notYet("Pad of general tensors");
+    }
+
     /** Counts the activation for the memory estimate and records its reverse rule (null for the input). */
     private Act<SDVariable> track(Act<SDVariable> a, Backprop.Rule rule) {
         counted(a);

@@ -54,6 +54,10 @@ public final class OnnxArchitecture implements Architecture {
     /** Initializers turned into parameters. */
     private final Set<String> converted = new HashSet<>();
     private boolean softmaxStripped;
+    private final long opset;
+    /** The general path's shapes and translation (null for a graph of the CNN operator set). */
+    private final GraphShapes shapes;
+    private final GeneralGraph general;
 
     /**
      * Analyses {@code model}'s graph and converts its initializers; fails with {@link IllegalArgumentException}
@@ -63,22 +67,26 @@ public final class OnnxArchitecture implements Architecture {
         this.name = name;
         this.nodes = model.nodes();
         this.constants = new LinkedHashMap<>(model.initializers());
-        for (OnnxModel.Node n : nodes) {
-            if (n.opType().equals("Constant")) {
-                constantNodes.add(n);
-                OnnxModel.Attribute value = n.attributes().get("value");
-                OnnxModel.Attribute single = n.attributes().get("value_float");
-                OnnxModel.Attribute many = n.attributes().get("value_floats");
-                OnnxModel.Initializer c = value != null && value.t() != null ? value.t()
-                        : single != null ? new OnnxModel.Initializer("", new long[0], OnnxModel.FLOAT, new float[]{single.f()}, null)
-                        : many != null ? new OnnxModel.Initializer("", new long[]{many.floats().length}, OnnxModel.FLOAT, many.floats(), null)
-                        : null;
-                if (c == null) throw unsupported(n, "a Constant without a tensor or float value");
-                constants.put(n.outputs().get(0), c);
-            } else if (n.opType().equals("Identity") && constants.containsKey(n.inputs().get(0))) {
-                // torch.onnx shares duplicate initializers (e.g. equal zero biases) through Identity nodes.
-                constants.put(n.outputs().get(0), constants.get(n.inputs().get(0)));
-                constantNodes.add(n);
+        this.opset = model.opset();
+        boolean cnn = model.nodes().stream().allMatch(n -> OnnxOperators.CNN.contains(n.opType()));
+        if (cnn) {
+            for (OnnxModel.Node n : nodes) {
+                if (n.opType().equals("Constant")) {
+                    constantNodes.add(n);
+                    OnnxModel.Attribute value = n.attributes().get("value");
+                    OnnxModel.Attribute single = n.attributes().get("value_float");
+                    OnnxModel.Attribute many = n.attributes().get("value_floats");
+                    OnnxModel.Initializer c = value != null && value.t() != null ? value.t()
+                            : single != null ? new OnnxModel.Initializer("", new long[0], OnnxModel.FLOAT, new float[]{single.f()}, null)
+                            : many != null ? new OnnxModel.Initializer("", new long[]{many.floats().length}, OnnxModel.FLOAT, many.floats(), null)
+                            : null;
+                    if (c == null) throw unsupported(n, "a Constant without a tensor or float value");
+                    constants.put(n.outputs().get(0), c);
+                } else if (n.opType().equals("Identity") && constants.containsKey(n.inputs().get(0))) {
+                    // torch.onnx shares duplicate initializers (e.g. equal zero biases) through Identity nodes.
+                    constants.put(n.outputs().get(0), constants.get(n.inputs().get(0)));
+                    constantNodes.add(n);
+                }
             }
         }
         if (model.inputs().size() != 1) {
@@ -104,7 +112,10 @@ public final class OnnxArchitecture implements Architecture {
                     + "; expected [batch, classes] logits with a fixed number of classes");
         }
         this.numClasses = (int) k;
+        this.shapes = cnn ? null : new GraphShapes(model, input, new long[]{inputShape[0], inputShape[1], inputShape[2]});
+        this.general = cnn ? null : new GeneralGraph(this, shapes);
         analyse();
+        if (general != null) addTensorParameters();
         // The converted parameters now hold the weights; the graph keeps only their shapes (it lives as long as the
         // model does, on every executor).
         constants.replaceAll((key, c) -> converted.contains(key)
@@ -192,6 +203,7 @@ public final class OnnxArchitecture implements Architecture {
                     }
                 }
                 case "MatMul" -> {
+                    if (general != null && !constants.containsKey(n.inputs().get(1))) continue; // of two activations
                     String layer = layerName(n, 1, usedNames);
                     layerOf.put(out, layer);
                     OnnxModel.Initializer b = parameter(n, 1, "B");
@@ -209,6 +221,7 @@ public final class OnnxArchitecture implements Architecture {
                     }
                 }
                 case "Softmax" -> {
+                    if (general != null && !out.equals(output)) continue;   // attention
                     if (!out.equals(output)) {
                         throw unsupported(n, "a Softmax inside the network (only a trailing Softmax is removed)");
                     }
@@ -217,6 +230,58 @@ public final class OnnxArchitecture implements Architecture {
                 default -> { }
             }
         }
+    }
+
+    /**
+     * The general path's remaining float initializers that nodes read at run time (class tokens, position embeddings,
+     * LayerNorm γ and β, layer scales, relative-position tables) as parameters under their own names; trainable
+     * unless they are BatchNorm statistics.
+     */
+    private void addTensorParameters() {
+        for (OnnxModel.Node n : nodes) {
+            if (shapes.folded(n) || absorbed.contains(n)) continue;
+            for (String in : n.inputs()) {
+                if (!shapes.isParameter(in) || !converted.add(in)) continue;
+                OnnxModel.Initializer c = constants.get(in);
+                boolean statistic = in.endsWith("running_mean") || in.endsWith("running_var");
+                params.add(new Tensor(in, c.dims(), c.floats(), !statistic));
+            }
+        }
+    }
+
+    /** Whether this graph needs the general operators (not only the CNN set), which the torch engine runs. */
+    public boolean needsGeneralOperators() {
+        return general != null;
+    }
+
+    boolean absorbed(OnnxModel.Node n) {
+        return absorbed.contains(n);
+    }
+
+    /** Other names of {@code out}'s value: the BatchNorm or bias Add folded into the node that computes it. */
+    List<String> aliases(String out) {
+        List<String> a = new ArrayList<>(1);
+        OnnxModel.Node bn = foldedBn.get(out), bias = foldedBias.get(out);
+        if (bn != null) a.add(bn.outputs().get(0));
+        if (bias != null) a.add(bias.outputs().get(0));
+        return a;
+    }
+
+    String layerOf(String out) {
+        return layerOf.get(out);
+    }
+
+    boolean hasFoldedBias(String out) {
+        return foldedBias.containsKey(out);
+    }
+
+    long opset() {
+        return opset;
+    }
+
+    /** Whether {@code n} is the trailing Softmax the import strips (the model explains its logits). */
+    boolean strippedSoftmax(OnnxModel.Node n) {
+        return softmaxStripped && n.opType().equals("Softmax") && n.outputs().get(0).equals(output);
     }
 
     private void addBatchNorm(OnnxModel.Node bn, String prefix) {
@@ -235,6 +300,7 @@ public final class OnnxArchitecture implements Architecture {
             throw new IllegalArgumentException("Graph " + name + " takes " + dims(inputShape) + " inputs, not "
                     + x.c() + "×" + x.h() + "×" + x.w());
         }
+        if (general != null) return general.define(l, x, nodes, input, output, numClasses);
         Map<String, Value<T>> values = new HashMap<>();
         values.put(input, new Value<>(x, true));
         for (OnnxModel.Node n : nodes) {
@@ -260,72 +326,98 @@ public final class OnnxArchitecture implements Architecture {
         return a;
     }
 
-    private <T> Value<T> translate(Layers<T> l, OnnxModel.Node n, Map<String, Value<T>> values) {
+    /**
+     * The operators with a CNN form (an activation [n, C, H, W] or [n, C] in, one out): convolution with its folded
+     * BatchNorm, standalone BatchNorm, the activation functions, pooling, Gemm (and MatMul by a weight on [n, C]),
+     * spatial Pad. Shared by CNN graphs and the general path ({@link GeneralGraph}).
+     */
+    <T> Layers.Act<T> translateCnn(Layers<T> l, OnnxModel.Node n, Layers.Act<T> x) {
         String out = n.outputs().get(0);
         switch (n.opType()) {
             case "Conv" -> {
-                Value<T> x = spatial(n, values, 0);
                 OnnxModel.Initializer w = constants.get(n.inputs().get(1));
                 int groups = (int) n.i("group", 1);
-                Layers.Window g = window(n, x.act(), (int) w.dims()[2], (int) w.dims()[3], groups, false);
+                Layers.Window g = window(n, x.h(), x.w(), (int) w.dims()[2], (int) w.dims()[3], groups, false);
                 OnnxModel.Node bn = foldedBn.get(out);
                 double eps = bn == null ? Layers.BN_EPS : bn.f("epsilon", 1e-5f);
-                return new Value<>(l.conv(layerOf.get(out), x.act(), (int) w.dims()[0], g, optionalInput(n, 2) != null,
-                        bn != null, eps, false), true);
+                return l.conv(layerOf.get(out), x, (int) w.dims()[0], g, optionalInput(n, 2) != null, bn != null, eps, false);
             }
             case "BatchNormalization" -> {
-                Value<T> x = value(n, values, 0);
-                return new Value<>(l.batchNorm(layerOf.get(out), x.act(), x.spatial(), n.f("epsilon", 1e-5f)), x.spatial());
+                return l.batchNorm(layerOf.get(out), x, x.rank() == 4, n.f("epsilon", 1e-5f));
             }
             case "Relu" -> {
-                Value<T> x = value(n, values, 0);
-                return new Value<>(l.relu(x.act()), x.spatial());
+                return l.relu(x);
             }
             case "LeakyRelu" -> {
-                Value<T> x = value(n, values, 0);
-                return new Value<>(l.leakyRelu(x.act(), n.f("alpha", 0.01f)), x.spatial());
+                return l.leakyRelu(x, n.f("alpha", 0.01f));
             }
             case "Sigmoid" -> {
-                Value<T> x = value(n, values, 0);
-                return new Value<>(l.sigmoid(x.act()), x.spatial());
+                return l.sigmoid(x);
             }
             case "HardSigmoid" -> {
-                Value<T> x = value(n, values, 0);
-                return new Value<>(l.hardSigmoid(x.act(), n.f("alpha", 0.2f), n.f("beta", 0.5f)), x.spatial());
+                return l.hardSigmoid(x, n.f("alpha", 0.2f), n.f("beta", 0.5f));
             }
             case "HardSwish" -> {
-                Value<T> x = value(n, values, 0);
-                return new Value<>(l.hardSwish(x.act()), x.spatial());
+                return l.hardSwish(x);
             }
             case "Clip" -> {
-                Value<T> x = value(n, values, 0);
                 double lo = n.f("min", Float.NEGATIVE_INFINITY), hi = n.f("max", Float.POSITIVE_INFINITY);
                 if (optionalInput(n, 1) != null) lo = scalar(n, 1);
                 if (optionalInput(n, 2) != null) hi = scalar(n, 2);
-                return new Value<>(l.clip(x.act(), lo, hi), x.spatial());
+                return l.clip(x, lo, hi);
             }
             case "MaxPool", "AveragePool" -> {
                 if (n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()) {
                     throw unsupported(n, "MaxPool's Indices output");
                 }
-                Value<T> x = spatial(n, values, 0);
                 long[] k = n.ints("kernel_shape", null);
                 if (k == null || k.length != 2) throw unsupported(n, "pooling without a 2-D kernel_shape");
                 boolean max = n.opType().equals("MaxPool");
-                Layers.Window g = window(n, x.act(), (int) k[0], (int) k[1], 1, max);
-                return new Value<>(max ? l.maxPool(x.act(), g) : l.avgPool(x.act(), g, n.i("count_include_pad", 0) != 0), true);
+                Layers.Window g = window(n, x.h(), x.w(), (int) k[0], (int) k[1], 1, max);
+                return max ? l.maxPool(x, g) : l.avgPool(x, g, n.i("count_include_pad", 0) != 0);
             }
             case "GlobalAveragePool" -> {
-                return new Value<>(l.globalAvgPoolKeepDims(spatial(n, values, 0).act()), true);
+                return l.globalAvgPoolKeepDims(x);
+            }
+            case "Gemm", "MatMul" -> {
+                OnnxModel.Initializer b = constants.get(n.inputs().get(1));
+                if (b == null) throw unsupported(n, n.opType() + " of two activations");
+                boolean transB = n.opType().equals("Gemm") && n.i("transB", 0) != 0;
+                int outs = (int) (transB ? b.dims()[0] : b.dims()[1]);
+                boolean bias = n.opType().equals("Gemm") ? optionalInput(n, 2) != null : foldedBias.containsKey(out);
+                return l.dense(layerOf.get(out), x, outs, bias);
+            }
+            case "Pad" -> {
+                long[] pads = optionalInput(n, 1) != null ? longs(n, 1) : n.ints("pads", null);
+                String mode = n.s("mode", "constant");
+                float fill = optionalInput(n, 2) != null ? (float) scalar(n, 2) : n.f("value", 0f);
+                if (pads == null || pads.length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0) {
+                    throw unsupported(n, "Pad with pads " + Arrays.toString(pads) + " (only the two spatial axes)");
+                }
+                if (!(mode.equals("constant") && fill == 0f) && !mode.equals("edge")) {
+                    throw unsupported(n, "Pad mode '" + mode + "' with value " + fill + " (constant 0 and edge are supported)");
+                }
+                Layers.Window g = new Layers.Window(1, 1, 1, 1, (int) pads[2], (int) pads[3], (int) pads[6], (int) pads[7], 1, 1, 1);
+                return l.pad(x, g, mode.equals("edge"));
+            }
+            default -> throw unsupported(n, "operator " + n.opType());
+        }
+    }
+
+    private <T> Value<T> translate(Layers<T> l, OnnxModel.Node n, Map<String, Value<T>> values) {
+        switch (n.opType()) {
+            case "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Pad" -> {
+                Layers.Act<T> y = translateCnn(l, n, spatial(n, values, 0).act());
+                return new Value<>(y, true);
+            }
+            case "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Clip" -> {
+                Value<T> x = value(n, values, 0);
+                return new Value<>(translateCnn(l, n, x.act()), x.spatial());
             }
             case "Gemm", "MatMul" -> {
                 Value<T> x = value(n, values, 0);
                 if (x.spatial()) throw unsupported(n, n.opType() + " on a 4-D activation (flatten it first)");
-                OnnxModel.Initializer b = constants.get(n.inputs().get(1));
-                boolean transB = n.opType().equals("Gemm") && n.i("transB", 0) != 0;
-                int outs = (int) (transB ? b.dims()[0] : b.dims()[1]);
-                boolean bias = n.opType().equals("Gemm") ? optionalInput(n, 2) != null : foldedBias.containsKey(out);
-                return new Value<>(l.dense(layerOf.get(out), x.act(), outs, bias), false);
+                return new Value<>(translateCnn(l, n, x.act()), false);
             }
             case "Add", "Mul", "Sub", "Div" -> {
                 return arithmetic(l, n, values);
@@ -351,20 +443,6 @@ public final class OnnxArchitecture implements Architecture {
             }
             case "Reshape" -> {
                 return reshape(l, n, value(n, values, 0));
-            }
-            case "Pad" -> {
-                Value<T> x = spatial(n, values, 0);
-                long[] pads = optionalInput(n, 1) != null ? longs(n, 1) : n.ints("pads", null);
-                String mode = n.s("mode", "constant");
-                float fill = optionalInput(n, 2) != null ? (float) scalar(n, 2) : n.f("value", 0f);
-                if (pads == null || pads.length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0) {
-                    throw unsupported(n, "Pad with pads " + Arrays.toString(pads) + " (only the two spatial axes)");
-                }
-                if (!(mode.equals("constant") && fill == 0f) && !mode.equals("edge")) {
-                    throw unsupported(n, "Pad mode '" + mode + "' with value " + fill + " (constant 0 and edge are supported)");
-                }
-                Layers.Window g = new Layers.Window(1, 1, 1, 1, (int) pads[2], (int) pads[3], (int) pads[6], (int) pads[7], 1, 1, 1);
-                return new Value<>(l.pad(x.act(), g, mode.equals("edge")), true);
             }
             case "Identity", "Dropout", "Softmax" -> {
                 return value(n, values, 0);
@@ -438,13 +516,13 @@ public final class OnnxArchitecture implements Architecture {
      * {@code ceil_mode} the last partial window is made explicit as extra padding at the bottom and right (exact
      * for max pooling, whose padding never wins; average pooling accepts it only when it changes nothing).
      */
-    private Layers.Window window(OnnxModel.Node n, Layers.Act<?> x, int kh, int kw, int groups, boolean maxPool) {
+    static Layers.Window window(OnnxModel.Node n, int h, int w, int kh, int kw, int groups, boolean maxPool) {
         long[] s = n.ints("strides", new long[]{1, 1}), d = n.ints("dilations", new long[]{1, 1});
         long[] p = n.ints("pads", new long[]{0, 0, 0, 0});
         if (s.length != 2 || d.length != 2 || p.length != 4) throw unsupported(n, "a window that is not 2-D");
         int[] pads = {(int) p[0], (int) p[1], (int) p[2], (int) p[3]};
         String autoPad = n.s("auto_pad", "NOTSET");
-        int[] in = {x.h(), x.w()}, k = {kh, kw};
+        int[] in = {h, w}, k = {kh, kw};
         for (int a = 0; a < 2; a++) {
             int span = (int) d[a] * (k[a] - 1) + 1;
             switch (autoPad) {
@@ -573,7 +651,7 @@ public final class OnnxArchitecture implements Architecture {
         return new Tensor(name, new long[]{data.length}, data, trainable);
     }
 
-    private static IllegalArgumentException unsupported(OnnxModel.Node n, String what) {
+    static IllegalArgumentException unsupported(OnnxModel.Node n, String what) {
         return new IllegalArgumentException("node '" + (n.name().isEmpty() ? n.outputs().get(0) : n.name()) + "' ("
                 + n.opType() + ") uses " + what);
     }

@@ -68,8 +68,8 @@ public final class OnnxImport {
         try {
             graph = new OnnxArchitecture(name, model);
         } catch (IllegalArgumentException e) {
-            throw Errors.unsupportedModel(origin, e.getMessage(), "Export a plain classifier (torch.onnx.export with "
-                    + "a fixed image size, a dynamic batch axis, opset 11-17).");
+            throw Errors.unsupportedModel(origin, e.getMessage(), "Export the classifier with torch.onnx.export at "
+                    + "opset 13-17 with a fixed image size and a dynamic batch axis, as torchvision's classifiers export.");
         }
         int k = graph.numClasses();
         List<String> classes = options.classNames().isEmpty() ? defaultClassNames(k) : options.classNames();
@@ -105,8 +105,20 @@ public final class OnnxImport {
         return new Preprocessing(mean, std, mean.clone());
     }
 
-    /** Builds the graph once on these weights, so a shape the translation cannot honour fails at load time. */
+    /**
+     * Builds the graph once on these weights, so a shape the translation cannot honour fails at load time: on SameDiff
+     * for CNN graphs, and for graphs that need the general operators on the torch engine (one pass over a zero image),
+     * which is the engine that runs them.
+     */
     private static void check(ModelSpec spec, ModelWeights weights, Path origin) {
+        if (((OnnxArchitecture) spec.network()).needsGeneralOperators()) {
+            try (io.noiselens.model.ClassifierModel m = io.noiselens.model.Backend.TORCH.create(spec, weights)) {
+                if (m.activationFloatsPerImage() <= 0) throw new IllegalStateException("the graph computes nothing");
+            } catch (RuntimeException e) {
+                throw Errors.unsupportedModel(origin, e.getMessage(), "Check that the file is a complete classifier export.");
+            }
+            return;
+        }
         Map<String, Tensor> params = new LinkedHashMap<>();
         for (Tensor t : weights.tensors()) params.put(t.name(), t);
         try {

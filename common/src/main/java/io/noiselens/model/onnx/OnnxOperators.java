@@ -14,9 +14,23 @@ import java.util.TreeMap;
  * built, with every unsupported operator and the nodes that use it.
  */
 public final class OnnxOperators {
-    public static final Set<String> SUPPORTED = Set.of("Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu",
+    /** The CNN operator set, which both engines run with their input-only reverse passes. */
+    public static final Set<String> CNN = Set.of("Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu",
             "Sigmoid", "HardSigmoid", "HardSwish", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul", "Add",
             "Sub", "Mul", "Div", "Concat", "Flatten", "Reshape", "Identity", "Dropout", "Softmax", "Constant", "Pad");
+
+    /**
+     * Everything the import translates: the CNN set, the operators the engines compute on general tensors
+     * ({@link GeneralGraph#RUNTIME}) and those folded on constants at import ({@link GraphShapes#FOLDABLE}).
+     */
+    public static final Set<String> SUPPORTED;
+
+    static {
+        Set<String> all = new java.util.TreeSet<>(CNN);
+        all.addAll(GeneralGraph.RUNTIME);
+        all.addAll(GraphShapes.FOLDABLE);
+        SUPPORTED = java.util.Collections.unmodifiableSet(all);
+    }
 
     private OnnxOperators() {}
 
@@ -35,6 +49,7 @@ public final class OnnxOperators {
                 ? String.join(", ", nodes) : String.join(", ", nodes.subList(0, 5)) + " and " + (nodes.size() - 5) + " more")
                 .append(')'));
         throw Errors.unsupportedModel(file, sb.toString(), "Supported: " + String.join(", ", new java.util.TreeSet<>(SUPPORTED))
-                + ". Export the model without the others (e.g. a plain torchvision classifier at opset 13).");
+                + ". Replace the others in the model (e.g. a custom layer by standard modules), or, for a custom "
+                + "operator domain, export without it (torch.onnx.export with operator_export_type ONNX, opset 13-17).");
     }
 }

@@ -87,6 +87,19 @@ public final class Torch {
         }
     }
 
+    /** An int64 tensor of {@code shape} on the engine's device holding {@code values} (indices for gathers). */
+    public static Tensor longs(long[] values, long... shape) {
+        try (TensorOptions options = new TensorOptions(torch.ScalarType.Long)) {
+            Tensor t = torch.empty(shape, options, null);
+            t.data_ptr_long().put(values);
+            Device d = device;
+            if (d == null) return t;
+            try (t) {
+                return t.to(d, torch.ScalarType.Long);
+            }
+        }
+    }
+
     /** The values of {@code t} as float32, row-major (one native copy). */
     public static float[] floats(Tensor t) {
         try (Tensor f = t.to(torch.ScalarType.Float); Tensor cpu = f.cpu(); Tensor c = cpu.contiguous()) {

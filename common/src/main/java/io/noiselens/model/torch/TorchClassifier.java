@@ -30,15 +30,22 @@ public final class TorchClassifier implements ClassifierModel {
     private final Map<String, Tensor> bound = new HashMap<>();
     private final long activationFloats;
     private final double softplusBeta;
+    private final boolean float64;
 
     public TorchClassifier(ModelSpec spec, ModelWeights weights) {
-        this(spec, weights, 0);
+        this(spec, weights, 0, false);
     }
 
-    private TorchClassifier(ModelSpec spec, ModelWeights weights, double softplusBeta) {
+    /** The model computed in float64 (inputs, parameters and constants; results returned as float32): the tight reference path of the tests. */
+    public static TorchClassifier float64(ModelSpec spec, ModelWeights weights) {
+        return new TorchClassifier(spec, weights, 0, true);
+    }
+
+    private TorchClassifier(ModelSpec spec, ModelWeights weights, double softplusBeta, boolean float64) {
         this.spec = spec;
         this.weights = weights;
         this.softplusBeta = softplusBeta;
+        this.float64 = float64;
         this.activationFloats = shapesOfOneImage(l -> l.activationFloatsPerImage());
     }
 
@@ -55,7 +62,7 @@ public final class TorchClassifier implements ClassifierModel {
     private record EagerPass(TorchLayers layers, Layers.Act<Tensor> output) {}
 
     private EagerPass eager(Tensor x) {
-        TorchLayers l = new TorchLayers(weights, bound);
+        TorchLayers l = new TorchLayers(weights, bound, float64);
         l.softplus(softplusBeta);
         return new EagerPass(l, spec.network().define(l, l.input(x, spec.channels(), spec.height(), spec.width()), spec));
     }
@@ -63,7 +70,8 @@ public final class TorchClassifier implements ClassifierModel {
     /** What one pass over a zero image shows of the layers (their sizes), without gradients. */
     private <R> R shapesOfOneImage(java.util.function.Function<TorchLayers, R> read) {
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            return read.apply(eager(Torch.zeros(1, spec.channels(), spec.height(), spec.width())).layers());
+            Tensor zero = Torch.zeros(1, spec.channels(), spec.height(), spec.width());
+            return read.apply(eager(float64 ? zero.to(torch.ScalarType.Double) : zero).layers());
         }
     }
 
@@ -71,7 +79,7 @@ public final class TorchClassifier implements ClassifierModel {
     public INDArray logits(INDArray input) {
         spec.batchOf(input.shape());
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            return Torch.array(forward(Torch.tensor(input)).v());
+            return Torch.array(forward(in(input)).v());
         }
     }
 
@@ -92,7 +100,7 @@ public final class TorchClassifier implements ClassifierModel {
         float[][] select = new float[3][n * k];
         for (int i = 0; i < n; i++) select[spaces[i].ordinal()][i * k + targets[i]] = 1;
         try (PointerScope scope = new PointerScope()) {
-            Tensor x = Torch.tensor(input).set_requires_grad(true);
+            Tensor x = in(input).set_requires_grad(true);
             Tensor logits = forward(x).v();
             Tensor score = torch.sum(logits.mul(Torch.tensor(select[OutputSpace.LOGIT.ordinal()], n, k)))
                     .add(torch.sum(torch.softmax(logits, 1).mul(Torch.tensor(select[OutputSpace.PROBABILITY.ordinal()], n, k))))
@@ -105,7 +113,7 @@ public final class TorchClassifier implements ClassifierModel {
 
     @Override
     public ClassifierModel smoothed(double beta) {
-        return new TorchClassifier(spec, weights, beta);
+        return new TorchClassifier(spec, weights, beta, float64);
     }
 
     @Override
@@ -165,6 +173,12 @@ public final class TorchClassifier implements ClassifierModel {
     /** The activation of {@code layer} in one eager pass over {@code x}. */
     private Layers.Act<Tensor> at(String layer, Tensor x) {
         return eager(x).layers().output(layer);
+    }
+
+    /** The model input as a tensor in this model's precision. */
+    private Tensor in(INDArray input) {
+        Tensor t = Torch.tensor(input);
+        return float64 ? t.to(torch.ScalarType.Double) : t;
     }
 
     private Tensor stack(List<float[]> inputs) {

@@ -1,5 +1,6 @@
 package io.noiselens.model.torch;
 
+import io.noiselens.model.Dims;
 import io.noiselens.model.Layers;
 import io.noiselens.model.ModelWeights;
 import org.bytedeco.pytorch.Scalar;
@@ -25,6 +26,8 @@ import java.util.function.Function;
 public final class TorchLayers extends Layers<Tensor> {
     private final Function<Binding, float[]> values;
     private final Map<String, Tensor> bound;
+    private long batch = 1;
+    private final boolean float64;
 
     /**
      * @param weights the parameter view (every parameter the architecture needs)
@@ -32,9 +35,20 @@ public final class TorchLayers extends Layers<Tensor> {
      *                caller owns them (they outlive this pass)
      */
     public TorchLayers(ModelWeights weights, Map<String, Tensor> bound) {
+        this(weights, bound, false);
+    }
+
+    /** As above, with parameters and constants in float64 when {@code float64} (the tests' tight reference path). */
+    public TorchLayers(ModelWeights weights, Map<String, Tensor> bound, boolean float64) {
         super(asMap(weights), null, true);
         this.values = b -> value(weights, b);
         this.bound = bound;
+        this.float64 = float64;
+    }
+
+    /** {@code t} in this pass's precision. */
+    private Tensor precise(Tensor t) {
+        return float64 ? t.to(torch.ScalarType.Double) : t;
     }
 
     private static Map<String, io.noiselens.model.Tensor> asMap(ModelWeights w) {
@@ -43,8 +57,9 @@ public final class TorchLayers extends Layers<Tensor> {
         return m;
     }
 
-    /** The input activation [n, C, H, W]. */
+    /** The input activation [n, C, H, W]; its n is the batch every {@link Dims} of this pass resolves at. */
     public Act<Tensor> input(Tensor x, int c, int h, int w) {
+        batch = x.size(0);
         return counted(new Act<>(x, c, h, w));
     }
 
@@ -52,7 +67,7 @@ public final class TorchLayers extends Layers<Tensor> {
     private Tensor parameter(Binding b, long[] ourShape, long[] perm, long... shape) {
         return bound.computeIfAbsent(b.graphName(), k -> {
             try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
-                Tensor t = Torch.tensor(values.apply(b), ourShape);
+                Tensor t = precise(Torch.tensor(values.apply(b), ourShape));
                 Tensor out = perm == null ? t.reshape(shape).contiguous() : t.permute(perm).reshape(shape).contiguous();
                 out.retainReference();
                 return out;
@@ -174,7 +189,7 @@ public final class TorchLayers extends Layers<Tensor> {
 
     @Override
     public Act<Tensor> withConstant(Act<Tensor> x, float[] value, long[] shape, boolean multiply) {
-        Tensor c = shape.length == 0 ? Torch.tensor(value, 1).reshape() : Torch.tensor(value, shape);
+        Tensor c = precise(shape.length == 0 ? Torch.tensor(value, 1).reshape() : Torch.tensor(value, shape));
         return counted(x.like(multiply ? x.v().mul(c) : x.v().add(c)));
     }
 
@@ -242,5 +257,138 @@ public final class TorchLayers extends Layers<Tensor> {
         Tensor y = x.v().matmul(w);
         if (p[1] != null) y = y.add(parameter(new Direct(p[1].name(), p[1].name()), p[1].shape(), null, out));
         return named(name, counted(Act.flat(y, out)));
+    }
+
+    // ---- General tensors (transformer-era ONNX graphs).
+
+    @Override
+    public Tensor constant(float[] values, long[] shape) {
+        return precise(shape.length == 0 ? Torch.tensor(values, 1).reshape() : Torch.tensor(values, shape));
+    }
+
+    @Override
+    public Tensor tensor(String param) {
+        io.noiselens.model.Tensor t = params().get(param);
+        if (t == null) throw new IllegalArgumentException("The weights have no parameter '" + param + "'");
+        return parameter(new Direct(param, param), t.shape(), null, t.shape());
+    }
+
+    @Override
+    public Tensor linear(String name, Tensor x, int in, int out, boolean bias, long perImage) {
+        io.noiselens.model.Tensor[] p = denseParams(name, in, out, bias);
+        Tensor y = x.matmul(parameter(new Direct(p[0].name(), p[0].name()), p[0].shape(), null, in, out));
+        if (p[1] != null) y = y.add(parameter(new Direct(p[1].name(), p[1].name()), p[1].shape(), null, out));
+        return namedTensor(name, y, perImage);
+    }
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor b) {
+        return a.matmul(b);
+    }
+
+    @Override
+    public Tensor binary(Binary op, Tensor a, Tensor b) {
+        return switch (op) {
+            case ADD -> a.add(b);
+            case SUB -> a.sub(b);
+            case MUL -> a.mul(b);
+            case DIV -> a.div(b);
+            case POW -> torch.pow(a, b);
+        };
+    }
+
+    @Override
+    public Tensor unary(Unary op, Tensor x) {
+        return switch (op) {
+            case ERF -> torch.erf(x);
+            case SQRT -> x.sqrt();
+            case EXP -> x.exp();
+            case TANH -> x.tanh();
+            case NEG -> x.neg();
+            case ABS -> x.abs();
+            case RECIPROCAL -> torch.reciprocal(x);
+            case RELU -> softplusBeta > 0 ? torch.softplus(x, scalar(softplusBeta), scalar(20)) : x.relu();
+            case SIGMOID -> x.sigmoid();
+            case GELU -> torch.gelu(x, "none");
+            case GELU_TANH -> torch.gelu(x, "tanh");
+        };
+    }
+
+    @Override
+    public Tensor softmax(Tensor x, int axis) {
+        return torch.softmax(x, axis);
+    }
+
+    @Override
+    public Tensor reduceMean(Tensor x, int[] axes, boolean keep) {
+        long[] a = new long[axes.length];
+        for (int i = 0; i < a.length; i++) a[i] = axes[i];
+        return x.mean(a, keep, new org.bytedeco.pytorch.ScalarTypeOptional());
+    }
+
+    @Override
+    public Tensor layerNorm(Tensor x, int axis, Tensor gamma, Tensor beta, double eps) {
+        long[] shape = x.shape();
+        long[] normalized = java.util.Arrays.copyOfRange(shape, axis, shape.length);
+        return torch.layer_norm(x, normalized, new TensorOptional(gamma), beta == null ? new TensorOptional()
+                : new TensorOptional(beta), eps, false);
+    }
+
+    @Override
+    public Tensor transpose(Tensor x, int[] perm) {
+        long[] p = new long[perm.length];
+        for (int i = 0; i < p.length; i++) p[i] = perm[i];
+        return x.permute(p);
+    }
+
+    @Override
+    public Tensor reshape(Tensor x, Dims to) {
+        return x.reshape(to.at(batch));
+    }
+
+    @Override
+    public Tensor expand(Tensor x, Dims to) {
+        return x.expand(to.at(batch));
+    }
+
+    @Override
+    public Tensor gather(Tensor x, int axis, long[] index, long[] indexShape) {
+        Tensor picked = torch.index_select(x, axis, Torch.longs(index, index.length));
+        long[] in = x.shape();
+        long[] out = new long[in.length - 1 + indexShape.length];
+        System.arraycopy(in, 0, out, 0, axis);
+        System.arraycopy(indexShape, 0, out, axis, indexShape.length);
+        System.arraycopy(in, axis + 1, out, axis + indexShape.length, in.length - axis - 1);
+        return picked.reshape(out);
+    }
+
+    @Override
+    public Tensor slice(Tensor x, int axis, long start, long end, long step) {
+        long d = x.size(axis);
+        long[] picks = Dims.sliceIndices(d, start, end, step);
+        if (step > 0) {
+            long from = picks.length == 0 ? 0 : picks[0];
+            return torch.slice(x, axis, new org.bytedeco.pytorch.LongOptional(from),
+                    new org.bytedeco.pytorch.LongOptional(picks.length == 0 ? 0 : picks[picks.length - 1] + 1), step);
+        }
+        return torch.index_select(x, axis, Torch.longs(picks, picks.length));
+    }
+
+    @Override
+    public Tensor concat(List<Tensor> parts, int axis) {
+        TensorVector vs = new TensorVector();
+        for (Tensor t : parts) vs.push_back(t);
+        return torch.cat(vs, axis);
+    }
+
+    @Override
+    public Tensor pad(Tensor x, long[] pads, double value) {
+        int r = pads.length / 2;
+        long[] p = new long[pads.length];   // torch orders pads from the last axis: (last begin, last end, …)
+        for (int i = 0; i < r; i++) {
+            p[2 * i] = pads[r - 1 - i];
+            p[2 * i + 1] = pads[2 * r - 1 - i];
+        }
+        return torch.constant_pad_nd(x, p, scalar(value));
     }
 }

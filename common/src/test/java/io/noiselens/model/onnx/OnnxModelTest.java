@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The ONNX reader on messages encoded here field by field (the protobuf wire format written out by hand, so the
- * test does not share code with the reader): packed and unpacked repeated fields, raw and typed tensor data,
- * attributes, value infos with symbolic dimensions, unknown fields, and truncated input.
+ * test does not share code with the reader): packed and unpacked repeated fields, raw and typed tensor data, boolean
+ * tensors, attributes, value infos with symbolic dimensions, unknown fields, and truncated input.
  */
 class OnnxModelTest {
     /** A minimal protobuf writer for the test messages. */
@@ -76,6 +76,7 @@ class OnnxModelTest {
         Msg weight = new Msg().packedVarints(1, 2, 3).varint(2, OnnxModel.FLOAT).string(8, "w").bytes(9, raw.array());
         Msg bias = new Msg().varint(1, 2).varint(2, OnnxModel.FLOAT).string(8, "b").fixed32(4, 0.25f).fixed32(4, -4f);
         Msg shape = new Msg().varint(1, 2).varint(2, OnnxModel.INT64).packedVarints(7, 1, -1L).string(8, "shape");
+        Msg mask = new Msg().varint(1, 3).varint(2, OnnxModel.BOOL).string(8, "mask").bytes(9, new byte[]{1, 0, 1});
         Msg gemm = new Msg().string(1, "x").string(1, "w").string(1, "b").string(2, "y").string(3, "fc").string(4, "Gemm")
                 .message(5, new Msg().string(1, "transB").varint(3, 1).varint(20, 2))
                 .message(5, new Msg().string(1, "alpha").fixed32(2, 1.5f).varint(20, 1))
@@ -85,7 +86,7 @@ class OnnxModelTest {
         Msg dimN = new Msg().string(2, "batch"), dim3 = new Msg().varint(1, 3);
         Msg input = new Msg().string(1, "x").message(2, new Msg().message(1,
                 new Msg().varint(1, OnnxModel.FLOAT).message(2, new Msg().message(1, dimN).message(1, dim3))));
-        Msg graph = new Msg().message(1, gemm).string(2, "g").message(5, weight).message(5, bias).message(5, shape)
+        Msg graph = new Msg().message(1, gemm).string(2, "g").message(5, weight).message(5, bias).message(5, shape).message(5, mask)
                 .message(11, input).message(11, new Msg().string(1, "w")).message(12, new Msg().string(1, "y"));
         return new Msg().varint(1, 8).string(2, "hand").message(7, graph)
                 .message(8, new Msg().string(1, "").varint(2, 17)).toBytes();
@@ -112,6 +113,7 @@ class OnnxModelTest {
         assertArrayEquals(new float[]{-1, -0.5f, 0, 0.5f, 1, 1.5f}, w.floats());
         assertArrayEquals(new float[]{0.25f, -4f}, m.initializers().get("b").floats(), "unpacked float_data");
         assertArrayEquals(new long[]{1, -1}, m.initializers().get("shape").longs(), "negative int64 varints");
+        assertArrayEquals(new long[]{1, 0, 1}, m.initializers().get("mask").longs(), "booleans from raw bytes");
     }
 
     @Test
@@ -129,15 +131,15 @@ class OnnxModelTest {
                 () -> OnnxOperators.check(bad, java.nio.file.Path.of("bad.onnx")));
         String m = e.getMessage();
         assertTrue(m.contains("bad.onnx") && m.contains("LSTM (nodes lstm0, lstm1, lstm2, lstm3, lstm4 and 2 more)")
-                && m.contains("com.microsoft.QuantizeLinear (nodes q)") && m.contains("Supported: Add,") && !m.contains("Gemm (nodes"), m);
+                && m.contains("com.microsoft.QuantizeLinear (nodes q)") && m.contains("Supported: Abs, Add,") && m.contains("LayerNormalization") && !m.contains("Gemm (nodes"), m);
     }
 
     @Test
-    void truncatedOrCorruptBytesFailWithTheOffset() {
+    void truncatedOrCorruptBytesFailClearly() {
         byte[] full = model();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> OnnxModel.parse(java.util.Arrays.copyOf(full, full.length - 7)));
-        assertTrue(e.getMessage().contains("byte"), e.getMessage());
+        assertTrue(e.getMessage().contains("not a readable ONNX protobuf") && e.getMessage().contains("bytes"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> OnnxModel.parse("not a model at all".getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -1,0 +1,81 @@
+package io.noiselens.model.onnx;
+
+import io.noiselens.PythonFixtures;
+import io.noiselens.model.ClassifierModel;
+import io.noiselens.model.ModelFile;
+import io.noiselens.model.NativeArrays;
+import io.noiselens.model.OutputSpace;
+import io.noiselens.model.torch.TorchClassifier;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+
+import static io.noiselens.model.onnx.OnnxImportTest.FIXTURES;
+import static io.noiselens.model.onnx.OnnxImportTest.relativeError;
+import static io.noiselens.model.onnx.OnnxImportTest.toDoubles;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Transformer-era torchvision architectures (issue 15) exported by PyTorch at opset 13 and 17 with a dynamic batch
+ * axis — {@code VisionTransformer}, {@code ConvNeXt} and {@code SwinTransformer} in small configurations, so the
+ * exports take the code paths of vit_b_16, convnext_tiny and swin_t (attention through nn.MultiheadAttention and
+ * Swin's shifted windows with their masks and relative-position tables; LayerNorm decomposed at opset 13 and one
+ * LayerNormalization at 17), with every parameter randomised — imported and run on the torch engine against
+ * PyTorch's own logits and input gradients: in float64 within 1e-5 (the import computes the same function), in
+ * float32 within the network's measured rounding sensitivity (the error is printed).
+ */
+class OnnxTransformerTest {
+    static final List<String> ARCHS = List.of("vit", "vit_17", "convnext", "convnext_17", "swin", "swin_17");
+
+    static List<String> archs() {
+        return ARCHS;
+    }
+
+    @BeforeAll
+    static void exportFixtures() throws IOException, InterruptedException {
+        PythonFixtures.generate(PythonFixtures.script("export_onnx_fixtures.py"), FIXTURES,
+                ARCHS.stream().map(a -> a + ".ref.json").toList(), ARCHS);
+    }
+
+    private static double[][] logitsAndGradients(ClassifierModel model, OnnxImportTest.Reference ref) {
+        OutputSpace[] spaces = new OutputSpace[ref.targets().length];
+        Arrays.fill(spaces, OutputSpace.LOGIT);
+        return new double[][]{toDoubles(NativeArrays.drainFloats(model.logits(ref.input()))),
+                toDoubles(NativeArrays.drainFloats(model.inputGradients(ref.input(), ref.targets(), spaces)))};
+    }
+
+    @ParameterizedTest
+    @MethodSource("archs")
+    void torchEngineMatchesPyTorch(String arch) throws IOException {
+        OnnxImportTest.Reference ref = OnnxImportTest.reference(arch);
+        ModelFile.Loaded loaded = OnnxImportTest.load(arch);
+        assertTrue(((OnnxArchitecture) loaded.spec().network()).needsGeneralOperators(), arch);
+        double[][] f64, f32;
+        try (TorchClassifier model = TorchClassifier.float64(loaded.spec(), loaded.weights())) {
+            f64 = logitsAndGradients(model, ref);
+        }
+        try (TorchClassifier model = new TorchClassifier(loaded.spec(), loaded.weights())) {
+            f32 = logitsAndGradients(model, ref);
+        }
+        double le64 = relativeError(f64[0], ref.logits64()), ge64 = relativeError(f64[1], ref.grad64());
+        double le32 = relativeError(f32[0], ref.logits64()), ge32 = relativeError(f32[1], ref.grad64());
+        double tolerance = Math.max(1e-4, 2 * ref.roundingSensitivity());
+        System.out.printf("ONNX %-12s torch engine: float64 logits %.1e gradients %.1e | float32 logits %.1e "
+                + "gradients %.1e (rounding sensitivity %.1e) | gradient scale %.1e%n", arch, le64, ge64, le32, ge32,
+                ref.roundingSensitivity(), Arrays.stream(ref.grad64()).map(Math::abs).max().orElse(0));
+        assertTrue(le64 <= 1e-5 && ge64 <= 1e-5, arch + " float64: logits " + le64 + ", gradients " + ge64);
+        assertTrue(le32 <= 1e-4 && ge32 <= tolerance, arch + " float32: logits " + le32 + ", gradients " + ge32);
+        assertTrue(Arrays.stream(ref.grad64()).map(Math::abs).max().orElse(0) > 1e-4, "gradients of ordinary size");
+    }
+
+    @Test
+    void cnnGraphsKeepTheCnnPath() throws IOException, InterruptedException {
+        OnnxImportTest.exportFixtures();
+        assertFalse(((OnnxArchitecture) OnnxImportTest.load("resnet18").spec().network()).needsGeneralOperators());
+    }
+}
