@@ -254,6 +254,16 @@ public final class OnnxArchitecture implements Architecture {
         return general != null;
     }
 
+    /** The operators beyond the CNN set that this graph computes at run time (empty for a CNN graph). */
+    public java.util.SortedSet<String> generalOperators() {
+        java.util.SortedSet<String> ops = new java.util.TreeSet<>();
+        if (general == null) return ops;
+        for (OnnxModel.Node n : nodes) {
+            if (!shapes.folded(n) && !absorbed.contains(n) && !OnnxOperators.CNN.contains(n.opType())) ops.add(n.opType());
+        }
+        return ops;
+    }
+
     boolean absorbed(OnnxModel.Node n) {
         return absorbed.contains(n);
     }
