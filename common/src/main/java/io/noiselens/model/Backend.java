@@ -14,18 +14,6 @@ public enum Backend {
                 : new io.noiselens.model.torch.TorchClassifier(spec, weights);
     }
 
-    /**
-     * Why this engine cannot run {@code spec}, or null when it can: imported graphs that need the general tensor
-     * operators (transformer-era exports) run on the torch engine only, so far.
-     */
-    public String cannot(ModelSpec spec) {
-        if (this == ND4J && spec.network() instanceof io.noiselens.model.onnx.OnnxArchitecture a && a.needsGeneralOperators()) {
-            return "it uses operators beyond the CNN set (" + a.generalOperators() + "), which the ND4J engine does not "
-                    + "run yet";
-        }
-        return null;
-    }
-
     /** The configuration's name of this engine. */
     public String key() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -303,11 +303,11 @@ public abstract class Layers<T> {
     public abstract T tensor(String param);
 
     /**
-     * A dense layer over the last axis of a tensor of any rank, y = x·W + b with W [in, out] (the parameters of
+     * A dense layer over the last axis of a tensor of any rank, y = x·W + b of shape {@code to}, with W [in, out] (the parameters of
      * {@link #dense(String, Act, int, boolean)}), recorded as layer {@code name} when {@code perImage} &gt; 0 (the
      * batch leads, {@code perImage} output values per image).
      */
-    public abstract T linear(String name, T x, int in, int out, boolean bias, long perImage);
+    public abstract T linear(String name, T x, Dims to, int in, int out, boolean bias, long perImage);
 
     /** Matrix product with numpy semantics (batched over leading axes, broadcasting). */
     public abstract T matmul(T a, T b);
@@ -321,7 +321,7 @@ public abstract class Layers<T> {
     public abstract T reduceMean(T x, int[] axes, boolean keep);
 
     /** (x − mean) / √(var + ε) · γ + β over the axes from {@code axis} to the last (ONNX LayerNormalization). */
-    public abstract T layerNorm(T x, int axis, T gamma, T beta, double eps);
+    public abstract T layerNorm(T x, int rank, int axis, T gamma, T beta, double eps);
 
     public abstract T transpose(T x, int[] perm);
 
@@ -332,10 +332,10 @@ public abstract class Layers<T> {
     public abstract T expand(T x, Dims to);
 
     /** Elements {@code index} (non-negative, of shape {@code indexShape}) along {@code axis}, as ONNX Gather. */
-    public abstract T gather(T x, int axis, long[] index, long[] indexShape);
+    public abstract T gather(T x, Dims in, int axis, long[] index, long[] indexShape);
 
-    /** Elements start, start + step, … before end along {@code axis} (clamped as ONNX Slice). */
-    public abstract T slice(T x, int axis, long start, long end, long step);
+    /** Elements start, start + step, … before end along {@code axis} of a tensor of {@code in} (clamped as ONNX Slice). */
+    public abstract T slice(T x, Dims in, int axis, long start, long end, long step);
 
     public abstract T concat(List<T> parts, int axis);
 

@@ -43,6 +43,10 @@ public final class SameDiffClassifier implements ClassifierModel {
     private SameDiffClassifier(ModelSpec spec, ModelWeights weights, DataType dataType, double softplusBeta,
                                GradientPass pass) {
         this.spec = spec;
+        // Graphs with the general operators (transformer-era ONNX exports) have no hand-written reverse steps.
+        if (spec.network() instanceof io.noiselens.model.onnx.OnnxArchitecture a && a.needsGeneralOperators()) {
+            pass = GradientPass.AUTODIFF;
+        }
         this.pass = pass;
         this.dataType = dataType;
         this.sd = SameDiff.create();

@@ -65,6 +65,7 @@ public final class SameDiffLayers extends Layers<SDVariable> {
 
     public Act<SDVariable> input(String name, int c, int h, int w) {
         SDVariable in = sd.placeHolder(name, dataType, -1, c, h, w);
+        inputVar = in;
         return track(new Act<>(in, c, h, w), null);
     }
 
@@ -389,92 +390,210 @@ public final class SameDiffLayers extends Layers<SDVariable> {
         return Collections.unmodifiableList(bindings);
     }
 
-    // The general-tensor operators of transformer-era graphs are not on this engine yet: such models run on the
-    // torch engine (OnnxArchitecture.needsGeneralOperators; the job refuses them here before building a graph).
+    // ---- General tensors (transformer-era ONNX graphs). These have no hand-written reverse step: a classifier of
+    // such a graph takes its input gradients from SameDiff's autodiff (SameDiffClassifier picks it). Shapes that
+    // carry the batch are resolved against the input placeholder's dynamic batch size.
 
     private static UnsupportedOperationException notYet(String op) {
-        return new UnsupportedOperationException("The ND4J engine does not run " + op + " yet; transformer-era ONNX "
-                + "graphs run on engine.backend = torch");
+        return new UnsupportedOperationException("The ND4J engine does not run " + op + " yet; run this model with "
+                + "engine.backend = torch");
     }
+
+    private final Map<String, SDVariable> tensors = new java.util.HashMap<>();
+    /** Scalar constants by variable name (Pow by a constant exponent uses SameDiff's scalar power). */
+    private final Map<String, Double> scalars = new java.util.HashMap<>();
+    private SDVariable inputVar;
 
     @Override
     public SDVariable constant(float[] values, long[] shape) {
-        throw notYet("general constants");
+        SDVariable c = sd.constant(Nd4j.create(values, shape.length == 0 ? new long[0] : shape, 'c').castTo(dataType));
+        if (values.length == 1) scalars.put(c.name(), (double) values[0]);
+        return c;
     }
 
     @Override
     public SDVariable tensor(String param) {
-        throw notYet("tensor parameters");
+        Tensor t = params().get(param);
+        if (t == null) throw new IllegalArgumentException("The weights have no parameter '" + param + "'");
+        return tensors.computeIfAbsent(param, k -> variable(new Direct(graphName(param), param), t.shape()));
+    }
+
+    /** A SameDiff-safe variable name for an ONNX initializer name (which may contain ':' or '/'). */
+    private static String graphName(String param) {
+        return "t_" + param.replaceAll("[^A-Za-z0-9_.]", "_");
     }
 
     @Override
-    public SDVariable linear(String name, SDVariable x, int in, int out, boolean bias, long perImage) {
-        throw notYet("MatMul on tensors of rank > 2");
+    public SDVariable linear(String name, SDVariable x, Dims to, int in, int out, boolean bias, long perImage) {
+        Tensor[] p = denseParams(name, in, out, bias);
+        SDVariable w = variable(new Direct(p[0].name(), p[0].name()), p[0].shape());
+        SDVariable y = sd.mmul(sd.reshape(x, -1, in), w);
+        if (to.rank() != 2) y = sd.reshape(y, staticShape(to, "MatMul"));
+        if (p[1] != null) y = y.add(variable(new Direct(p[1].name(), p[1].name()), p[1].shape()));
+        return namedTensor(name, y, perImage);
     }
 
     @Override
     public SDVariable matmul(SDVariable a, SDVariable b) {
-        throw notYet("MatMul of two activations");
+        return sd.mmul(a, b);
     }
 
     @Override
     public SDVariable binary(Binary op, SDVariable a, SDVariable b) {
-        throw notYet(op + " of general tensors");
+        return switch (op) {
+            case ADD -> a.add(b);
+            case SUB -> a.sub(b);
+            case MUL -> a.mul(b);
+            case DIV -> a.div(b);
+            case POW -> {
+                Double p = scalars.get(b.name());
+                if (p == null) throw notYet("Pow by a tensor exponent");
+                yield p == 2 ? a.mul(a) : sd.math().pow(a, p);
+            }
+        };
     }
 
     @Override
     public SDVariable unary(Unary op, SDVariable x) {
-        throw notYet(op.toString());
+        return switch (op) {
+            case ERF -> sd.math().erf(x);
+            case SQRT -> sd.math().sqrt(x);
+            case EXP -> sd.math().exp(x);
+            case TANH -> sd.math().tanh(x);
+            case NEG -> x.neg();
+            case ABS -> sd.math().abs(x);
+            case RECIPROCAL -> sd.math().reciprocal(x);
+            case RELU -> softplusBeta > 0 ? softplusOf(x) : sd.nn().relu(x, 0);
+            case SIGMOID -> sd.nn().sigmoid(x);
+            case GELU -> x.mul(0.5).mul(sd.math().erf(x.mul(1 / Math.sqrt(2))).add(1));
+            case GELU_TANH -> x.mul(0.5).mul(sd.math().tanh(x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1));
+        };
     }
 
     @Override
     public SDVariable softmax(SDVariable x, int axis) {
-        throw notYet("Softmax");
+        return sd.nn().softmax(x, axis);
     }
 
     @Override
     public SDVariable reduceMean(SDVariable x, int[] axes, boolean keep) {
-        throw notYet("ReduceMean");
+        return x.mean(keep, axes);
     }
 
     @Override
-    public SDVariable layerNorm(SDVariable x, int axis, SDVariable gamma, SDVariable beta, double eps) {
-        throw notYet("LayerNormalization");
+    public SDVariable layerNorm(SDVariable x, int rank, int axis, SDVariable gamma, SDVariable beta, double eps) {
+        int[] axes = new int[rank - axis];
+        for (int i = 0; i < axes.length; i++) axes[i] = axis + i;
+        SDVariable d = x.sub(x.mean(true, axes));
+        SDVariable y = d.div(sd.math().sqrt(d.mul(d).mean(true, axes).add(eps))).mul(gamma);
+        return beta == null ? y : y.add(beta);
     }
 
     @Override
     public SDVariable transpose(SDVariable x, int[] perm) {
-        throw notYet("Transpose");
+        return sd.permute(x, perm);
+    }
+
+    /** {@code to} at this graph's batch: a fixed shape, or one with −1 on its single batch axis. */
+    private static long[] staticShape(Dims to, String op) {
+        long[] s = to.one().clone();
+        int batchAxes = 0;
+        for (int i = 0; i < s.length; i++) {
+            if (to.batchAxis(i)) {
+                s[i] = -1;
+                batchAxes++;
+            }
+        }
+        if (batchAxes > 1) throw notYet(op + " to a shape with the batch on two axes (" + to + ")");
+        return s;
     }
 
     @Override
     public SDVariable reshape(SDVariable x, Dims to) {
-        throw notYet("Reshape of general tensors");
+        return sd.reshape(x, staticShape(to, "Reshape"));
     }
 
     @Override
     public SDVariable expand(SDVariable x, Dims to) {
-        throw notYet("Expand");
+        long[] fixed = to.one().clone();
+        int batchAxis = -1;
+        for (int i = 0; i < fixed.length; i++) {
+            if (!to.batchAxis(i)) continue;
+            if (batchAxis >= 0 || to.two()[i] != 2 || fixed[i] != 1) throw notYet("Expand to " + to);
+            batchAxis = i;
+            fixed[i] = 1;
+        }
+        SDVariable y = java.util.Arrays.equals(x.getShape(), fixed) ? x : x.add(sd.zero(null, dataType, fixed));
+        if (batchAxis < 0) return y;
+        // Along the batch: add zeros shaped [1, …, n, …, 1] made from the input (their gradient is zero), so the
+        // broadcast follows the dynamic batch size (a tile by a dynamic count has no reverse step in M2.1).
+        long[] zs = new long[fixed.length];
+        java.util.Arrays.fill(zs, 1);
+        zs[batchAxis] = -1;
+        SDVariable zeros = inputVar.mul(0).sum(false, 1, 2, 3);
+        return y.add(sd.reshape(zeros, zs));
     }
 
     @Override
-    public SDVariable gather(SDVariable x, int axis, long[] index, long[] indexShape) {
-        throw notYet("Gather");
+    public SDVariable gather(SDVariable x, Dims in, int axis, long[] index, long[] indexShape) {
+        SDVariable g = gatherAt(x, in, axis, index);
+        if (indexShape.length == 1) return g;
+        if (indexShape.length == 0) return sd.squeeze(g, axis);
+        throw notYet("Gather with a " + indexShape.length + "-D index");
     }
 
     @Override
-    public SDVariable slice(SDVariable x, int axis, long start, long end, long step) {
-        throw notYet("Slice");
+    public SDVariable slice(SDVariable x, Dims in, int axis, long start, long end, long step) {
+        return gatherAt(x, in, axis, Dims.sliceIndices(in.one()[axis], start, end, step));
+    }
+
+    /**
+     * Elements {@code index} along {@code axis} of a tensor of {@code in}, as a product with a one-hot selection
+     * matrix [d, k] over that axis (moved last and back): M2.1's Gather cannot be differentiated twice in one graph
+     * (its reverse step names a variable "transposeConcat" for other axes and builds a loop with a fixed name on
+     * axis 0), and its strided slice's reverse step fails on views; a matrix product has a sound reverse step.
+     */
+    private SDVariable gatherAt(SDVariable x, Dims in, int axis, long[] index) {
+        int rank = in.rank(), d = (int) in.one()[axis], k = index.length;
+        float[] select = new float[d * k];
+        for (int j = 0; j < k; j++) select[(int) index[j] * k + j] = 1;
+        SDVariable s = sd.constant(Nd4j.create(select, new long[]{d, k}, 'c').castTo(dataType));
+        int[] perm = new int[rank];
+        for (int i = 0, j = 0; i < rank; i++) if (i != axis) perm[j++] = i;
+        perm[rank - 1] = axis;
+        long[] one = new long[rank], two = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            one[i] = in.one()[perm[i]];
+            two[i] = in.two()[perm[i]];
+        }
+        one[rank - 1] = two[rank - 1] = k;
+        SDVariable moved = axis == rank - 1 ? x : sd.permute(x, perm);
+        SDVariable y = sd.reshape(sd.mmul(sd.reshape(moved, -1, d), s), staticShape(new Dims(one, two), "Gather"));
+        if (axis == rank - 1) return y;
+        int[] back = new int[rank];
+        for (int i = 0; i < rank; i++) back[perm[i]] = i;
+        return sd.permute(y, back);
     }
 
     @Override
     public SDVariable concat(List<SDVariable> parts, int axis) {
-        throw notYet("Concat on any axis");
+        return sd.concat(axis, parts.toArray(new SDVariable[0]));
     }
 
     @Override
     public SDVariable pad(SDVariable x, long[] pads, double value) {
-        throw notYet("Pad of general tensors");
+        int r = pads.length / 2;
+        int[][] p = new int[r][2];
+        for (int i = 0; i < r; i++) {
+            p[i][0] = (int) pads[i];
+            p[i][1] = (int) pads[i + r];
+        }
+        return sd.nn().pad(x, sd.constant(Nd4j.createFromArray(p)), org.nd4j.enums.PadMode.CONSTANT, value);
+    }
+
+    private SDVariable softplusOf(SDVariable x) {
+        SDVariable z = x.mul(softplusBeta);
+        return sd.nn().relu(z, 0).add(sd.math().log1p(sd.math().exp(sd.math().abs(z).neg()))).div(softplusBeta);
     }
 
     /** Counts the activation for the memory estimate and records its reverse rule (null for the input). */

@@ -64,16 +64,7 @@ public final class ExplainJob {
      */
     static List<ResolvedModel> prepare(JobConfig cfg) {
         Preflight.check(cfg);
-        List<ResolvedModel> models = resolveModels(cfg.model(), cfg.dataset());
-        io.noiselens.model.Backend engine = cfg.engine().backend();
-        for (ResolvedModel m : models) {
-            String why = engine.cannot(m.loaded().spec());
-            if (why != null) {
-                throw Errors.invalidValue("engine.backend", engine.key(), "The model " + m.path() + " cannot run on "
-                        + "this engine: " + why + ". Set engine.backend = torch.");
-            }
-        }
-        return models;
+        return resolveModels(cfg.model(), cfg.dataset());
     }
 
     static Outcome run(SparkSession spark, JobConfig cfg, List<ResolvedModel> models) {

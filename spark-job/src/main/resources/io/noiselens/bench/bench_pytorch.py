@@ -26,6 +26,8 @@ MODELS = {
     "small_cnn": (small_cnn, (1, 28, 28), 64),
     "resnet18": (lambda: torchvision.models.resnet18(weights=None), (3, 224, 224), 16),
     "resnet50": (lambda: torchvision.models.resnet50(weights=None), (3, 224, 224), 8),
+    "vit_b_16": (lambda: torchvision.models.vit_b_16(weights=None), (3, 224, 224), 8),
+    "convnext_tiny": (lambda: torchvision.models.convnext_tiny(weights=None), (3, 224, 224), 8),
 }
 
 
@@ -58,6 +60,9 @@ def build(name, seed):
             if isinstance(m, nn.BatchNorm2d):
                 m.running_mean.uniform_(-0.1, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
+        for p in model.parameters():
+            if p.dim() >= 2 and p.abs().max() == 0:   # ViT's zero-initialised head: gradients of ordinary size
+                p.normal_(0, 0.02)
     for p in model.parameters():
         p.requires_grad_(False)
     return model, shape, batch
@@ -81,8 +86,14 @@ def main():
         model, shape, batch = build(name, 0)
         path = os.path.join(args.out, name + ".onnx")
         if not os.path.exists(path):
+            # Exported with the parameters requiring gradients, as users export: with them frozen, torch 1.13's
+            # nn.MultiheadAttention takes its fused fast path, which has no ONNX form.
+            for p in model.parameters():
+                p.requires_grad_(True)
             torch.onnx.export(model, torch.zeros(1, *shape), path, opset_version=13, input_names=["input"],
                               output_names=["logits"], dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}})
+            for p in model.parameters():
+                p.requires_grad_(False)
         if args.export_only:
             continue
         x = torch.randn(batch, *shape, generator=g)

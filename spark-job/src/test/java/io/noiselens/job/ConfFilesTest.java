@@ -87,6 +87,11 @@ class ConfFilesTest {
         assertTrue(imagenet.model().paths().get(0).endsWith("resnet50.onnx"));
         assertEquals(List.of("gradient", "integrated_gradients", "smoothgrad", "vargrad", "noisegrad", "fusiongrad",
                 "noisegrad_ig", "smoothtaylor", "relex", "dance"), imagenet.methods().stream().map(m -> m.build().id()).toList());
+        JobConfig vit = JobConfigLoader.load(CONF.resolve("imagenet-vit.conf"), List.of("run.id=vit"));
+        assertEquals(io.noiselens.model.Backend.TORCH, vit.engine().backend());
+        assertTrue(vit.model().paths().get(0).endsWith("vit_b_16.onnx"));
+        assertEquals(List.of("gradient", "integrated_gradients", "smoothgrad", "noisegrad", "fusiongrad", "dance"),
+                vit.methods().stream().map(m -> m.build().id()).toList());
         assertEquals("fashion_mnist", JobConfigLoader.load(CONF.resolve("fashion-mnist.conf"), List.of()).dataset().kind());
         assertEquals("builtin", JobConfigLoader.load(CONF.resolve("demo.conf"), List.of()).dataset().kind());
     }

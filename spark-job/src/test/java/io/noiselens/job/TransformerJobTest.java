@@ -2,7 +2,6 @@ package io.noiselens.job;
 
 import io.noiselens.PythonFixtures;
 import io.noiselens.config.JobConfigLoader;
-import io.noiselens.lang.NoiseLensException;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -19,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * A vision transformer exported by PyTorch (torchvision's {@code VisionTransformer}, small configuration, opset 13;
  * {@code export_onnx_fixtures.py}) explained by the job on a folder of PNG files on the torch engine with every method
  * family — weight noise
- * on its class token, position embedding and attention weights, DANCE at one of its layers — and scored, and the
- * ND4J engine refusing it before Spark starts, naming the key and the fix.
+ * on its class token, position embedding and attention weights, DANCE at one of its layers — and scored; and the
+ * ND4J engine writing the same maps.
  */
 class TransformerJobTest {
     static final String METHODS = "methods = [{kind = gradient}, {kind = gradient_x_input}, "
@@ -84,11 +83,34 @@ class TransformerJobTest {
         assertEquals(6L * N_METHODS * 2, spark.read().parquet(out.resolve("metrics").toString()).count());
     }
 
+    /** The ND4J engine (SameDiff's autodiff for these graphs) writes the same maps as the torch engine. */
     @Test
-    void theNd4jEngineRefusesItWithTheFix() {
-        NoiseLensException e = assertThrows(NoiseLensException.class,
-                () -> ExplainJob.prepare(config(dir.resolve("nd4j"))));
-        assertTrue(e.getMessage().contains("engine.backend") && e.getMessage().contains("vit.onnx")
-                && e.getMessage().contains("Transpose") && e.getMessage().contains("engine.backend = torch"), e.getMessage());
+    void theNd4jEngineWritesTheSameMaps() {
+        String methods = "methods = [{kind = gradient}, {kind = noisegrad, replicas = 2}, "
+                + "{kind = dance, layer = conv_proj, patch = 16, stride = 16, iterations = 2}]";
+        Path out = dir.resolve("engines");
+        for (String engine : List.of("nd4j", "torch")) {
+            List<String> sets = new java.util.ArrayList<>(List.of("run.output=" + out, "run.id=" + engine,
+                    "model.path=" + model, "dataset.kind=folder", "dataset.folder.path=" + images,
+                    "engine.batch_size=3", "metrics.names=[sparseness]", "engine.backend=" + engine));
+            ExplainJob.run(spark, JobConfigLoader.fromString(methods, sets));
+        }
+        spark.read().parquet(out.resolve("attributions").toString()).createOrReplaceTempView("engine_maps");
+        List<Row> pairs = spark.sql("SELECT t.map, n.map, t.method FROM engine_maps t JOIN engine_maps n "
+                + "ON t.image_id = n.image_id AND t.method = n.method WHERE t.run_id = 'torch' AND n.run_id = 'nd4j'")
+                .collectAsList();
+        assertEquals(6 * 3, pairs.size());
+        double worst = 0;
+        for (Row r : pairs) {
+            List<Float> a = r.getList(0), b = r.getList(1);
+            double num = 0, den = 0;
+            for (int k = 0; k < a.size(); k++) {
+                num = Math.max(num, Math.abs(a.get(k) - b.get(k)));
+                den = Math.max(den, Math.abs(b.get(k)));
+            }
+            worst = Math.max(worst, num / den);
+        }
+        System.out.printf("ViT in the job, torch vs ND4J engine: worst map difference %.2e (relative)%n", worst);
+        assertTrue(worst <= 1e-4, "maps differ by " + worst);
     }
 }

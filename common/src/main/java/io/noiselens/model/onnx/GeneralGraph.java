@@ -80,7 +80,7 @@ final class GeneralGraph {
                 T a = operand(l, n, 0, values);
                 if (layer == null) return counted(l, out, l.matmul(a, operand(l, n, 1, values)));
                 long[] w = shapes.dims(n.inputs().get(1)).one();
-                return counted(l, out, l.linear(layer, a, (int) w[0], (int) w[1], arch.hasFoldedBias(out),
+                return counted(l, out, l.linear(layer, a, outDims, (int) w[0], (int) w[1], arch.hasFoldedBias(out),
                         outDims.batchLeading() ? outDims.sizeOfOne() : 0));
             }
             case "Add", "Sub", "Mul", "Div", "Pow" -> {
@@ -114,7 +114,7 @@ final class GeneralGraph {
             case "LayerNormalization" -> {
                 int rank = shapes.dims(n.inputs().get(0)).rank();
                 T beta = n.inputs().size() > 2 && !n.inputs().get(2).isEmpty() ? operand(l, n, 2, values) : null;
-                return counted(l, out, l.layerNorm(operand(l, n, 0, values), axis(n.i("axis", -1), rank),
+                return counted(l, out, l.layerNorm(operand(l, n, 0, values), rank, axis(n.i("axis", -1), rank),
                         operand(l, n, 1, values), beta, n.f("epsilon", 1e-5f)));
             }
             case "Transpose" -> {
@@ -133,7 +133,7 @@ final class GeneralGraph {
                 if (d.batchAxis(axis)) throw OnnxArchitecture.unsupported(n, "a Gather along the batch axis");
                 long[] index = idx.longs();
                 for (int i = 0; i < index.length; i++) if (index[i] < 0) index[i] += d.one()[axis];
-                return counted(l, out, l.gather(operand(l, n, 0, values), axis, index, idx.dims()));
+                return counted(l, out, l.gather(operand(l, n, 0, values), d, axis, index, idx.dims()));
             }
             case "Slice" -> {
                 Dims d = shapes.dims(n.inputs().get(0));
@@ -146,7 +146,10 @@ final class GeneralGraph {
                         if (!whole) throw OnnxArchitecture.unsupported(n, "a Slice of part of the batch axis");
                         continue;
                     }
-                    x = l.slice(x, axis, s[0][i], s[1][i], s[3] == null ? 1 : s[3][i]);
+                    x = l.slice(x, d, axis, s[0][i], s[1][i], s[3] == null ? 1 : s[3][i]);
+                    long[] one = d.one().clone(), two = d.two().clone();
+                    one[axis] = two[axis] = Dims.sliceIndices(d.one()[axis], s[0][i], s[1][i], s[3] == null ? 1 : s[3][i]).length;
+                    d = new Dims(one, two);
                 }
                 return counted(l, out, x);
             }

@@ -249,7 +249,10 @@ public final class OnnxArchitecture implements Architecture {
         }
     }
 
-    /** Whether this graph needs the general operators (not only the CNN set), which the torch engine runs. */
+    /**
+     * Whether this graph needs the general operators (not only the CNN set): the torch engine runs them with
+     * autograd, the ND4J engine with SameDiff's autodiff (they have no hand-written reverse steps).
+     */
     public boolean needsGeneralOperators() {
         return general != null;
     }

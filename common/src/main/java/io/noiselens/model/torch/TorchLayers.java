@@ -274,7 +274,7 @@ public final class TorchLayers extends Layers<Tensor> {
     }
 
     @Override
-    public Tensor linear(String name, Tensor x, int in, int out, boolean bias, long perImage) {
+    public Tensor linear(String name, Tensor x, Dims to, int in, int out, boolean bias, long perImage) {
         io.noiselens.model.Tensor[] p = denseParams(name, in, out, bias);
         Tensor y = x.matmul(parameter(new Direct(p[0].name(), p[0].name()), p[0].shape(), null, in, out));
         if (p[1] != null) y = y.add(parameter(new Direct(p[1].name(), p[1].name()), p[1].shape(), null, out));
@@ -327,7 +327,7 @@ public final class TorchLayers extends Layers<Tensor> {
     }
 
     @Override
-    public Tensor layerNorm(Tensor x, int axis, Tensor gamma, Tensor beta, double eps) {
+    public Tensor layerNorm(Tensor x, int rank, int axis, Tensor gamma, Tensor beta, double eps) {
         long[] shape = x.shape();
         long[] normalized = java.util.Arrays.copyOfRange(shape, axis, shape.length);
         return torch.layer_norm(x, normalized, new TensorOptional(gamma), beta == null ? new TensorOptional()
@@ -352,7 +352,7 @@ public final class TorchLayers extends Layers<Tensor> {
     }
 
     @Override
-    public Tensor gather(Tensor x, int axis, long[] index, long[] indexShape) {
+    public Tensor gather(Tensor x, Dims dims, int axis, long[] index, long[] indexShape) {
         Tensor picked = torch.index_select(x, axis, Torch.longs(index, index.length));
         long[] in = x.shape();
         long[] out = new long[in.length - 1 + indexShape.length];
@@ -363,7 +363,7 @@ public final class TorchLayers extends Layers<Tensor> {
     }
 
     @Override
-    public Tensor slice(Tensor x, int axis, long start, long end, long step) {
+    public Tensor slice(Tensor x, Dims in, int axis, long start, long end, long step) {
         long d = x.size(axis);
         long[] picks = Dims.sliceIndices(d, start, end, step);
         if (step > 0) {

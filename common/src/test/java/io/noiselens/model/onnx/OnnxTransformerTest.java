@@ -5,6 +5,8 @@ import io.noiselens.model.ClassifierModel;
 import io.noiselens.model.ModelFile;
 import io.noiselens.model.NativeArrays;
 import io.noiselens.model.OutputSpace;
+import io.noiselens.model.SameDiffClassifier;
+import org.nd4j.linalg.api.buffer.DataType;
 import io.noiselens.model.torch.TorchClassifier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,6 +73,28 @@ class OnnxTransformerTest {
         assertTrue(le64 <= 1e-5 && ge64 <= 1e-5, arch + " float64: logits " + le64 + ", gradients " + ge64);
         assertTrue(le32 <= 1e-4 && ge32 <= tolerance, arch + " float32: logits " + le32 + ", gradients " + ge32);
         assertTrue(Arrays.stream(ref.grad64()).map(Math::abs).max().orElse(0) > 1e-4, "gradients of ordinary size");
+    }
+
+    /** The same graphs on the ND4J engine (SameDiff, its autodiff for the input gradients). */
+    @ParameterizedTest
+    @MethodSource("archs")
+    void nd4jEngineMatchesPyTorch(String arch) throws IOException {
+        OnnxImportTest.Reference ref = OnnxImportTest.reference(arch);
+        ModelFile.Loaded loaded = OnnxImportTest.load(arch);
+        double[][] f64, f32;
+        try (SameDiffClassifier model = SameDiffClassifier.create(loaded.spec(), loaded.weights(), DataType.DOUBLE)) {
+            f64 = logitsAndGradients(model, ref);
+        }
+        try (SameDiffClassifier model = SameDiffClassifier.create(loaded.spec(), loaded.weights())) {
+            f32 = logitsAndGradients(model, ref);
+        }
+        double le64 = relativeError(f64[0], ref.logits64()), ge64 = relativeError(f64[1], ref.grad64());
+        double le32 = relativeError(f32[0], ref.logits64()), ge32 = relativeError(f32[1], ref.grad64());
+        double tolerance = Math.max(1e-4, 2 * ref.roundingSensitivity());
+        System.out.printf("ONNX %-12s ND4J engine:  float64 logits %.1e gradients %.1e | float32 logits %.1e "
+                + "gradients %.1e (rounding sensitivity %.1e)%n", arch, le64, ge64, le32, ge32, ref.roundingSensitivity());
+        assertTrue(le64 <= 1e-5 && ge64 <= 1e-5, arch + " float64: logits " + le64 + ", gradients " + ge64);
+        assertTrue(le32 <= 1e-4 && ge32 <= tolerance, arch + " float32: logits " + le32 + ", gradients " + ge32);
     }
 
     @Test
