@@ -23,7 +23,7 @@ final class GeneralGraph {
             "HardSigmoid", "HardSwish", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul", "Add", "Sub", "Mul",
             "Div", "Pow", "Concat", "Flatten", "Reshape", "Identity", "Dropout", "Softmax", "Pad", "Erf", "Sqrt", "Exp",
             "Tanh", "Neg", "Abs", "Reciprocal", "Gelu", "ReduceMean", "LayerNormalization", "Transpose", "Squeeze",
-            "Unsqueeze", "Expand", "Gather", "Slice", "Cast");
+            "Unsqueeze", "Expand", "Gather", "Slice", "Cast", "Split");
 
     private final OnnxArchitecture arch;
     private final GraphShapes shapes;
@@ -40,6 +40,10 @@ final class GeneralGraph {
         for (OnnxModel.Node n : nodes) {
             if (shapes.folded(n) || arch.absorbed(n)) continue;
             String out = n.outputs().get(0);
+            if (n.opType().equals("Split")) {
+                split(l, n, values);
+                continue;
+            }
             T y = translate(l, n, values);
             values.put(out, y);
             for (String alias : arch.aliases(out)) values.put(alias, y);
@@ -169,6 +173,21 @@ final class GeneralGraph {
                 return counted(l, out, l.pad(operand(l, n, 0, values), pads, value == null ? n.f("value", 0f) : value.v()[0]));
             }
             default -> throw OnnxArchitecture.unsupported(n, "operator " + op);
+        }
+    }
+
+    /** Split as one slice per output. */
+    private <T> void split(Layers<T> l, OnnxModel.Node n, Map<String, T> values) {
+        Dims d = shapes.dims(n.inputs().get(0));
+        int axis = axis(n.i("axis", 0), d.rank());
+        if (d.batchAxis(axis)) throw OnnxArchitecture.unsupported(n, "a Split of the batch axis");
+        long[] sizes = shapes.splitSizes(n, d.one()[axis], n.outputs().size(), 0);
+        T x = operand(l, n, 0, values);
+        long start = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            String out = n.outputs().get(i);
+            values.put(out, counted(l, out, l.slice(x, d, axis, start, start + sizes[i], 1)));
+            start += sizes[i];
         }
     }
 

@@ -29,7 +29,7 @@ public final class GraphShapes {
             "Concat", "Slice", "Reshape", "Transpose", "Cast", "Add", "Sub", "Mul", "Div", "Mod", "Pow", "Equal", "Less",
             "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Not", "Where", "Expand", "Range", "ConstantOfShape",
             "ScatterND", "Neg", "Abs", "Floor", "Ceil", "Sqrt", "Max", "Min", "ReduceProd", "ReduceSum", "ReduceMean",
-            "ReduceMax", "ReduceMin", "Tile", "Flatten", "Pad", "Dropout", "CastLike");
+            "ReduceMax", "ReduceMin", "Tile", "Flatten", "Pad", "Dropout", "CastLike", "Split");
 
     private final Map<String, ConstTensor[]> constants = new HashMap<>();
     private final Map<String, Dims> dims = new HashMap<>();
@@ -111,12 +111,61 @@ public final class GraphShapes {
             put(n, ConstTensor.ints(new long[0], ConstTensor.size(d.one())), ConstTensor.ints(new long[0], ConstTensor.size(d.two())));
             return;
         }
+        if (op.equals("Identity") && parameters.contains(n.inputs().get(0))) {
+            // An initializer torch.onnx shared between modules: a parameter of its own under this name.
+            parameters.add(n.outputs().get(0));
+            dims.put(n.outputs().get(0), dims.get(n.inputs().get(0)));
+            folded.add(n);
+            return;
+        }
+        if (op.equals("Split")) {
+            split(n, allConstant);
+            return;
+        }
         if (allConstant && FOLDABLE.contains(op)) {
             put(n, eval(n, 0), eval(n, 1));
             return;
         }
         long[] one = infer(n, 0), two = infer(n, 1);
         dims.put(n.outputs().get(0), new Dims(one, two));
+    }
+
+    /**
+     * Split's outputs: equal parts (or {@code num_outputs} from opset 18, the last one smaller) unless the sizes
+     * are given (an input from opset 13, an attribute before); folded when the input is a constant.
+     */
+    private void split(OnnxModel.Node n, boolean constant) {
+        for (int w = 0; w < 2; w++) {
+            long[] x = shape(n, 0, w);
+            int axis = axis(n.i("axis", 0), x.length), parts = n.outputs().size();
+            long[] sizes = splitSizes(n, x[axis], parts, w);
+            long start = 0;
+            for (int i = 0; i < parts; i++) {
+                String out = n.outputs().get(i);
+                if (constant) {
+                    ConstTensor c = in(n, 0, w).slice(new long[]{start}, new long[]{start + sizes[i]}, new long[]{axis}, null);
+                    constants.computeIfAbsent(out, k -> new ConstTensor[2])[w] = c;
+                } else {
+                    long[] d = x.clone();
+                    d[axis] = sizes[i];
+                    Dims prev = dims.get(out);
+                    dims.put(out, w == 0 ? new Dims(d, d) : new Dims(prev.one(), d));
+                }
+                start += sizes[i];
+            }
+        }
+        if (constant) folded.add(n);
+    }
+
+    /** The sizes of Split's parts along an axis of length {@code d}. */
+    long[] splitSizes(OnnxModel.Node n, long d, int parts, int w) {
+        ConstTensor given = n.inputs().size() > 1 && !n.inputs().get(1).isEmpty() ? in(n, 1, w) : null;
+        long[] sizes = given != null ? given.longs() : n.ints("split", null);
+        if (sizes != null) return sizes;
+        sizes = new long[parts];
+        long each = (d + parts - 1) / parts;
+        for (int i = 0; i < parts; i++) sizes[i] = Math.min(each, d - i * each);
+        return sizes;
     }
 
     private void put(OnnxModel.Node n, ConstTensor one, ConstTensor two) {

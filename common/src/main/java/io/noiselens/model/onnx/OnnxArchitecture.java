@@ -69,24 +69,24 @@ public final class OnnxArchitecture implements Architecture {
         this.constants = new LinkedHashMap<>(model.initializers());
         this.opset = model.opset();
         boolean cnn = model.nodes().stream().allMatch(n -> OnnxOperators.CNN.contains(n.opType()));
-        if (cnn) {
-            for (OnnxModel.Node n : nodes) {
-                if (n.opType().equals("Constant")) {
-                    constantNodes.add(n);
-                    OnnxModel.Attribute value = n.attributes().get("value");
-                    OnnxModel.Attribute single = n.attributes().get("value_float");
-                    OnnxModel.Attribute many = n.attributes().get("value_floats");
-                    OnnxModel.Initializer c = value != null && value.t() != null ? value.t()
-                            : single != null ? new OnnxModel.Initializer("", new long[0], OnnxModel.FLOAT, new float[]{single.f()}, null)
-                            : many != null ? new OnnxModel.Initializer("", new long[]{many.floats().length}, OnnxModel.FLOAT, many.floats(), null)
-                            : null;
-                    if (c == null) throw unsupported(n, "a Constant without a tensor or float value");
-                    constants.put(n.outputs().get(0), c);
-                } else if (n.opType().equals("Identity") && constants.containsKey(n.inputs().get(0))) {
-                    // torch.onnx shares duplicate initializers (e.g. equal zero biases) through Identity nodes.
-                    constants.put(n.outputs().get(0), constants.get(n.inputs().get(0)));
-                    constantNodes.add(n);
-                }
+        for (OnnxModel.Node n : nodes) {
+            if (n.opType().equals("Constant")) {
+                OnnxModel.Attribute value = n.attributes().get("value");
+                OnnxModel.Attribute single = n.attributes().get("value_float");
+                OnnxModel.Attribute many = n.attributes().get("value_floats");
+                OnnxModel.Initializer c = value != null && value.t() != null ? value.t()
+                        : single != null ? new OnnxModel.Initializer("", new long[0], OnnxModel.FLOAT, new float[]{single.f()}, null)
+                        : many != null ? new OnnxModel.Initializer("", new long[]{many.floats().length}, OnnxModel.FLOAT, many.floats(), null)
+                        : null;
+                if (c == null && cnn) throw unsupported(n, "a Constant without a tensor or float value");
+                if (c == null) continue;   // the general path folds the other kinds (GraphShapes)
+                constantNodes.add(n);
+                constants.put(n.outputs().get(0), c);
+            } else if (n.opType().equals("Identity") && constants.containsKey(n.inputs().get(0))) {
+                // torch.onnx shares duplicate initializers (e.g. equal zero biases) through Identity nodes; each
+                // use is a parameter of its own, as the modules were in PyTorch.
+                constants.put(n.outputs().get(0), constants.get(n.inputs().get(0)));
+                constantNodes.add(n);
             }
         }
         if (model.inputs().size() != 1) {
