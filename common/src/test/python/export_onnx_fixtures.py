@@ -97,13 +97,17 @@ ARCHS = {
     "efficientnet": lambda: efficientnet(),
     "efficientnet_v2": lambda: efficientnet_v2(),
     "mobilenet_v3": lambda: torchvision.models.mobilenet_v3_small(width_mult=0.5, num_classes=10),
+    "maxvit": lambda: torchvision.models.maxvit.MaxVit(input_size=(32, 32), stem_channels=8, partition_size=2,
+                                                       block_channels=[8, 16], block_layers=[1, 1], head_dim=4,
+                                                       stochastic_depth_prob=0.0, num_classes=10),
 }
 SIZE = {"vgg11": 224, "squeezenet1_1": 96, "opzoo": 32, "tiny": 32, "vit": 32, "vit_17": 32, "convnext": 32,
-        "convnext_17": 32, "swin": 32, "swin_17": 32}
+        "convnext_17": 32, "swin": 32, "swin_17": 32, "maxvit": 32}
 CLASSES = {"tiny": 3}
 KEEP_BATCHNORM = {"resnet18_bn"}
-TRANSFORMERS = {"vit", "vit_17", "convnext", "convnext_17", "swin", "swin_17"}
+TRANSFORMERS = {"vit", "vit_17", "convnext", "convnext_17", "swin", "swin_17", "maxvit"}
 MODERN = TRANSFORMERS | {"regnet", "shufflenet", "efficientnet", "efficientnet_v2", "mobilenet_v3"}
+CALIBRATED = {"regnet", "shufflenet", "efficientnet", "efficientnet_v2", "mobilenet_v3", "maxvit"}
 
 
 def tiny():
@@ -165,11 +169,14 @@ def calibrate_batchnorm(model, size, generator):
 def randomise_transformer(model, generator):
     """Random non-trivial values for what torchvision initialises to constants (LayerNorm gamma and beta, zero
     biases, ConvNeXt's layer scale, zero position embeddings and class token, the relative-position table, ViT's zero
-    head), so that every parameter's path is exercised and the input gradients are of ordinary size."""
+    head, std-0.02 linear layers), so that every parameter's path is exercised and the input gradients are of ordinary
+    size."""
     with torch.no_grad():
         for name, p in model.named_parameters():
             if p.dim() >= 2 and p.abs().max() == 0:      # ViT's zero-initialised head
                 p.copy_(0.2 * torch.randn(p.shape, generator=generator))
+            elif p.dim() == 2 and p.std() < 0.05:        # timm-style std-0.02 linear layers (Swin, MaxViT)
+                p.mul_(0.2 / p.std())
             elif p.dim() <= 1 or "token" in name or "pos_embedding" in name or "relative_position" in name or "layer_scale" in name:
                 base = 1.0 if name.endswith("weight") and p.dim() == 1 else 0.0
                 p.copy_(base + 0.2 * torch.randn(p.shape, generator=generator))
@@ -206,7 +213,7 @@ def export(arch, out):
     randomise_batchnorm(model, torch.Generator().manual_seed(2))
     if arch in TRANSFORMERS:
         randomise_transformer(model, torch.Generator().manual_seed(4))
-    if arch in MODERN - TRANSFORMERS:
+    if arch in CALIBRATED:
         calibrate_batchnorm(model, SIZE.get(arch, 64), torch.Generator().manual_seed(5))
     model.eval()
     mode = torch.onnx.TrainingMode.EVAL

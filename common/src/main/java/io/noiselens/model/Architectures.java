@@ -38,7 +38,12 @@ public final class Architectures {
 
     /** Names of the convolution and dense layers of {@code spec}'s architecture, input to output. */
     public static List<String> layerNames(ModelSpec spec) {
-        SameDiffLayers l = new SameDiffLayers(SameDiff.create(), DataType.FLOAT, Map.of(), 0L, true);
+        // An imported graph brings its own parameters (the general operators read them); built-in ones are initialised.
+        Map<String, Tensor> params = new java.util.LinkedHashMap<>();
+        if (spec.network() instanceof io.noiselens.model.onnx.OnnxArchitecture a) {
+            for (Tensor t : a.weights().tensors()) params.put(t.name(), t);
+        }
+        SameDiffLayers l = new SameDiffLayers(SameDiff.create(), DataType.FLOAT, params, 0L, true);
         spec.network().define(l, l.input("input", spec.channels(), spec.height(), spec.width()), spec);
         return l.layerNames();
     }

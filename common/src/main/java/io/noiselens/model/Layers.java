@@ -348,6 +348,11 @@ public abstract class Layers<T> {
         return v;
     }
 
+    /** Records {@code v} as the output of module {@code name} (a later node of the module replaces it). */
+    public final void nameModule(String name, T v, long perImage) {
+        namedTensor(name, v, perImage);
+    }
+
     /** Counts {@code floatsPerImage} activation values for the memory estimate (general tensors). */
     public final void count(long floatsPerImage) {
         activationFloats += floatsPerImage;

@@ -11,7 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A {@link LayerProbe} on the ND4J engine: a SameDiff graph of its own over the architecture, cut at layer ℓ. */
+/**
+ * A {@link LayerProbe} on the ND4J engine: a SameDiff graph of its own over the architecture, cut at layer ℓ; its
+ * vector–Jacobian products from the input-only reverse pass, or from SameDiff's autodiff for graphs with the general
+ * operators.
+ */
 public final class SameDiffLayerProbe implements LayerProbe {
     private static final String INPUT = "input";
     private static final String WEIGHTS = "probe_weights";
@@ -38,7 +42,14 @@ public final class SameDiffLayerProbe implements LayerProbe {
         SDVariable flat = f.v().reshape(-1, featureSize);
         this.featuresName = flat.name();
         SDVariable v = sd.placeHolder(WEIGHTS, DataType.FLOAT, -1, featureSize);
-        this.gradientName = l.inputGradient(in, f, sd.reshape(v, f.v().shape())).name();
+        if (spec.network() instanceof io.noiselens.model.onnx.OnnxArchitecture a && a.needsGeneralOperators()) {
+            // The general operators have no hand-written reverse steps: SameDiff's autodiff of Σ v ⊙ F_ℓ.
+            sd.setLossVariables(flat.mul(v).sum());
+            SameDiffClassifier.createGradFunctionQuietly(sd);
+            this.gradientName = null;
+        } else {
+            this.gradientName = l.inputGradient(in, f, sd.reshape(v, f.v().shape())).name();
+        }
         l.assign(weights);
     }
 
@@ -65,7 +76,8 @@ public final class SameDiffLayerProbe implements LayerProbe {
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(INPUT, stack(inputs));
         ph.put(WEIGHTS, NativeArrays.of(LayerProbe.concat(v), v.size(), featureSize));
-        float[][] out = NativeArrays.drainRows(sd.outputSingle(ph, gradientName), inputs.size());
+        INDArray g = gradientName == null ? sd.calculateGradients(ph, INPUT).get(INPUT) : sd.outputSingle(ph, gradientName);
+        float[][] out = NativeArrays.drainRows(g, inputs.size());
         NativeArrays.close(ph.get(INPUT), ph.get(WEIGHTS));
         return out;
     }

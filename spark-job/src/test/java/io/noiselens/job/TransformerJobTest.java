@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * A vision transformer exported by PyTorch (torchvision's {@code VisionTransformer}, small configuration, opset 13;
  * {@code export_onnx_fixtures.py}) explained by the job on a folder of PNG files on the torch engine with every method
  * family — weight noise
- * on its class token, position embedding and attention weights, DANCE at one of its layers — and scored; and the
+ * on its class token, position embedding and attention weights, DANCE at an encoder block addressed by its PyTorch
+ * module name — and scored; and the
  * ND4J engine writing the same maps.
  */
 class TransformerJobTest {
@@ -26,7 +27,7 @@ class TransformerJobTest {
             + "{kind = integrated_gradients, steps = 4}, {kind = smoothgrad, samples = 2}, {kind = smoothgrad_sq, samples = 2}, "
             + "{kind = vargrad, samples = 2}, {kind = noisegrad, replicas = 2}, {kind = fusiongrad, replicas = 2, samples = 2}, "
             + "{kind = smoothtaylor, samples = 3}, {kind = relex, samples = 2, iterations = 2}, "
-            + "{kind = dance, layer = conv_proj, patch = 16, stride = 16, iterations = 2}]";
+            + "{kind = dance, layer = encoder.layers.encoder_layer_1, patch = 16, stride = 16, iterations = 2}]";
     static final int N_METHODS = 11;
 
     @TempDir

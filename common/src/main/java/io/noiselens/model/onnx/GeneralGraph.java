@@ -23,7 +23,7 @@ final class GeneralGraph {
             "HardSigmoid", "HardSwish", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul", "Add", "Sub", "Mul",
             "Div", "Pow", "Concat", "Flatten", "Reshape", "Identity", "Dropout", "Softmax", "Pad", "Erf", "Sqrt", "Exp",
             "Tanh", "Neg", "Abs", "Reciprocal", "Gelu", "ReduceMean", "LayerNormalization", "Transpose", "Squeeze",
-            "Unsqueeze", "Expand", "Gather", "Slice", "Cast", "Split");
+            "Unsqueeze", "Expand", "Gather", "Slice", "Cast", "Split", "Einsum");
 
     private final OnnxArchitecture arch;
     private final GraphShapes shapes;
@@ -47,6 +47,7 @@ final class GeneralGraph {
             T y = translate(l, n, values);
             values.put(out, y);
             for (String alias : arch.aliases(out)) values.put(alias, y);
+            nameModules(l, n, y);
         }
         T logits = values.get(output);
         if (logits == null) throw new IllegalArgumentException("No node computes the graph output '" + output + "'");
@@ -86,6 +87,10 @@ final class GeneralGraph {
                 long[] w = shapes.dims(n.inputs().get(1)).one();
                 return counted(l, out, l.linear(layer, a, outDims, (int) w[0], (int) w[1], arch.hasFoldedBias(out),
                         outDims.batchLeading() ? outDims.sizeOfOne() : 0));
+            }
+            case "Einsum" -> {
+                return counted(l, out, Einsum.parse(n).apply(l, operand(l, n, 0, values), shapes.dims(n.inputs().get(0)),
+                        operand(l, n, 1, values), shapes.dims(n.inputs().get(1)), n));
             }
             case "Add", "Sub", "Mul", "Div", "Pow" -> {
                 Layers.Binary b = Layers.Binary.valueOf(op.toUpperCase());
@@ -174,6 +179,22 @@ final class GeneralGraph {
             }
             default -> throw OnnxArchitecture.unsupported(n, "operator " + op);
         }
+    }
+
+    /**
+     * Records {@code y} as the output of every module whose scope contains {@code n} (the last node of a scope is
+     * its module's output), so DANCE and the probes address layers by PyTorch module names such as
+     * {@code encoder.layers.encoder_layer_3}. Only tensors with the batch leading are probes' layers.
+     */
+    private <T> void nameModules(Layers<T> l, OnnxModel.Node n, T y) {
+        Dims d = shapes.dims(n.outputs().get(0));
+        if (!d.batchLeading()) return;
+        String path = OnnxArchitecture.modulePath(n.name());
+        if (path.isEmpty()) return;
+        for (int dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', dot + 1)) {
+            l.nameModule(path.substring(0, dot), y, d.sizeOfOne());
+        }
+        l.nameModule(path, y, d.sizeOfOne());
     }
 
     /** Split as one slice per output. */

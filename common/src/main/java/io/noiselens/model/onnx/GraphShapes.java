@@ -466,6 +466,9 @@ public final class GraphShapes {
             case "MatMul" -> {
                 return matmul(x, shape(n, 1, w));
             }
+            case "Einsum" -> {
+                return Einsum.parse(n).shape(x, shape(n, 1, w));
+            }
             case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Equal", "PRelu" -> {
                 return ConstTensor.broadcast(x, shape(n, 1, w));
             }

@@ -617,13 +617,33 @@ public final class OnnxArchitecture implements Architecture {
     /** The layer name from the weight initializer ({@code features.0.weight} → {@code features.0}), else the node. */
     private String layerName(OnnxModel.Node n, int weightInput, Set<String> used) {
         String w = n.inputs().size() > weightInput ? n.inputs().get(weightInput) : "";
+        String module = modulePath(n.name());
         String base = w.endsWith(".weight") ? w.substring(0, w.length() - ".weight".length())
-                : !n.name().isEmpty() ? n.name() : n.outputs().get(0);
+                : !module.isEmpty() ? module : !n.name().isEmpty() ? n.name() : n.outputs().get(0);
         base = base.replaceAll("[^A-Za-z0-9_.]", "_").replaceAll("^[_.]+", "");
         if (base.isEmpty()) base = n.opType().toLowerCase();
         String unique = base;
         for (int k = 2; !used.add(unique); k++) unique = base + "_" + k;
         return unique;
+    }
+
+    /**
+     * The PyTorch module path of a node torch.onnx named by its scope ({@code /encoder/layers/encoder_layer_3/Add_1}
+     * → {@code encoder.layers.encoder_layer_3}; a segment that repeats its parent's name, as Sequential children do
+     * — {@code /features/features.1/features.1.0/attn/Shape} — replaces it: {@code features.1.0.attn}); empty for an
+     * unscoped name.
+     */
+    static String modulePath(String nodeName) {
+        if (!nodeName.startsWith("/")) return "";
+        String[] seg = nodeName.substring(1).split("/");
+        String path = "", last = "";
+        for (int i = 0; i < seg.length - 1; i++) {
+            String s = seg[i];
+            if (!last.isEmpty() && s.startsWith(last + ".")) path = path.substring(0, path.length() - last.length()) + s;
+            else path = path.isEmpty() ? s : path + "." + s;
+            last = s;
+        }
+        return path;
     }
 
     /** YXIO shape of an OIHW kernel: [kH, kW, I/g, O], or [kH, kW, C, O/C] for a depthwise one (I/g = 1). */
