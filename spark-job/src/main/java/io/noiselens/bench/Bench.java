@@ -140,12 +140,17 @@ public final class Bench {
 
     /** {@code bin/noiselens bench ...}: exits with 0, or 2 and the message for a bad argument. */
     public static void main(String[] args) {
+        command(args, USAGE, Bench::run);
+    }
+
+    /** A bench entry point: {@code --help} prints {@code usage}; otherwise {@code run}, with NoiseLensMain's exit codes. */
+    static void command(String[] args, String usage, NoiseLensMain.Command run) {
         NoiseLensMain.exit(args, (a, out) -> {
             if (List.of(a).contains("--help") || List.of(a).contains("-h")) {
-                out.println(USAGE);
+                out.println(usage);
                 return 0;
             }
-            return run(a, out);
+            return run.run(a, out);
         });
     }
 

@@ -2,7 +2,6 @@ package io.noiselens.bench;
 
 import io.noiselens.config.JobConfig;
 import io.noiselens.config.JobConfigLoader;
-import io.noiselens.job.NoiseLensMain;
 import io.noiselens.lang.NoiseLensException;
 import io.noiselens.methods.Methods;
 import io.noiselens.model.Backend;
@@ -75,13 +74,7 @@ public final class GpuCheck {
     }
 
     public static void main(String[] args) {
-        NoiseLensMain.exit(args, (a, out) -> {
-            if (List.of(a).contains("--help") || List.of(a).contains("-h")) {
-                out.println(USAGE);
-                return 0;
-            }
-            return run(a, out);
-        });
+        Bench.command(args, USAGE, GpuCheck::run);
     }
 
     static int run(String[] args, PrintStream out) throws IOException {
