@@ -296,8 +296,11 @@ public abstract class Layers<T> {
     /** Element-wise functions of two tensors, with numpy broadcasting. */
     public enum Binary { ADD, SUB, MUL, DIV, POW }
 
-    /** A constant tensor (not a model parameter). */
-    public abstract T constant(float[] values, long[] shape);
+    /**
+     * A constant tensor (not a model parameter) named {@code name}: the same values on every pass, so an engine that
+     * runs the graph eagerly may keep it between passes.
+     */
+    public abstract T constant(String name, float[] values, long[] shape);
 
     /** The parameter {@code param} of the parameter view, in its stored layout, as a tensor of the computation. */
     public abstract T tensor(String param);

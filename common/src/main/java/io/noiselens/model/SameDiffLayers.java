@@ -405,7 +405,7 @@ public final class SameDiffLayers extends Layers<SDVariable> {
     private SDVariable inputVar;
 
     @Override
-    public SDVariable constant(float[] values, long[] shape) {
+    public SDVariable constant(String name, float[] values, long[] shape) {
         SDVariable c = sd.constant(Nd4j.create(values, shape.length == 0 ? new long[0] : shape, 'c').castTo(dataType));
         if (values.length == 1) scalars.put(c.name(), (double) values[0]);
         return c;

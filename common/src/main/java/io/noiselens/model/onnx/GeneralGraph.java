@@ -27,6 +27,9 @@ final class GeneralGraph {
 
     private final OnnxArchitecture arch;
     private final GraphShapes shapes;
+    /** Per-graph values computed once, not on every pass (task threads share the graph). */
+    private final Map<String, float[]> constantValues = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<OnnxModel.Node, String> modulePaths = new java.util.concurrent.ConcurrentHashMap<>();
 
     GeneralGraph(OnnxArchitecture arch, GraphShapes shapes) {
         this.arch = arch;
@@ -189,7 +192,7 @@ final class GeneralGraph {
     private <T> void nameModules(Layers<T> l, OnnxModel.Node n, T y) {
         Dims d = shapes.dims(n.outputs().get(0));
         if (!d.batchLeading()) return;
-        String path = OnnxArchitecture.modulePath(n.name());
+        String path = modulePaths.computeIfAbsent(n, k -> OnnxArchitecture.modulePath(k.name()));
         if (path.isEmpty()) return;
         for (int dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', dot + 1)) {
             l.nameModule(path.substring(0, dot), y, d.sizeOfOne());
@@ -241,7 +244,7 @@ final class GeneralGraph {
         if (shapes.isParameter(name)) return l.tensor(name);
         if (shapes.isConstant(name)) {
             ConstTensor c = constant(n, i);
-            return l.constant(c.floats(), c.dims());
+            return l.constant(name, constantValues.computeIfAbsent(name, k -> c.floats()), c.dims());
         }
         throw OnnxArchitecture.unsupported(n, "input '" + name + "' that is not computed by an earlier node");
     }

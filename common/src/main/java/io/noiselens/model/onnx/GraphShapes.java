@@ -215,19 +215,9 @@ public final class GraphShapes {
         String op = n.opType();
         switch (op) {
             case "Constant" -> {
-                OnnxModel.Attribute value = n.attributes().get("value");
-                if (value != null && value.t() != null) return ConstTensor.of(value.t());
-                OnnxModel.Attribute f = n.attributes().get("value_float"), fs = n.attributes().get("value_floats");
-                OnnxModel.Attribute i = n.attributes().get("value_int"), is = n.attributes().get("value_ints");
-                if (f != null) return new ConstTensor(new long[0], new double[]{f.f()}, false);
-                if (fs != null) {
-                    double[] v = new double[fs.floats().length];
-                    for (int k = 0; k < v.length; k++) v[k] = fs.floats()[k];
-                    return new ConstTensor(new long[]{v.length}, v, false);
-                }
-                if (i != null) return ConstTensor.ints(new long[0], i.i());
-                if (is != null) return ConstTensor.vector(is.ints());
-                throw new IllegalArgumentException("a Constant without a value");
+                OnnxModel.Initializer value = n.constantValue();
+                if (value == null) throw new IllegalArgumentException("a Constant without a value");
+                return ConstTensor.of(value);
             }
             case "Identity", "Dropout" -> {
                 return in(n, 0, w);

@@ -71,14 +71,8 @@ public final class OnnxArchitecture implements Architecture {
         boolean cnn = model.nodes().stream().allMatch(n -> OnnxOperators.CNN.contains(n.opType()));
         for (OnnxModel.Node n : nodes) {
             if (n.opType().equals("Constant")) {
-                OnnxModel.Attribute value = n.attributes().get("value");
-                OnnxModel.Attribute single = n.attributes().get("value_float");
-                OnnxModel.Attribute many = n.attributes().get("value_floats");
-                OnnxModel.Initializer c = value != null && value.t() != null ? value.t()
-                        : single != null ? new OnnxModel.Initializer("", new long[0], OnnxModel.FLOAT, new float[]{single.f()}, null)
-                        : many != null ? new OnnxModel.Initializer("", new long[]{many.floats().length}, OnnxModel.FLOAT, many.floats(), null)
-                        : null;
-                if (c == null && cnn) throw unsupported(n, "a Constant without a tensor or float value");
+                OnnxModel.Initializer c = n.constantValue();
+                if (c == null && cnn) throw unsupported(n, "a Constant without a value");
                 if (c == null) continue;   // the general path folds the other kinds (GraphShapes)
                 constantNodes.add(n);
                 constants.put(n.outputs().get(0), c);

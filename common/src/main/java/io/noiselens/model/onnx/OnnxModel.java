@@ -43,6 +43,21 @@ public record OnnxModel(long irVersion, long opset, String producer, List<ValueI
             return a == null ? fallback : a.ints();
         }
 
+        /**
+         * A Constant node's value (its {@code value} tensor, or {@code value_float(s)}, {@code value_int(s)}), or
+         * null when it has none of these.
+         */
+        public Initializer constantValue() {
+            Attribute t = attributes.get("value"), f = attributes.get("value_float"), fs = attributes.get("value_floats");
+            Attribute i = attributes.get("value_int"), is = attributes.get("value_ints");
+            if (t != null && t.t() != null) return t.t();
+            if (f != null) return new Initializer("", new long[0], FLOAT, new float[]{f.f()}, null);
+            if (fs != null) return new Initializer("", new long[]{fs.floats().length}, FLOAT, fs.floats(), null);
+            if (i != null) return new Initializer("", new long[0], INT64, null, new long[]{i.i()});
+            if (is != null) return new Initializer("", new long[]{is.ints().length}, INT64, null, is.ints());
+            return null;
+        }
+
         public String s(String attr, String fallback) {
             Attribute a = attributes.get(attr);
             return a == null || a.s() == null ? fallback : a.s();

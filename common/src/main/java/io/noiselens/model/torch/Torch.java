@@ -61,10 +61,14 @@ public final class Torch {
 
     /** {@code cpu} moved to the engine's device (itself on the CPU; on a GPU the CPU copy is freed). */
     private static Tensor placed(Tensor cpu) {
+        return placed(cpu, torch.ScalarType.Float);
+    }
+
+    private static Tensor placed(Tensor cpu, torch.ScalarType type) {
         Device d = device;
         if (d == null) return cpu;
         try (cpu) {
-            return cpu.to(d, torch.ScalarType.Float);
+            return cpu.to(d, type);
         }
     }
 
@@ -92,11 +96,7 @@ public final class Torch {
         try (TensorOptions options = new TensorOptions(torch.ScalarType.Long)) {
             Tensor t = torch.empty(shape, options, null);
             t.data_ptr_long().put(values);
-            Device d = device;
-            if (d == null) return t;
-            try (t) {
-                return t.to(d, torch.ScalarType.Long);
-            }
+            return placed(t, torch.ScalarType.Long);
         }
     }
 

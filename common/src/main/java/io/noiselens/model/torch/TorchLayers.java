@@ -189,7 +189,7 @@ public final class TorchLayers extends Layers<Tensor> {
 
     @Override
     public Act<Tensor> withConstant(Act<Tensor> x, float[] value, long[] shape, boolean multiply) {
-        Tensor c = precise(shape.length == 0 ? Torch.tensor(value, 1).reshape() : Torch.tensor(value, shape));
+        Tensor c = constantTensor(value, shape);
         return counted(x.like(multiply ? x.v().mul(c) : x.v().add(c)));
     }
 
@@ -262,7 +262,15 @@ public final class TorchLayers extends Layers<Tensor> {
     // ---- General tensors (transformer-era ONNX graphs).
 
     @Override
-    public Tensor constant(float[] values, long[] shape) {
+    public Tensor constant(String name, float[] values, long[] shape) {
+        return bound.computeIfAbsent("constant:" + name, k -> {
+            Tensor t = constantTensor(values, shape);
+            t.retainReference();
+            return t;
+        });
+    }
+
+    private Tensor constantTensor(float[] values, long[] shape) {
         return precise(shape.length == 0 ? Torch.tensor(values, 1).reshape() : Torch.tensor(values, shape));
     }
 
