@@ -39,6 +39,8 @@ public final class AttributionEngine {
     /** Rows per gradient call: the micro-batch, halved for good after a call fails to allocate its memory. */
     private int rowsPerCall;
     private long gradientRows;
+    private String defaultLayer;
+    private final Map<String, int[]> layerShapes = new java.util.HashMap<>();
 
     public AttributionEngine(ClassifierModel model, EngineOptions options) {
         this.model = model;
@@ -102,7 +104,8 @@ public final class AttributionEngine {
         for (int m = 0; m < nm; m++) {
             NoisePlan p = methods.get(m).plan();
             boolean withVariance = p.aggregation() == Aggregation.MEAN && p.independentDraws() && p.draws() > 1;
-            for (int b = 0; b < n; b++) moments[m][b] = new Moments(size, p.aggregation(), withVariance);
+            int mapSize = methods.get(m).base().mapChannels(spec) * spec.height() * spec.width();
+            for (int b = 0; b < n; b++) moments[m][b] = new Moments(mapSize, p.aggregation(), withVariance);
         }
         Pass pass = new Pass(batch, methods, targets, baselines, imageKeys, moments, signedSum);
 
@@ -127,7 +130,7 @@ public final class AttributionEngine {
                         for (int j = 0; j < methods.get(mi[0]).plan().samples(); j++) pass.draw(mi[0], b, mi[1], j);
                     }
                 }
-                pass.rows.flush();
+                pass.flush();
             }
             for (int m = 0; m < nm; m++) {
                 if (methods.get(m).driver() == null && methods.get(m).plan().stopping() != null) pass.adaptive(m);
@@ -147,8 +150,13 @@ public final class AttributionEngine {
             for (int b = 0; b < n; b++) {
                 AttributionResult r = result(b, method, targets[m][b], moments[m][b].result(method.plan().aggregation()),
                         moments[m][b].count());
+                Map<String, Object> details = new java.util.LinkedHashMap<>();
                 double rse = moments[m][b].relativeStandardError();
-                if (!Double.isNaN(rse)) r = r.withDetails(Map.of(AttributionResult.RELATIVE_SE, rse));
+                if (!Double.isNaN(rse)) details.put(AttributionResult.RELATIVE_SE, rse);
+                Evaluation ev = method.base().evaluation();
+                if (ev.kind() == Evaluation.Kind.SCORE) details.put(AttributionResult.FORWARD_PASSES, pass.modelRows[m][b]);
+                if (ev.kind() == Evaluation.Kind.LAYER_GRADIENT) details.put(AttributionResult.LAYER, resolved(ev).layer());
+                if (!details.isEmpty()) r = r.withDetails(details);
                 if (fBase != null) {
                     double fx = method.output().of(logits[b], targets[m][b]);
                     r = new AttributionResult(b, method, r.target(), r.map(), r.channels(), r.height(), r.width(),
@@ -167,7 +175,7 @@ public final class AttributionEngine {
     public AttributionResult result(int index, AttributionMethod method, int target, float[] map, long draws) {
         if (method.abs() == AbsMode.AFTER_AGGREGATION) for (int i = 0; i < map.length; i++) map[i] = Math.abs(map[i]);
         int plane = spec.height() * spec.width();
-        float[] reduced = method.channelReduction().apply(map, spec.channels(), plane);
+        float[] reduced = method.channelReduction().apply(map, map.length / plane, plane);
         return new AttributionResult(index, method, target, reduced, reduced.length / plane, spec.height(), spec.width(),
                 draws, Double.NaN, Double.NaN, Double.NaN);
     }
@@ -192,7 +200,10 @@ public final class AttributionEngine {
         final double[][] signedSum;
         /** Each (method, image)'s absolute input-noise σ, computed at its first draw (range mode scans the image). */
         final double[][] absSigma;
-        final Rows rows = new Rows(spec.inputSize());
+        /** Model rows each (method, image) has had evaluated (forward passes of perturbation methods). */
+        final long[][] modelRows;
+        /** The micro-batches under construction, one per evaluation (layer gradients: one per layer). */
+        final Map<Evaluation, Rows> rows = new java.util.LinkedHashMap<>();
 
         Pass(ExplainBatch batch, List<AttributionMethod> methods, int[][] targets, Map<Baseline, float[]> baselines,
              long[] imageKeys, Moments[][] moments, double[][] signedSum) {
@@ -204,7 +215,13 @@ public final class AttributionEngine {
             this.moments = moments;
             this.signedSum = signedSum;
             this.absSigma = new double[methods.size()][batch.size()];
+            this.modelRows = new long[methods.size()][batch.size()];
             for (double[] row : absSigma) java.util.Arrays.fill(row, Double.NaN);
+        }
+
+        /** Evaluates every queued row. */
+        void flush() {
+            for (Rows r : rows.values()) r.flush();
         }
 
         /** Queues input draw j of replica i of method m for image b (the current weights must be replica i's). */
@@ -212,13 +229,19 @@ public final class AttributionEngine {
             AttributionMethod method = methods.get(m);
             NoisePlan plan = method.plan();
             float[] x = batch.inputs().get(b);
-            float[] baseline = method.base().anchoredAtInput() ? x
+            float[] reference = method.base().anchoredAtInput() ? x
                     : method.base().baseline() == null ? null : baselines.get(method.base().baseline());
             float[] z = new float[x.length];
             if (Double.isNaN(absSigma[m][b])) absSigma[m][b] = plan.inputNoise().absoluteSigma(x);
-            plan.inputNoise().perturb(x, absSigma[m][b], options.runSeed(), imageKeys[b], i * plan.samples() + j, z);
-            Draw d = new Draw(method, z, baseline, moments[m][b], signedSum[m], b);
-            for (int k = 0; k < method.base().points(); k++) rows.add(d, k, targets[m][b], method.output());
+            int draw = i * plan.samples() + j;
+            plan.inputNoise().perturb(x, absSigma[m][b], options.runSeed(), imageKeys[b], draw, z);
+            Evaluation ev = resolved(method.base().evaluation());
+            DrawState state = method.base().start(new DrawPoint(z, reference, spec,
+                    ev.layer() == null ? null : layerShape(ev.layer()), options.runSeed(), imageKeys[b], draw));
+            Draw d = new Draw(method, state, z, moments[m][b], signedSum[m], b);
+            modelRows[m][b] += state.rows();
+            Rows queue = rows.computeIfAbsent(ev, Rows::new);
+            for (int k = 0; k < state.rows(); k++) queue.add(d, k, targets[m][b], method.output());
         }
 
         /**
@@ -242,7 +265,7 @@ public final class AttributionEngine {
                         if (!active[b]) continue;
                         for (int dd = d; dd < last; dd++) draw(m, b, i, dd - i * plan.samples());
                     }
-                    rows.flush();
+                    flush();
                     d = last;
                 }
                 done = end;
@@ -327,37 +350,34 @@ public final class AttributionEngine {
         return best;
     }
 
-    /** One draw in flight: its input point, the running weighted gradient sum, and where its map goes. */
-    private static final class Draw {
+    /** One draw in flight: its explainer's state, the rows still out, and where its map goes. */
+    private final class Draw {
         final AttributionMethod method;
+        final DrawState state;
         final float[] z;
-        final float[] baseline;
-        final float[] gsum;
         final Moments sink;
         final double[] signedSums;
         final int image;
         int pending;
 
-        Draw(AttributionMethod method, float[] z, float[] baseline, Moments sink, double[] signedSums, int image) {
+        Draw(AttributionMethod method, DrawState state, float[] z, Moments sink, double[] signedSums, int image) {
             this.method = method;
+            this.state = state;
             this.z = z;
-            this.baseline = baseline;
-            this.gsum = new float[z.length];
             this.sink = sink;
             this.signedSums = signedSums;
             this.image = image;
-            this.pending = method.base().points();
+            this.pending = state.rows();
         }
 
-        void accumulate(int k, float[] g, int offset) {
-            float w = (float) method.base().weight(k);
-            for (int i = 0; i < gsum.length; i++) gsum[i] += w * g[offset + i];
+        void accept(int k, float[] values, int offset, int length) {
+            state.accept(k, values, offset, length);
             if (--pending == 0) complete();
         }
 
         private void complete() {
-            float[] map = new float[z.length];
-            method.base().finish(z, baseline, gsum, map);
+            float[] map = new float[method.base().mapChannels(spec) * spec.height() * spec.width()];
+            state.finish(map);
             if (method.base().complete()) {
                 double s = 0;
                 for (float v : map) s += v;
@@ -368,8 +388,12 @@ public final class AttributionEngine {
         }
     }
 
-    /** The micro-batch under construction: path points stacked row by row, flushed through one gradient call. */
+    /**
+     * The micro-batch of one {@link Evaluation} under construction: rows stacked one after another, flushed through
+     * one model call (input gradients, logits, or a layer's activation and gradient) and handed to their draws.
+     */
     private final class Rows {
+        final Evaluation evaluation;
         final int size;
         final float[] buf;
         final Draw[] draws;
@@ -378,8 +402,9 @@ public final class AttributionEngine {
         final OutputSpace[] spaces;
         int count;
 
-        Rows(int size) {
-            this.size = size;
+        Rows(Evaluation evaluation) {
+            this.evaluation = evaluation;
+            this.size = spec.inputSize();
             this.buf = new float[microBatch * size];
             this.draws = new Draw[microBatch];
             this.steps = new int[microBatch];
@@ -388,7 +413,7 @@ public final class AttributionEngine {
         }
 
         void add(Draw d, int k, int target, OutputSpace space) {
-            d.method.base().point(d.z, d.baseline, k, buf, count * size);
+            d.state.row(k, buf, count * size);
             draws[count] = d;
             steps[count] = k;
             targets[count] = target;
@@ -396,25 +421,57 @@ public final class AttributionEngine {
             if (++count == microBatch) flush();
         }
 
-        /** Gradients of the stacked rows ({@link #inCalls}: halved on allocation failures), fed to their draws. */
+        /** The stacked rows evaluated ({@link #inCalls}: halved on allocation failures), fed to their draws. */
         void flush() {
             if (count == 0) return;
-            float[] grads = new float[count * size];
-            inCalls(count, (start, n) -> {
-                float[] in = n == microBatch ? buf : Arrays.copyOfRange(buf, start * size, (start + n) * size);
-                INDArray input = toInput(in, n);
-                float[] g = NativeArrays.drainFloats(model.inputGradients(input, Arrays.copyOfRange(targets, start,
-                        start + n), Arrays.copyOfRange(spaces, start, start + n)));
-                NativeArrays.close(input);
-                System.arraycopy(g, 0, grads, start * size, n * size);
-            });
-            gradientRows += count;
             int rows = count;
             count = 0;
-            for (int r = 0; r < rows; r++) {
-                draws[r].accumulate(steps[r], grads, r * size);
-                draws[r] = null;
-            }
+            inCalls(rows, (start, n) -> {
+                float[] in = n == microBatch ? buf : Arrays.copyOfRange(buf, start * size, (start + n) * size);
+                INDArray input = toInput(in, n);
+                int[] t = Arrays.copyOfRange(targets, start, start + n);
+                OutputSpace[] sp = Arrays.copyOfRange(spaces, start, start + n);
+                try {
+                    switch (evaluation.kind()) {
+                        case INPUT_GRADIENT -> {
+                            float[] g = NativeArrays.drainFloats(model.inputGradients(input, t, sp));
+                            for (int r = 0; r < n; r++) draws[start + r].accept(steps[start + r], g, r * size, size);
+                        }
+                        case SCORE -> {
+                            float[][] logits = NativeArrays.drainRows(model.logits(input), n);
+                            for (int r = 0; r < n; r++) {
+                                float[] score = {(float) sp[r].of(logits[r], t[r])};
+                                draws[start + r].accept(steps[start + r], score, 0, 1);
+                            }
+                        }
+                        case LAYER_GRADIENT -> {
+                            ClassifierModel.LayerGradients lg = model.layerGradients(evaluation.layer(), input, t, sp);
+                            for (int r = 0; r < n; r++) {
+                                float[] a = lg.activations()[r], g = lg.gradients()[r];
+                                float[] both = Arrays.copyOf(a, a.length + g.length);
+                                System.arraycopy(g, 0, both, a.length, g.length);
+                                draws[start + r].accept(steps[start + r], both, 0, both.length);
+                            }
+                        }
+                    }
+                } finally {
+                    NativeArrays.close(input);
+                }
+            });
+            if (evaluation.kind() == Evaluation.Kind.INPUT_GRADIENT) gradientRows += rows;
+            Arrays.fill(draws, 0, rows, null);
         }
+    }
+
+    /** {@code e} with its layer named: a layer explainer without one reads the model's last spatial map. */
+    private Evaluation resolved(Evaluation e) {
+        if (e.kind() != Evaluation.Kind.LAYER_GRADIENT || e.layer() != null) return e;
+        if (defaultLayer == null) defaultLayer = io.noiselens.model.Architectures.lastSpatialLayer(spec);
+        return Evaluation.layerGradient(defaultLayer);
+    }
+
+    /** [C, H, W] of a layer's output, read once per layer. */
+    private int[] layerShape(String layer) {
+        return layerShapes.computeIfAbsent(layer, k -> io.noiselens.model.Architectures.layerShape(spec, k));
     }
 }

@@ -16,6 +16,10 @@ public record AttributionResult(int index, AttributionMethod method, int target,
 
     /** Detail key of the relative standard error of a mean over independent draws ({@link SequentialStopping}). */
     public static final String RELATIVE_SE = "relative_se";
+    /** Detail key of the model's forward passes behind a perturbation method's map (every draw's rows). */
+    public static final String FORWARD_PASSES = "forward_passes";
+    /** Detail key of the layer a class activation map read (the default resolved to a name). */
+    public static final String LAYER = "layer";
 
     /** The relative standard error of the map, NaN where it is not defined (one draw, dependent draws). */
     public double relativeSe() {

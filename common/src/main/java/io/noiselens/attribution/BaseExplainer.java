@@ -1,37 +1,40 @@
 package io.noiselens.attribution;
 
+import io.noiselens.model.ModelSpec;
+
 import java.util.Map;
 
 /**
- * The per-draw explanation φ of the estimator view (DESIGN.md §3): given an input point z it asks for the
- * gradient at {@link #points()} path points and combines their weighted sum into one map. Sampling plans
- * (SmoothGrad, NoiseGrad, FusionGrad) wrap a base explainer, as Captum's NoiseTunnel wraps an attribution.
+ * The per-draw explanation φ of the estimator view (DESIGN.md §3): given an input point z it asks the model for
+ * rows of one {@link Evaluation} kind — input gradients ({@link PathExplainer}), forward scores (perturbation
+ * methods), a layer's activation and gradient (class activation maps) — and turns their results into one map.
+ * Sampling plans (SmoothGrad, NoiseGrad, FusionGrad) wrap any base explainer, as Captum's NoiseTunnel wraps an
+ * attribution.
  */
 public interface BaseExplainer {
     /** Short name recorded as {@code base_method}. */
     String name();
 
-    /** Gradient evaluations per draw. */
-    int points();
+    /** What each row of a draw asks the model for. */
+    Evaluation evaluation();
 
-    /** Writes path point k for input z (baseline may be null when not needed) into {@code out} at {@code offset}. */
-    void point(float[] z, float[] baseline, int k, float[] out, int offset);
+    /** A draw at {@code p}: its rows, and the map they make. */
+    DrawState start(DrawPoint p);
 
-    /** Weight of the gradient at point k in the weighted sum G = Σ_k w_k g(point_k). */
-    double weight(int k);
-
-    /** Writes the draw's map from z, the baseline and G into {@code out}. */
-    void finish(float[] z, float[] baseline, float[] weightedGradient, float[] out);
+    /** Channels of the map a draw makes: the input's, or 1 for a spatial map (CAM, RISE). */
+    default int mapChannels(ModelSpec spec) {
+        return spec.channels();
+    }
 
     /**
-     * Whether {@link #finish} takes the clean input x as its reference instead of a baseline image (SmoothTaylor's
+     * Whether the draw takes the clean input x as its reference instead of a baseline image (SmoothTaylor's
      * Taylor term evaluates the expansion around the noisy root z at x).
      */
     default boolean anchoredAtInput() {
         return false;
     }
 
-    /** The baseline this explainer integrates from, or null. */
+    /** The baseline image this explainer integrates from or perturbs towards, or null. */
     default Baseline baseline() {
         return null;
     }

@@ -7,7 +7,7 @@ import java.util.Map;
  * IG(x) = (x − x′) ⊙ ∫₀¹ ∇f_c(x′ + α(x − x′)) dα ≈ (x − x′) ⊙ Σ_k w_k ∇f_c(x′ + α_k(x − x′)).
  * Completeness: Σ_i IG_i ≈ f_c(x) − f_c(x′); the engine stores the convergence delta.
  */
-public final class IntegratedGradients implements BaseExplainer {
+public final class IntegratedGradients extends PathExplainer {
     private final int steps;
     private final Quadrature quadrature;
     private final Baseline baseline;

@@ -3,7 +3,7 @@ package io.noiselens.attribution;
 import java.util.Map;
 
 /** A base explainer that needs the gradient at the input point only (one evaluation per draw, no parameters). */
-abstract class SinglePointExplainer implements BaseExplainer {
+abstract class SinglePointExplainer extends PathExplainer {
     @Override
     public final int points() {
         return 1;

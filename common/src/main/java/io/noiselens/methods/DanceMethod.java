@@ -30,7 +30,7 @@ public final class DanceMethod implements MethodFamily {
     @Override
     public List<ConfigKey> keys() {
         Dance d = Dance.defaults();
-        List<ConfigKey> keys = new ArrayList<>(Keys.baseExplainer());
+        List<ConfigKey> keys = new ArrayList<>(Keys.baseExplainer(Bases.GRADIENT));
         keys.add(ConfigKey.of("layer", STRING, null, "The layer whose representation decoys keep (default the first)."));
         keys.add(ConfigKey.of("patch", INT, d.patch(), "Decoy patch size K (K×K pixels, all channels).").atLeast(1));
         keys.add(ConfigKey.of("stride", INT, d.stride(), "Stride of the patch grid (1 is the paper's sliding window).")
@@ -43,7 +43,7 @@ public final class DanceMethod implements MethodFamily {
 
     @Override
     public void validate(MethodSpec s, String where) {
-        Keys.checkBaseExplainer(s, where);
+        Keys.checkBaseExplainer(s, where, Bases.GRADIENT);
     }
 
     @Override

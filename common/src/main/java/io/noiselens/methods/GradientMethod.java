@@ -1,6 +1,7 @@
 package io.noiselens.methods;
 
 import io.noiselens.attribution.AttributionMethod;
+import io.noiselens.attribution.BaseExplainer;
 import io.noiselens.attribution.Gradient;
 import io.noiselens.attribution.NoisePlan;
 import io.noiselens.lang.ConfigKey;
@@ -29,6 +30,11 @@ public final class GradientMethod implements MethodFamily {
 
     @Override
     public AttributionMethod build(MethodSpec s) {
-        return Keys.method(s, new Gradient(), NoisePlan.none(), null);
+        return Keys.method(s, explainer(s), NoisePlan.none(), null);
+    }
+
+    @Override
+    public BaseExplainer explainer(MethodSpec s) {
+        return new Gradient();
     }
 }

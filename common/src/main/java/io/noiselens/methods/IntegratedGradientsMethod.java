@@ -1,6 +1,7 @@
 package io.noiselens.methods;
 
 import io.noiselens.attribution.AttributionMethod;
+import io.noiselens.attribution.BaseExplainer;
 import io.noiselens.attribution.NoisePlan;
 import io.noiselens.lang.ConfigKey;
 
@@ -33,6 +34,11 @@ public final class IntegratedGradientsMethod implements MethodFamily {
 
     @Override
     public AttributionMethod build(MethodSpec s) {
-        return Keys.method(s, Keys.integratedGradients(s), NoisePlan.none(), null);
+        return Keys.method(s, explainer(s), NoisePlan.none(), null);
+    }
+
+    @Override
+    public BaseExplainer explainer(MethodSpec s) {
+        return Keys.integratedGradients(s);
     }
 }

@@ -6,13 +6,12 @@ import io.noiselens.attribution.BaseExplainer;
 import io.noiselens.attribution.Baseline;
 import io.noiselens.attribution.ChannelReduction;
 import io.noiselens.attribution.Driver;
-import io.noiselens.attribution.Gradient;
-import io.noiselens.attribution.GradientXInput;
 import io.noiselens.attribution.IntegratedGradients;
 import io.noiselens.attribution.NoisePlan;
 import io.noiselens.attribution.Quadrature;
 import io.noiselens.attribution.SequentialStopping;
 import io.noiselens.attribution.TargetSource;
+import io.noiselens.attribution.perturbation.Segmentation;
 import io.noiselens.lang.ConfigKey;
 import io.noiselens.lang.Errors;
 import io.noiselens.model.OutputSpace;
@@ -28,14 +27,31 @@ import static io.noiselens.lang.ConfigKey.Type.*;
 final class Keys {
     private Keys() {}
 
-    static final ConfigKey BASE = ConfigKey.oneOf("base", "gradient", "Base explainer inside the noise plan.",
-            "gradient", "gradient_x_input", "integrated_gradients");
-    static final List<String> INTEGRATED_GRADIENTS_KEYS = List.of("steps", "quadrature", "baseline");
+    /** The baseline image: Integrated Gradients' path start, the value of occluded or absent pixels. */
+    static final ConfigKey BASELINE = ConfigKey.oneOf("baseline", "zero", "Baseline image (Integrated Gradients' path "
+            + "start; occluded or absent pixels).", names(Baseline.values()));
 
-    /** A base explainer choice with Integrated Gradients' keys, which apply when that base is chosen. */
-    static List<ConfigKey> baseExplainer() {
-        List<ConfigKey> keys = new java.util.ArrayList<>(List.of(BASE));
-        keys.addAll(integratedGradients());
+    /** A base explainer inside the noise plan: any family usable as a base ({@link Bases}). */
+    static final ConfigKey BASE = ConfigKey.oneOf("base", "gradient", "Base explainer inside the noise plan; its own "
+            + "keys apply with it.", Bases.kinds(Bases.ALL).toArray(String[]::new));
+    /** DANCE's base: the gradient family (its decoys perturb gradients). */
+    static final ConfigKey GRADIENT_BASE = ConfigKey.oneOf("base", "gradient", "Base explainer of the decoys.",
+            Bases.kinds(Bases.GRADIENT).toArray(String[]::new));
+
+    /** The paths of {@link MethodCatalogue#COMMON_KEYS} (spelled here: the catalogue's initialisation needs this class). */
+    static final List<String> COMMON = List.of("kind", "id", "output", "target", "abs", "channel_reduction");
+
+    /** Whether {@code f} wraps a base explainer (reads a {@code base} key). */
+    static boolean takesBase(MethodFamily f) {
+        return f.keys().contains(BASE) || f.keys().contains(GRADIENT_BASE);
+    }
+
+    /** A base explainer choice among {@code bases}, with each base's keys, which apply when that base is chosen. */
+    static List<ConfigKey> baseExplainer(List<MethodFamily> bases) {
+        List<ConfigKey> keys = new java.util.ArrayList<>(List.of(bases == Bases.ALL ? BASE : GRADIENT_BASE));
+        // A base's own default for a common key (RISE explains the probability) applies through method().
+        java.util.Set<String> seen = new java.util.HashSet<>(COMMON);
+        for (MethodFamily f : bases) for (ConfigKey k : f.keys()) if (seen.add(k.path())) keys.add(k);
         return keys;
     }
 
@@ -43,7 +59,23 @@ final class Keys {
     static List<ConfigKey> integratedGradients() {
         return List.of(ConfigKey.of("steps", INT, 50, "Integrated Gradients steps.").atLeast(1),
                 ConfigKey.oneOf("quadrature", "gauss_legendre", "Integrated Gradients rule.", names(Quadrature.values())),
-                ConfigKey.oneOf("baseline", "zero", "Integrated Gradients baseline.", names(Baseline.values())));
+                BASELINE);
+    }
+
+    /** Coalition samples over image segments (KernelSHAP, LIME), a grid or SLIC superpixels, absent at the baseline. */
+    static List<ConfigKey> segments(int samples) {
+        return List.of(ConfigKey.of("n_samples", INT, samples, "Coalitions sampled (forward passes per draw).").atLeast(1),
+                ConfigKey.oneOf("segmentation", "grid", "Interpretable features: a grid of blocks, or SLIC superpixels.",
+                        names(Segmentation.Kind.values())),
+                ConfigKey.of("grid", INT, 8, "Blocks per side of the grid segmentation.").atLeast(1),
+                ConfigKey.of("slic_segments", INT, 100, "SLIC segments requested (skimage's n_segments).").atLeast(1),
+                ConfigKey.of("slic_compactness", DOUBLE, 10.0, "SLIC compactness m.").atLeast(0),
+                BASELINE);
+    }
+
+    static Segmentation segmentation(MethodSpec s) {
+        return new Segmentation(s.option("segmentation", Segmentation.Kind.class), s.integer("grid"),
+                s.integer("slic_segments"), s.real("slic_compactness"));
     }
 
     /** M input-noise samples x + N(0, σ²), σ absolute or a fraction of the image's range. */
@@ -82,13 +114,9 @@ final class Keys {
                 s.option("baseline", Baseline.class));
     }
 
-    /** The base explainer a noise plan wraps ({@link #BASE}). */
+    /** The base explainer a noise plan (or DANCE) wraps: the chosen base family's explainer of these values. */
     static BaseExplainer base(MethodSpec s) {
-        return switch (s.text("base")) {
-            case "gradient_x_input" -> new GradientXInput();
-            case "integrated_gradients" -> integratedGradients(s);
-            default -> new Gradient();
-        };
+        return Bases.family(s.text("base")).explainer(s);
     }
 
     static InputNoise inputNoise(MethodSpec s) {
@@ -103,16 +131,21 @@ final class Keys {
     }
 
     /**
-     * The rules of {@link #baseExplainer()}: Integrated Gradients' keys only with that base, and its trapezoid rule
-     * with at least two steps.
+     * The rules of {@link #baseExplainer}: a base's keys only with that base, and the chosen base's own cross-key
+     * rules (Integrated Gradients' trapezoid rule needs two steps).
      */
-    static void checkBaseExplainer(MethodSpec s, String where) {
-        trapezoidSteps(s, where);
-        if (s.text("base").equals("integrated_gradients")) return;
-        for (String key : INTEGRATED_GRADIENTS_KEYS) {
-            if (s.isSet(key)) {
-                throw Errors.invalidValue(where + "." + key, s.values().get(key), "'" + key + "' does not apply to kind "
-                        + s.kind() + " with base = " + s.text("base") + "; remove it or set base = integrated_gradients.");
+    static void checkBaseExplainer(MethodSpec s, String where, List<MethodFamily> bases) {
+        MethodFamily chosen = Bases.family(s.text("base"));
+        chosen.validate(s, where);
+        java.util.Set<String> own = new java.util.HashSet<>(COMMON);
+        for (ConfigKey k : chosen.keys()) own.add(k.path());
+        for (MethodFamily f : bases) {
+            for (ConfigKey k : f.keys()) {
+                if (s.isSet(k.path()) && !own.contains(k.path())) {
+                    throw Errors.invalidValue(where + "." + k.path(), s.values().get(k.path()), "'" + k.path()
+                            + "' does not apply to kind " + s.kind() + " with base = " + s.text("base") + "; remove it"
+                            + " or set base to one of " + Bases.taking(k.path()) + ".");
+                }
             }
         }
     }
@@ -126,7 +159,14 @@ final class Keys {
 
     /** The method with the conventions every map carries (output, target, abs, channel reduction). */
     static AttributionMethod method(MethodSpec s, BaseExplainer base, NoisePlan plan, Driver driver) {
-        return new AttributionMethod(s.id(), s.kind(), base, plan, s.option("output", OutputSpace.class),
+        OutputSpace output = s.option("output", OutputSpace.class);
+        if (!s.isSet("output") && s.values().containsKey("base")) {
+            // A base that redeclares the common output key (RISE: probability) keeps its default under a noise plan.
+            for (ConfigKey k : Bases.family(s.text("base")).keys()) {
+                if (k.path().equals("output")) output = OutputSpace.valueOf(k.defaultValue().toString().toUpperCase(Locale.ROOT));
+            }
+        }
+        return new AttributionMethod(s.id(), s.kind(), base, plan, output,
                 s.option("target", TargetSource.class), s.option("abs", AbsMode.class),
                 s.option("channel_reduction", ChannelReduction.class), driver);
     }

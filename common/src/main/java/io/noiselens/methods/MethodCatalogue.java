@@ -25,10 +25,16 @@ import static io.noiselens.lang.ConfigKey.Type.*;
  * the family does not declare, checks types and bounds, fills the family's defaults and runs its cross-key rules.
  */
 public final class MethodCatalogue {
-    private static final List<MethodFamily> FAMILIES = List.of(new GradientMethod(), new GradientTimesInputMethod(),
-            new IntegratedGradientsMethod(), NoiseTunnelMethod.SMOOTHGRAD, NoiseTunnelMethod.SMOOTHGRAD_SQ,
-            NoiseTunnelMethod.VARGRAD, NoiseTunnelMethod.NOISEGRAD, NoiseTunnelMethod.FUSIONGRAD,
-            new SmoothTaylorMethod(), new RelExMethod(), new DanceMethod());
+    private static final List<MethodFamily> FAMILIES;
+
+    static {
+        List<MethodFamily> all = new ArrayList<>(Bases.GRADIENT);
+        all.addAll(List.of(NoiseTunnelMethod.SMOOTHGRAD, NoiseTunnelMethod.SMOOTHGRAD_SQ, NoiseTunnelMethod.VARGRAD,
+                NoiseTunnelMethod.NOISEGRAD, NoiseTunnelMethod.FUSIONGRAD, new SmoothTaylorMethod(), new RelExMethod(),
+                new DanceMethod()));
+        for (MethodFamily f : Bases.ALL) if (!all.contains(f)) all.add(f);
+        FAMILIES = List.copyOf(all);
+    }
 
     /** Keys every family reads: which family, the map's name, and the conventions every map carries (METHODS.md §1). */
     public static final List<ConfigKey> COMMON_KEYS = List.of(
@@ -80,9 +86,10 @@ public final class MethodCatalogue {
         for (String key : raw.keySet()) {
             if (keys.containsKey(key)) continue;
             if (!allKeys().contains(key)) throw Errors.unknownKey(where + "." + key, allKeys());
+            List<String> bases = Bases.taking(key);
             throw Errors.invalidValue(where + "." + key, raw.get(key), "'" + key + "' does not apply to kind " + kind
-                    + "; remove it" + (Keys.INTEGRATED_GRADIENTS_KEYS.contains(key) ? " or set base = integrated_gradients"
-                    + " on a kind that takes a base" : "") + ". Kind " + kind + " reads " + familyKeys(family) + ".");
+                    + "; remove it" + (bases.isEmpty() ? "" : " or use kind " + bases + " (alone, or as the base of "
+                    + "a kind that takes one)") + ". Kind " + kind + " reads " + familyKeys(family) + ".");
         }
         Map<String, Object> values = new LinkedHashMap<>();
         for (ConfigKey k : keys.values()) {
@@ -177,12 +184,10 @@ public final class MethodCatalogue {
     public static String markdownTable() {
         StringBuilder out = new StringBuilder("| kind | what it computes | keys (default first) |\n| --- | --- | --- |\n");
         for (MethodFamily f : families()) {
-            boolean wraps = f.keys().contains(Keys.BASE);
             List<String> keys = new ArrayList<>();
-            for (ConfigKey k : f.keys()) {
-                if (wraps && Keys.INTEGRATED_GRADIENTS_KEYS.contains(k.path())) continue;
-                keys.add(k == Keys.BASE ? keyWithDefault(k) + " (with `integrated_gradients` also its `steps`, "
-                        + "`quadrature`, `baseline`)" : keyWithDefault(k));
+            for (ConfigKey k : ownKeys(f)) {
+                keys.add(k == Keys.BASE || k == Keys.GRADIENT_BASE ? keyWithDefault(k) + " (and the chosen base's keys)"
+                        : keyWithDefault(k));
             }
             out.append("| `").append(f.kind()).append("` | ").append(f.summary()).append(" | ")
                     .append(keys.isEmpty() ? "—" : String.join(", ", keys)).append(" |\n");
@@ -198,11 +203,20 @@ public final class MethodCatalogue {
         StringBuilder out = new StringBuilder("Methods (one entry of 'methods' per map; keys not listed for a kind are refused):\n");
         for (MethodFamily f : families()) {
             out.append("\n  ").append(f.kind()).append(": ").append(f.summary()).append('\n');
-            for (ConfigKey k : f.keys()) out.append(helpLine(k));
+            for (ConfigKey k : ownKeys(f)) out.append(helpLine(k));
+            if (Keys.takesBase(f)) out.append("    (and the keys of the chosen base, listed under its kind)\n");
         }
         out.append("\n  every kind:\n");
         for (ConfigKey k : COMMON_KEYS) out.append(helpLine(k));
         return out.toString();
+    }
+
+    /** A family's keys without those it reads for its base (listed under the base's own kind). */
+    private static List<ConfigKey> ownKeys(MethodFamily f) {
+        if (!Keys.takesBase(f)) return f.keys();
+        List<ConfigKey> baseKeys = new ArrayList<>();
+        for (MethodFamily b : Bases.ALL) baseKeys.addAll(b.keys());
+        return f.keys().stream().filter(k -> !baseKeys.contains(k)).toList();
     }
 
     private static String helpLine(ConfigKey k) {

@@ -1,6 +1,7 @@
 package io.noiselens.methods;
 
 import io.noiselens.attribution.AttributionMethod;
+import io.noiselens.attribution.BaseExplainer;
 import io.noiselens.lang.ConfigKey;
 
 import java.util.List;
@@ -30,4 +31,12 @@ public interface MethodFamily {
 
     /** The method these (validated, defaulted) values describe. */
     AttributionMethod build(MethodSpec spec);
+
+    /**
+     * The base explainer these values describe, for a family usable as the base of a noise plan ({@link Bases});
+     * null for the others.
+     */
+    default BaseExplainer explainer(MethodSpec spec) {
+        return null;
+    }
 }

@@ -46,10 +46,9 @@ public final class Methods {
 
         /** A base explainer object (e.g. Integrated Gradients with a rule of its own) for a family that takes one. */
         public Builder base(BaseExplainer b) {
-            if (!MethodCatalogue.family((String) raw.get("kind")).keys().contains(Keys.BASE)) {
+            if (!Keys.takesBase(MethodCatalogue.family((String) raw.get("kind")))) {
                 throw Errors.invalidValue("base", b, raw.get("kind") + " has a fixed base explainer; 'base' applies to "
-                        + MethodCatalogue.families().stream().filter(f -> f.keys().contains(Keys.BASE))
-                        .map(MethodFamily::kind).toList() + ".");
+                        + MethodCatalogue.families().stream().filter(Keys::takesBase).map(MethodFamily::kind).toList() + ".");
             }
             this.base = b;
             return this;

@@ -47,7 +47,7 @@ public final class NoiseTunnelMethod implements MethodFamily {
         this.weights = replicas > 0;
         this.inputs = samples > 0;
         this.summary = summary;
-        keys.addAll(Keys.baseExplainer());
+        keys.addAll(Keys.baseExplainer(Bases.ALL));
         if (weights) keys.addAll(Keys.weightNoise(replicas, sigmaW));
         if (inputs) keys.addAll(Keys.inputNoise(samples, sigma, mode));
         keys.addAll(Keys.stopping());
@@ -70,7 +70,7 @@ public final class NoiseTunnelMethod implements MethodFamily {
 
     @Override
     public void validate(MethodSpec s, String where) {
-        Keys.checkBaseExplainer(s, where);
+        Keys.checkBaseExplainer(s, where, Bases.ALL);
     }
 
     @Override

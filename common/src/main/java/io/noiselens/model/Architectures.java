@@ -1,6 +1,7 @@
 package io.noiselens.model;
 
 import io.noiselens.lang.Errors;
+import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -38,6 +39,35 @@ public final class Architectures {
 
     /** Names of the convolution and dense layers of {@code spec}'s architecture, input to output. */
     public static List<String> layerNames(ModelSpec spec) {
+        return defined(spec).layerNames();
+    }
+
+    /**
+     * The layer a class activation map reads when none is named: the deepest spatial map (C×H×W, H·W &gt; 1) —
+     * {@code layer4} of a ResNet, the last convolution of a plain CNN ({@link Layers#spatialLayers()}).
+     */
+    public static String lastSpatialLayer(ModelSpec spec) {
+        List<String> spatial = defined(spec).spatialLayers();
+        if (spatial.isEmpty()) {
+            throw Errors.invalidValue("model.architecture", spec.architecture(), "This model has no layer with a "
+                    + "spatial map (C×H×W) for a class activation map; explain it with a gradient or perturbation method.");
+        }
+        return spatial.get(spatial.size() - 1);
+    }
+
+    /** The output shape [C, H, W] of {@code layer} (a 1×1 map for a dense layer); a clear error for an unknown name. */
+    public static int[] layerShape(ModelSpec spec, String layer) {
+        Layers<SDVariable> l = defined(spec);
+        if (!l.layerNames().contains(layer)) {
+            throw Errors.invalidValue("layer", layer, "Name one of the model's layers or blocks: " + l.spatialLayers()
+                    + " (spatial maps), or any of " + l.layerNames() + ".");
+        }
+        Layers.Act<SDVariable> a = l.output(layer);
+        return new int[]{a.c(), a.h(), a.w()};
+    }
+
+    /** The architecture defined once over a throwaway graph, to read its layers. */
+    private static Layers<SDVariable> defined(ModelSpec spec) {
         // An imported graph brings its own parameters (the general operators read them); built-in ones are initialised.
         Map<String, Tensor> params = new java.util.LinkedHashMap<>();
         if (spec.network() instanceof io.noiselens.model.onnx.OnnxArchitecture a) {
@@ -45,6 +75,6 @@ public final class Architectures {
         }
         SameDiffLayers l = new SameDiffLayers(SameDiff.create(), DataType.FLOAT, params, 0L, true);
         spec.network().define(l, l.input("input", spec.channels(), spec.height(), spec.width()), spec);
-        return l.layerNames();
+        return l;
     }
 }

@@ -76,6 +76,24 @@ final class Backprop {
         return g;
     }
 
+    /**
+     * ∂/∂{@code layer} of Σ seed ⊙ {@code at}: the reverse walk of {@link #gradient} up to the layer's own step, when
+     * every consumer of the layer has added its part. Call once per graph.
+     */
+    SDVariable gradientAt(SDVariable layer, SDVariable at, SDVariable seed) {
+        grads.clear();
+        grads.put(at.name(), seed);
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            Step s = steps.get(i);
+            if (s.output().equals(layer.name())) break;
+            SDVariable g = grads.remove(s.output());
+            if (g != null) s.rule().apply(g, this);
+        }
+        SDVariable g = grads.get(layer.name());
+        if (g == null) throw new IllegalStateException("The output does not depend on layer '" + layer.name() + "'");
+        return g;
+    }
+
     // ---- rules shared by several layers ----
 
     /**

@@ -26,6 +26,15 @@ public interface ClassifierModel extends AutoCloseable {
     /** Logits [n, classes] and input gradients [n, C, H, W] of the same inputs. */
     record Pass(INDArray logits, INDArray gradients) {}
 
+    /**
+     * The activation A of {@code layer} (a name of {@link io.noiselens.model.Architectures#layerShape}) and
+     * ∂ score_i / ∂A_i per row, the score as in {@link #inputGradients}: what class activation maps weigh.
+     */
+    LayerGradients layerGradients(String layer, INDArray input, int[] targets, OutputSpace[] spaces);
+
+    /** Per row, a layer's activation and the gradient of the row's score with respect to it (C·H·W values each). */
+    record LayerGradients(float[][] activations, float[][] gradients) {}
+
     /** The parameter view currently in use. */
     ModelWeights weights();
 

@@ -112,6 +112,8 @@ public abstract class Layers<T> {
     protected record ConvParams(Binding weight, Binding bias, long[] weightShape, boolean depthwise) {}
 
     private final Map<String, Act<T>> outputs = new LinkedHashMap<>();
+    /** Names in the order their activations were last recorded (a module's output is its last node's). */
+    private final Map<String, Boolean> recency = new LinkedHashMap<>();
     private final Map<String, Tensor> params;
     private final Long initSeed;
     private final boolean allowBatchNorm;
@@ -356,6 +358,11 @@ public abstract class Layers<T> {
         namedTensor(name, v, perImage);
     }
 
+    /** Records a block's activation under its module name ({@code layer4}), for layer explainers and probes. */
+    public final Act<T> nameOutput(String name, Act<T> a) {
+        return named(name, a);
+    }
+
     /** Counts {@code floatsPerImage} activation values for the memory estimate (general tensors). */
     public final void count(long floatsPerImage) {
         activationFloats += floatsPerImage;
@@ -440,7 +447,32 @@ public abstract class Layers<T> {
     /** Records {@code a} as the output of layer {@code name}. */
     protected final Act<T> named(String name, Act<T> a) {
         outputs.put(name, a);
+        recency.remove(name);
+        recency.put(name, Boolean.TRUE);
         return a;
+    }
+
+    /**
+     * The layers whose output is a spatial map (C×H×W with H·W &gt; 1), ordered by when their value was last
+     * recorded, so the last is the deepest; a tensor recorded under several names (a module and its last submodule)
+     * appears once, under its shortest name ({@code layer4} rather than {@code layer4.1.relu_1}).
+     */
+    public List<String> spatialLayers() {
+        List<String> out = new java.util.ArrayList<>();
+        java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<String> byRecency = new java.util.ArrayList<>(recency.keySet());
+        java.util.Collections.reverse(byRecency);
+        for (String name : byRecency) {
+            Act<T> a = outputs.get(name);
+            if (a.rank() != 4 || (long) a.h() * a.w() <= 1 || !seen.add(a.v())) continue;
+            String shortest = name;
+            for (Map.Entry<String, Act<T>> e : outputs.entrySet()) {
+                if (e.getValue().v() == a.v() && e.getKey().length() < shortest.length()) shortest = e.getKey();
+            }
+            out.add(shortest);
+        }
+        java.util.Collections.reverse(out);
+        return out;
     }
 
     /** Counts the activation for the memory estimate. */

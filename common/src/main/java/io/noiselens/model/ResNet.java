@@ -40,8 +40,10 @@ public final class ResNet implements Architecture {
             for (int b = 0; b < blocks[stage]; b++) {
                 int stride = (stage > 0 && b == 0) ? 2 : 1;
                 String p = "layer" + (stage + 1) + "." + b;
-                x = bottleneck ? bottleneck(l, p, x, widths[stage], stride) : basic(l, p, x, widths[stage], stride);
+                x = l.nameOutput(p, bottleneck ? bottleneck(l, p, x, widths[stage], stride)
+                        : basic(l, p, x, widths[stage], stride));
             }
+            l.nameOutput("layer" + (stage + 1), x);
         }
         return l.dense("fc", l.globalAvgPool(x), spec.numClasses());
     }

@@ -37,6 +37,12 @@ public final class SameDiffClassifier implements ClassifierModel {
     private final String logitsName;
     private final GradientPass pass;
     private final String gradientName;
+    /** The layer whose activation and gradient this graph returns instead of the input gradient (null: the input's). */
+    private final String layer;
+    private final String layerActivationName;
+    /** Graphs of {@link #layerGradients}, one per layer, built on first use. */
+    private final Map<String, SameDiffClassifier> layerGraphs = new HashMap<>();
+    private final double softplusBeta;
     private final long activationFloats;
     private ModelWeights weights;
 
@@ -45,7 +51,14 @@ public final class SameDiffClassifier implements ClassifierModel {
 
     private SameDiffClassifier(ModelSpec spec, ModelWeights weights, DataType dataType, double softplusBeta,
                                GradientPass pass) {
+        this(spec, weights, dataType, softplusBeta, pass, null);
+    }
+
+    private SameDiffClassifier(ModelSpec spec, ModelWeights weights, DataType dataType, double softplusBeta,
+                               GradientPass pass, String layer) {
         this.spec = spec;
+        this.layer = layer;
+        this.softplusBeta = softplusBeta;
         // Graphs with the general operators (transformer-era ONNX exports) have no hand-written reverse steps.
         boolean general = spec.network() instanceof io.noiselens.model.onnx.OnnxArchitecture a && a.needsGeneralOperators();
         if (general) pass = GradientPass.AUTODIFF;
@@ -64,6 +77,8 @@ public final class SameDiffClassifier implements ClassifierModel {
         }
         SDVariable logits = out.v();
         this.logitsName = logits.name();
+        Layers.Act<SDVariable> at = layer == null ? in : l.output(layer);
+        this.layerActivationName = layer == null ? null : at.v().name();
         SDVariable tl = sd.placeHolder(TARGET_LOGIT, dataType, -1, spec.numClasses());
         SDVariable tp = sd.placeHolder(TARGET_PROB, dataType, -1, spec.numClasses());
         SDVariable tlp = sd.placeHolder(TARGET_LOG_PROB, dataType, -1, spec.numClasses());
@@ -73,13 +88,13 @@ public final class SameDiffClassifier implements ClassifierModel {
         SDVariable p = sd.nn().softmax(logits, 1);
         if (pass == GradientPass.AUTODIFF) {
             sd.setLossVariables(tl.mul(logits).sum().add(tp.mul(p).sum()).add(tlp.mul(logSoftmax).sum()));
-            createGradFunctionQuietly(sd);
+            createGradFunctionQuietly(sd, layer == null ? INPUT : layerActivationName);
             this.gradientName = null;
         } else {
             // ∂score/∂logits: e_t for a logit, p_t(e_t − p) for a probability, e_t − p for a log-probability.
             SDVariable tpp = tp.mul(p);
             SDVariable seed = tl.add(tpp).sub(p.mul(tpp.sum(true, 1))).add(tlp).sub(p.mul(tlp.sum(true, 1)));
-            this.gradientName = l.inputGradient(in, out, seed).name();
+            this.gradientName = (layer == null ? l.inputGradient(in, out, seed) : l.gradientAt(at, out, seed)).name();
         }
         this.layers = l;
         sd.setListeners(NATIVE_POOLING);
@@ -95,11 +110,16 @@ public final class SameDiffClassifier implements ClassifierModel {
      * SameDiff M2.1 prints "Added differentiated op …" to standard output for every op of a new gradient graph;
      * that would bury the job's own output, so standard output is muted while the graph is built.
      */
-    static synchronized void createGradFunctionQuietly(SameDiff sd) {
+    static void createGradFunctionQuietly(SameDiff sd) {
+        createGradFunctionQuietly(sd, INPUT);
+    }
+
+    /** As {@link #createGradFunctionQuietly(SameDiff)}, for the gradient of {@code variable}. */
+    static synchronized void createGradFunctionQuietly(SameDiff sd, String variable) {
         java.io.PrintStream original = System.out;
         System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
         try {
-            sd.createGradFunction(INPUT);
+            sd.createGradFunction(variable);
         } finally {
             System.setOut(original);
         }
@@ -197,6 +217,14 @@ public final class SameDiffClassifier implements ClassifierModel {
         ph.put(TARGET_PROB, tp);
         ph.put(TARGET_LOG_PROB, tlp);
         try {
+            if (layer != null) {
+                if (pass == GradientPass.AUTODIFF) {
+                    return new Pass(sd.outputSingle(ph, layerActivationName),
+                            sd.calculateGradients(ph, layerActivationName).get(layerActivationName));
+                }
+                Map<String, INDArray> out = sd.output(ph, layerActivationName, gradientName);
+                return new Pass(out.get(layerActivationName), out.get(gradientName));
+            }
             if (pass == GradientPass.AUTODIFF) {
                 INDArray g = sd.calculateGradients(ph, INPUT).get(INPUT);
                 return new Pass(withLogits ? logits(input) : null, g);
@@ -222,6 +250,20 @@ public final class SameDiffClassifier implements ClassifierModel {
         this.weights = w;
     }
 
+    /**
+     * The layer's activation and its gradient from a graph of their own ({@link #layerGraphs}; its reverse pass stops
+     * at the layer), with this model's current weights.
+     */
+    @Override
+    public LayerGradients layerGradients(String layerName, INDArray input, int[] targets, OutputSpace[] spaces) {
+        SameDiffClassifier g = layerGraphs.computeIfAbsent(layerName,
+                k -> new SameDiffClassifier(spec, weights, dataType, softplusBeta, pass, k));
+        if (g.weights != weights) g.setWeights(weights);
+        Pass p = g.gradientPass(input, targets, spaces, false);
+        int n = (int) input.size(0);
+        return new LayerGradients(NativeArrays.drainRows(p.logits(), n), NativeArrays.drainRows(p.gradients(), n));
+    }
+
     @Override
     public LayerProbe probe(String layer) {
         return new SameDiffLayerProbe(spec, weights, layer);
@@ -235,6 +277,8 @@ public final class SameDiffClassifier implements ClassifierModel {
     /** Frees the graph's variable arrays now instead of waiting for the garbage collector. */
     @Override
     public void close() {
+        for (SameDiffClassifier g : layerGraphs.values()) g.close();
+        layerGraphs.clear();
         Sessions.release(sd);
         for (SDVariable v : sd.variables()) {
             INDArray arr = v.getArr();

@@ -53,6 +53,11 @@ public final class SameDiffLayers extends Layers<SDVariable> {
         return backprop.gradient(input.v(), at.v(), seed);
     }
 
+    /** ∂/∂{@code layer} of Σ seed ⊙ {@code at}: the same reverse pass, stopped at the layer's activation. */
+    public SDVariable gradientAt(Act<SDVariable> layer, Act<SDVariable> at, SDVariable seed) {
+        return backprop.gradientAt(layer.v(), at.v(), seed);
+    }
+
     @Override
     public SameDiffLayers softplus(double beta) {
         super.softplus(beta);

@@ -54,7 +54,7 @@ public final class KeyedRandom {
     private KeyedRandom() {}
 
     /** What a stream is for; part of every key so that weight noise and input noise never share numbers. */
-    public enum Purpose { WEIGHTS, INPUT, DATASET, TRAINING, SHUFFLE, BOOTSTRAP, RANDOMISATION, ADVERSARIAL }
+    public enum Purpose { WEIGHTS, INPUT, DATASET, TRAINING, SHUFFLE, BOOTSTRAP, RANDOMISATION, ADVERSARIAL, PERTURBATION }
 
     /** The SplitMix64 finaliser: a bijective avalanche mix of 64 bits. */
     public static long mix64(long z) {

@@ -49,6 +49,8 @@ class MethodClosedFormTest {
         for (String arch : List.of("linear", "mlp")) {
             for (String kind : MethodCatalogue.kinds()) {
                 if (Methods.builder(kind).build().driver() != null) continue;   // optimisations: their own tests
+                // The gradient family here; CAM and perturbation methods against their closed forms elsewhere.
+                if (!(Methods.builder(kind).build().base() instanceof PathExplainer)) continue;
                 java.util.Set<String> keys = new java.util.HashSet<>();
                 MethodCatalogue.family(kind).keys().forEach(k -> keys.add(k.path()));
                 for (int v = 0; v < variants.size(); v++) {

@@ -35,7 +35,7 @@ class JobConfigLoaderTest {
         assertEquals(5, ng.plan().replicas());
         assertEquals(0.3, ng.plan().weightNoise().sigma());
         assertInstanceOf(IntegratedGradients.class, ng.base());
-        assertEquals(16, ng.base().points());
+        assertEquals(16, ((IntegratedGradients) ng.base()).points());
         assertEquals("riemann_trapezoid", ng.base().params().get("ig_quadrature"));
         assertTrue(c.json().contains("\"batch_size\":8"), c.json());
         assertEquals(Quadrature.RIEMANN_TRAPEZOID, c.methods().get(1).option("quadrature", Quadrature.class));

@@ -49,7 +49,17 @@ class EngineParityTest {
             new Object[]{"fusiongrad", "replicas", 2, "samples", 2},
             new Object[]{"smoothtaylor", "samples", 8},
             new Object[]{"relex", "samples", 4, "iterations", 5},
-            new Object[]{"dance", "patch", 8, "stride", 8, "iterations", 3});
+            new Object[]{"dance", "patch", 8, "stride", 8, "iterations", 3},
+            new Object[]{"gradcam"},
+            new Object[]{"gradcam_plus_plus", "layer", "conv3", "upsample", "nearest"},
+            new Object[]{"layercam", "relu", "after_upsample", "normalise", "minmax"},
+            new Object[]{"occlusion", "window", 8, "stride", 8},
+            new Object[]{"rise", "masks", 64, "mask_grid", 4},
+            new Object[]{"kernel_shap", "n_samples", 40, "grid", 4},
+            new Object[]{"lime", "n_samples", 40, "segmentation", "slic", "slic_segments", 16},
+            new Object[]{"noisegrad", "replicas", 2, "base", "gradcam", "id", "noisegrad_gradcam"},
+            new Object[]{"fusiongrad", "replicas", 2, "samples", 2, "base", "occlusion", "window", 16, "stride", 16,
+                    "id", "fusiongrad_occlusion"});
 
     static Stream<Object[]> methods() {
         return METHODS.stream().map(m -> new Object[]{m[0], m});

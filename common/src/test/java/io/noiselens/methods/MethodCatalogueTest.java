@@ -41,8 +41,7 @@ class MethodCatalogueTest {
     void declaredDefaultsAreTheDefaults(MethodFamily f) {
         Map<String, Object> raw = new HashMap<>(Map.of("kind", f.kind()));
         for (ConfigKey k : f.keys()) {
-            boolean needsBase = f.keys().contains(Keys.BASE) && Keys.INTEGRATED_GRADIENTS_KEYS.contains(k.path());
-            if (k.defaultValue() != null && !needsBase) raw.put(k.path(), k.defaultValue());
+            if (k.defaultValue() != null && baseReading(f, k) == null) raw.put(k.path(), k.defaultValue());
         }
         assertEquals(MethodCatalogue.method(f.kind()).params(7), MethodCatalogue.spec(raw, "m").build().params(7));
     }
@@ -72,7 +71,7 @@ class MethodCatalogueTest {
             if (k.min() == null) continue;
             Object below = k.type() == ConfigKey.Type.INT ? (Object) (k.min().intValue() - 1) : (Object) (k.min() - 0.5);
             Map<String, Object> raw = new HashMap<>(Map.of("kind", f.kind(), k.path(), below));
-            if (f.keys().contains(Keys.BASE) && Keys.INTEGRATED_GRADIENTS_KEYS.contains(k.path())) raw.put("base", "integrated_gradients");
+            if (baseReading(f, k) != null) raw.put("base", baseReading(f, k));
             NoiseLensException e = assertThrows(NoiseLensException.class, () -> MethodCatalogue.spec(raw, "m"), k.path());
             assertTrue(e.getMessage().contains("m." + k.path()) && e.getMessage().contains("≥"), e.getMessage());
             if (k.type() == ConfigKey.Type.INT) {
@@ -81,6 +80,18 @@ class MethodCatalogueTest {
                 assertTrue(e.getMessage().contains("an integer"), e.getMessage());
             }
         }
+    }
+
+    @Test
+    void theCommonKeysAreSpelledOnce() {
+        assertEquals(MethodCatalogue.COMMON_KEYS.stream().map(ConfigKey::path).toList(), Keys.COMMON);
+    }
+
+    /** For a family that wraps a base: the first base that reads key k (null: k is the family's own). */
+    static String baseReading(MethodFamily f, ConfigKey k) {
+        if (!Keys.takesBase(f)) return null;
+        for (MethodFamily b : Bases.ALL) if (b.keys().contains(k)) return b.kind();
+        return null;
     }
 
     /** One shared key, two families, two defaults: RelEx optimises 50 steps, DANCE's decoy solver 20. */

@@ -315,6 +315,7 @@ public final class OnnxArchitecture implements Architecture {
             String out = n.outputs().get(0);
             Value<T> v = translate(l, n, values);
             values.put(out, v);
+            if (v.spatial()) nameModules(l, n, v.act());
             OnnxModel.Node bn = foldedBn.get(out);
             if (bn != null) values.put(bn.outputs().get(0), v);
             OnnxModel.Node bias = foldedBias.get(out);
@@ -619,6 +620,18 @@ public final class OnnxArchitecture implements Architecture {
         String unique = base;
         for (int k = 2; !used.add(unique); k++) unique = base + "_" + k;
         return unique;
+    }
+
+    /**
+     * Records a spatial activation as the output of every module whose scope holds its node ({@code layer4},
+     * {@code layer4.1}, …; a module's output is its last node's), so that class activation maps and probes address
+     * blocks by their PyTorch names.
+     */
+    private static <T> void nameModules(Layers<T> l, OnnxModel.Node n, Layers.Act<T> a) {
+        String path = modulePath(n.name());
+        if (path.isEmpty()) return;
+        for (int dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', dot + 1)) l.nameOutput(path.substring(0, dot), a);
+        l.nameOutput(path, a);
     }
 
     /**

@@ -96,18 +96,36 @@ public final class TorchClassifier implements ClassifierModel {
     private Pass pass(INDArray input, int[] targets, OutputSpace[] spaces, boolean withLogits) {
         int n = spec.batchOf(input.shape());
         spec.checkTargets(n, targets, spaces);
-        int k = spec.numClasses();
-        float[][] select = new float[3][n * k];
-        for (int i = 0; i < n; i++) select[spaces[i].ordinal()][i * k + targets[i]] = 1;
         try (PointerScope scope = new PointerScope()) {
             Tensor x = in(input).set_requires_grad(true);
             Tensor logits = forward(x).v();
-            Tensor score = torch.sum(logits.mul(Torch.tensor(select[OutputSpace.LOGIT.ordinal()], n, k)))
-                    .add(torch.sum(torch.softmax(logits, 1).mul(Torch.tensor(select[OutputSpace.PROBABILITY.ordinal()], n, k))))
-                    .add(torch.sum(torch.log_softmax(logits, 1).mul(
-                            Torch.tensor(select[OutputSpace.LOG_PROBABILITY.ordinal()], n, k))));
-            score.backward();
+            score(logits, targets, spaces).backward();
             return new Pass(withLogits ? Torch.array(logits.detach()) : null, Torch.array(x.grad()));
+        }
+    }
+
+    /** Σ_i score_i: row i's logit, softmax probability or log-probability of class targets[i] as spaces[i] says. */
+    private Tensor score(Tensor logits, int[] targets, OutputSpace[] spaces) {
+        int n = targets.length, k = spec.numClasses();
+        float[][] select = new float[3][n * k];
+        for (int i = 0; i < n; i++) select[spaces[i].ordinal()][i * k + targets[i]] = 1;
+        return torch.sum(logits.mul(Torch.tensor(select[OutputSpace.LOGIT.ordinal()], n, k)))
+                .add(torch.sum(torch.softmax(logits, 1).mul(Torch.tensor(select[OutputSpace.PROBABILITY.ordinal()], n, k))))
+                .add(torch.sum(torch.log_softmax(logits, 1).mul(Torch.tensor(select[OutputSpace.LOG_PROBABILITY.ordinal()], n, k))));
+    }
+
+    /** One eager pass with the layer's activation kept for its gradient ({@code retain_grad}). */
+    @Override
+    public LayerGradients layerGradients(String layer, INDArray input, int[] targets, OutputSpace[] spaces) {
+        int n = spec.batchOf(input.shape());
+        spec.checkTargets(n, targets, spaces);
+        try (PointerScope scope = new PointerScope()) {
+            Tensor x = in(input).set_requires_grad(true);
+            EagerPass p = eager(x);
+            Tensor a = p.layers().output(layer).v();
+            a.retain_grad();
+            score(p.output().v(), targets, spaces).backward();
+            return new LayerGradients(LayerProbe.split(Torch.floats(a.detach()), n), LayerProbe.split(Torch.floats(a.grad()), n));
         }
     }
 

@@ -1,0 +1,161 @@
+package io.noiselens.attribution.cam;
+
+import io.noiselens.attribution.BaseExplainer;
+import io.noiselens.attribution.DrawPoint;
+import io.noiselens.attribution.DrawState;
+import io.noiselens.attribution.Evaluation;
+import io.noiselens.model.ModelSpec;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The class activation map family (METHODS-2.md §A.1) at layer ℓ with activation A ∈ R^{K×h×w} and g = ∂y_c/∂A, the
+ * explained score's gradient (the logit by default, as in both references):
+ * <ul>
+ *   <li>Grad-CAM (Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based
+ *       Localization", ICCV 2017): L = Σ_k α_k A_k with α_k = mean_ij g_kij;</li>
+ *   <li>Grad-CAM++ (Chattopadhyay et al., WACV 2018, as pytorch-grad-cam computes it): L = Σ_k w_k A_k with
+ *       w_k = Σ_ij a_kij ReLU(g_kij), a_kij = g² / (2g² + (Σ_ab A_kab)·g³ + 10⁻⁶), a = 0 where g = 0;</li>
+ *   <li>LayerCAM (Jiang et al., "LayerCAM: Exploring Hierarchical Class Activation Maps for Localization", IEEE TIP
+ *       2021): L = Σ_k ReLU(g_kij)·A_kij, element-wise.</li>
+ * </ul>
+ * Then the ReLU of the papers ({@link Relu}: before upsampling as Captum orders it, after, or none — Captum's
+ * default), upsampling to the input ({@link Upsampling}), and optionally pytorch-grad-cam's min–max normalisation to
+ * [0, 1] (ε = 10⁻⁷). The map has one channel. Under weight noise the layer is read from each replica.
+ */
+public final class ClassActivationMap implements BaseExplainer {
+    /** How the channel weights are formed. */
+    public enum Weighting { GRAD_CAM, GRAD_CAM_PLUS_PLUS, LAYER_CAM }
+
+    /** Where the ReLU of the papers is applied. */
+    public enum Relu { BEFORE_UPSAMPLE, AFTER_UPSAMPLE, NONE }
+
+    /** Normalisation of the final map. */
+    public enum Normalise { NONE, MINMAX }
+
+    private static final double MINMAX_EPS = 1e-7;
+    private final Weighting weighting;
+    private final String layer;
+    private final Upsampling upsampling;
+    private final Relu relu;
+    private final Normalise normalise;
+
+    /** @param layer the layer's name, or null for the model's last spatial map */
+    public ClassActivationMap(Weighting weighting, String layer, Upsampling upsampling, Relu relu, Normalise normalise) {
+        this.weighting = weighting;
+        this.layer = layer;
+        this.upsampling = upsampling;
+        this.relu = relu;
+        this.normalise = normalise;
+    }
+
+    @Override
+    public String name() {
+        return weighting.name().toLowerCase(Locale.ROOT).replace("grad_cam", "gradcam");
+    }
+
+    @Override
+    public Evaluation evaluation() {
+        return Evaluation.layerGradient(layer);
+    }
+
+    @Override
+    public int mapChannels(ModelSpec spec) {
+        return 1;
+    }
+
+    @Override
+    public DrawState start(DrawPoint p) {
+        int[] shape = p.layerShape();
+        if (shape[1] * shape[2] <= 1) {
+            throw new IllegalArgumentException("A class activation map needs a layer with a spatial map; its layer is "
+                    + shape[0] + "×" + shape[1] + "×" + shape[2]);
+        }
+        return new DrawState() {
+            float[] cam;
+
+            @Override
+            public int rows() {
+                return 1;
+            }
+
+            @Override
+            public void row(int k, float[] out, int offset) {
+                System.arraycopy(p.z(), 0, out, offset, p.z().length);
+            }
+
+            @Override
+            public void accept(int k, float[] values, int offset, int length) {
+                cam = map(values, offset, shape[0], shape[1] * shape[2]);
+            }
+
+            @Override
+            public void finish(float[] out) {
+                ModelSpec s = p.spec();
+                float[] up = upsampling.apply(cam, shape[1], shape[2], s.height(), s.width());
+                if (relu == Relu.AFTER_UPSAMPLE) relu(up);
+                if (normalise == Normalise.MINMAX) minMax(up);
+                System.arraycopy(up, 0, out, 0, up.length);
+            }
+        };
+    }
+
+    /** The h×w map from A (K planes at {@code offset}) and g (the next K planes), with the ReLU before upsampling. */
+    float[] map(float[] v, int offset, int k, int plane) {
+        int g0 = offset + k * plane;
+        double[] cam = new double[plane];
+        for (int c = 0; c < k; c++) {
+            int a = offset + c * plane, g = g0 + c * plane;
+            if (weighting == Weighting.LAYER_CAM) {
+                for (int i = 0; i < plane; i++) cam[i] += Math.max(v[g + i], 0f) * (double) v[a + i];
+                continue;
+            }
+            double weight = 0;
+            if (weighting == Weighting.GRAD_CAM) {
+                for (int i = 0; i < plane; i++) weight += v[g + i];
+                weight /= plane;
+            } else {
+                double sumA = 0;
+                for (int i = 0; i < plane; i++) sumA += v[a + i];
+                for (int i = 0; i < plane; i++) {
+                    double gi = v[g + i];
+                    if (gi == 0) continue;
+                    double g2 = gi * gi, alpha = g2 / (2 * g2 + sumA * g2 * gi + 1e-6);
+                    weight += alpha * Math.max(gi, 0);
+                }
+            }
+            for (int i = 0; i < plane; i++) cam[i] += weight * v[a + i];
+        }
+        float[] out = new float[plane];
+        for (int i = 0; i < plane; i++) out[i] = (float) cam[i];
+        if (relu == Relu.BEFORE_UPSAMPLE) relu(out);
+        return out;
+    }
+
+    private static void relu(float[] m) {
+        for (int i = 0; i < m.length; i++) m[i] = Math.max(m[i], 0f);
+    }
+
+    /** (m − min) / (max − min + ε), pytorch-grad-cam's scaling. */
+    private static void minMax(float[] m) {
+        float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
+        for (float v : m) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        for (int i = 0; i < m.length; i++) m[i] = (float) ((m[i] - lo) / (hi - lo + MINMAX_EPS));
+    }
+
+    @Override
+    public Map<String, Object> params() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cam_weighting", weighting.name().toLowerCase(Locale.ROOT));
+        m.put("layer", layer == null ? "last spatial layer" : layer);
+        m.put("upsample", upsampling.name().toLowerCase(Locale.ROOT));
+        m.put("relu", relu.name().toLowerCase(Locale.ROOT));
+        m.put("normalise", normalise.name().toLowerCase(Locale.ROOT));
+        return m;
+    }
+}
