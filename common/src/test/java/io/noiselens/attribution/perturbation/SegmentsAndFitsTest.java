@@ -1,0 +1,125 @@
+package io.noiselens.attribution.perturbation;
+
+import io.noiselens.model.Preprocessing;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Segmentations (grid, SLIC) and the surrogate fits of KernelSHAP and LIME, checked by their defining properties. */
+class SegmentsAndFitsTest {
+    @Test
+    void gridBlocksAreRowMajorWithPartialEdges() {
+        Segments s = Segments.grid(3, 7, 5);   // blocks of 3×2 pixels: rows {0-2, 3-5, 6}, columns {0-1, 2-3, 4}
+        assertEquals(9, s.count());
+        assertEquals(0, s.labels()[0]);
+        assertEquals(2, s.labels()[4]);                 // row 0, column 4
+        assertEquals(3, s.labels()[3 * 5]);             // row 3, column 0
+        assertEquals(8, s.labels()[6 * 5 + 4]);         // the bottom-right partial block
+        assertArrayEquals(new int[]{6, 6, 3, 6, 6, 3, 2, 2, 1}, s.sizes());
+    }
+
+    /** A two-colour image: every superpixel lies on one side of the edge, is connected, and the count is near n. */
+    @Test
+    void slicFollowsColourEdgesAndGivesConnectedSegments() {
+        int h = 40, w = 48, plane = h * w;
+        Preprocessing pre = new Preprocessing(new float[]{0.5f, 0.5f, 0.5f}, new float[]{0.25f, 0.25f, 0.25f},
+                new float[]{0.5f, 0.5f, 0.5f});
+        float[] img = new float[3 * plane];
+        Random r = new Random(1);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                boolean left = x < 17 + y / 4;   // a slanted edge between red and blue
+                float[] rgb = left ? new float[]{0.9f, 0.1f, 0.1f} : new float[]{0.1f, 0.2f, 0.9f};
+                for (int c = 0; c < 3; c++) {
+                    float v = rgb[c] + 0.02f * (float) r.nextGaussian();
+                    img[c * plane + y * w + x] = (v - 0.5f) / 0.25f;
+                }
+            }
+        }
+        Segments s = Slic.segment(img, 3, h, w, pre, 20, 10, 10);
+        assertTrue(s.count() >= 8 && s.count() <= 40, "segments: " + s.count());
+        Set<Integer> seen = new HashSet<>();
+        for (int l : s.labels()) seen.add(l);
+        assertEquals(s.count(), seen.size(), "labels are 0 … count − 1");
+        boolean[] leftSide = new boolean[s.count()], rightSide = new boolean[s.count()];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                if (x < 17 + y / 4) leftSide[s.labels()[y * w + x]] = true;
+                else rightSide[s.labels()[y * w + x]] = true;
+            }
+        }
+        int straddling = 0;
+        for (int l = 0; l < s.count(); l++) if (leftSide[l] && rightSide[l]) straddling++;
+        assertEquals(0, straddling, "superpixels crossing the colour edge");
+        // Connected: a flood fill from each segment's first pixel reaches all of its pixels.
+        int[] size = s.sizes();
+        for (int l = 0; l < s.count(); l++) {
+            int start = -1;
+            for (int i = 0; i < plane && start < 0; i++) if (s.labels()[i] == l) start = i;
+            java.util.ArrayDeque<Integer> q = new java.util.ArrayDeque<>(java.util.List.of(start));
+            boolean[] done = new boolean[plane];
+            done[start] = true;
+            int reached = 0;
+            while (!q.isEmpty()) {
+                int i = q.poll();
+                reached++;
+                int y = i / w, x = i % w;
+                for (int j : new int[]{x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1}) {
+                    if (j >= 0 && !done[j] && s.labels()[j] == l) {
+                        done[j] = true;
+                        q.add(j);
+                    }
+                }
+            }
+            assertEquals(size[l], reached, "segment " + l + " is not connected");
+        }
+    }
+
+    /** The Lasso's answer satisfies its optimality (KKT) conditions, a certificate independent of the solver. */
+    @Test
+    void lassoSatisfiesItsOptimalityConditions() {
+        Random r = new Random(3);
+        int n = 80, m = 12;
+        boolean[][] z = new boolean[n][m];
+        double[] y = new double[n], w = new double[n], truth = new double[m];
+        for (int j = 0; j < m; j++) truth[j] = j % 3 == 0 ? 0 : r.nextGaussian();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                z[i][j] = r.nextBoolean();
+                if (z[i][j]) y[i] += truth[j];
+            }
+            y[i] += 0.5 + 0.1 * r.nextGaussian();
+            w[i] = 0.2 + r.nextDouble();
+        }
+        for (double alpha : new double[]{0.0, 0.01, 0.1}) {
+            double[] beta = SurrogateFit.lasso(z, y, w, alpha);
+            // Intercept from the weighted means; gradient of the smooth part per coordinate.
+            double total = 0, yMean = 0;
+            double[] xMean = new double[m];
+            for (int i = 0; i < n; i++) {
+                total += w[i];
+                yMean += w[i] * y[i];
+                for (int j = 0; j < m; j++) if (z[i][j]) xMean[j] += w[i];
+            }
+            yMean /= total;
+            double b0 = yMean;
+            for (int j = 0; j < m; j++) b0 -= beta[j] * xMean[j] / total;
+            for (int j = 0; j < m; j++) {
+                double corr = 0;
+                for (int i = 0; i < n; i++) {
+                    double fit = b0;
+                    for (int k = 0; k < m; k++) if (z[i][k]) fit += beta[k];
+                    corr += w[i] * (z[i][j] ? 1 : 0) * (y[i] - fit);
+                }
+                corr /= total;
+                if (beta[j] != 0) assertEquals(alpha * Math.signum(beta[j]), corr, 1e-7, "α " + alpha + " β_" + j);
+                else assertTrue(Math.abs(corr) <= alpha + 1e-7, "α " + alpha + " β_" + j + " = 0 with |corr| " + corr);
+            }
+            if (alpha == 0) assertArrayEquals(SurrogateFit.leastSquares(z, y, w), beta, 1e-6);
+        }
+    }
+}
