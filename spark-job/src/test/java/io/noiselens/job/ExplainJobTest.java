@@ -390,4 +390,43 @@ class ExplainJobTest {
         }
         assertTrue(table(out, "runs").where("run_id = 'torch'").first().<String>getAs("config_json").contains("torch"));
     }
+
+    /**
+     * The CAM, perturbation families alone and as the base of NoiseGrad and FusionGrad (issue 16's job): a finite,
+     * non-zero map for every image and method, their parameters and forward passes in method_params.
+     */
+    @Test
+    void camAndPerturbationFamiliesRunAloneAndUnderWeightNoise() {
+        String[] bases = {"{kind = gradcam}", "{kind = gradcam_plus_plus}", "{kind = layercam, layer = conv3}",
+                "{kind = occlusion, window = 16, stride = 16}", "{kind = rise, masks = 64, mask_grid = 4}",
+                "{kind = kernel_shap, n_samples = 40, grid = 4}",
+                "{kind = lime, n_samples = 40, segmentation = slic, slic_segments = 16}"};
+        List<String> entries = new ArrayList<>();
+        for (String b : bases) {
+            String kind = b.substring(b.indexOf('=') + 2, b.contains(",") ? b.indexOf(',') : b.indexOf('}')).trim();
+            String keys = b.contains(",") ? b.substring(b.indexOf(',') + 1, b.length() - 1) : "";
+            entries.add(b);
+            entries.add("{kind = noisegrad, replicas = 2, base = " + kind + ", id = noisegrad_" + kind + (keys.isEmpty() ? "" : "," + keys) + "}");
+            entries.add("{kind = fusiongrad, replicas = 2, samples = 2, base = " + kind + ", id = fusiongrad_" + kind
+                    + (keys.isEmpty() ? "" : "," + keys) + "}");
+        }
+        Path out = dir.resolve("families");
+        ExplainJob.Outcome o = ExplainJob.run(spark, JobConfigLoader.fromString("methods = [" + String.join(", ", entries) + "]",
+                List.of("run.output=" + out, "run.id=families", "model.path=" + modelFile, "dataset.builtin.images=4",
+                        "engine.batch_size=4", "metrics.names=[sparseness]")));
+        assertEquals(0, o.errors());
+        assertEquals(4L * entries.size(), o.attributions());
+        spark.read().parquet(out.resolve("attributions").toString()).createOrReplaceTempView("family_maps");
+        assertEquals(4L * entries.size(), spark.sql("SELECT * FROM family_maps WHERE map_l2 > 0 AND height = 64 "
+                + "AND NOT exists(map, x -> isnan(x) OR x = double('inf') OR x = double('-inf'))").count());
+        assertEquals(entries.size(), spark.sql("SELECT DISTINCT method FROM family_maps").count());
+        String occlusion = spark.sql("SELECT method_params FROM family_maps WHERE method = 'fusiongrad_occlusion' LIMIT 1")
+                .first().getString(0);
+        // 4 draws × (1 + 4 × 4 windows) forward passes, and the occlusion's keys under the noise plan.
+        assertTrue(occlusion.contains("\"forward_passes\":68") && occlusion.contains("\"window\":16")
+                && occlusion.contains("\"base_method\":\"occlusion\""), occlusion);
+        String cam = spark.sql("SELECT method_params FROM family_maps WHERE method = 'noisegrad_gradcam' LIMIT 1")
+                .first().getString(0);
+        assertTrue(cam.contains("\"layer\":\"conv4\""), cam);
+    }
 }
