@@ -7,6 +7,7 @@ import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.Baseline;
 import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
+import io.noiselens.methods.MethodCatalogue;
 import io.noiselens.methods.Methods;
 import io.noiselens.attribution.Quadrature;
 import io.noiselens.config.JobConfig;
@@ -54,8 +55,9 @@ import java.util.concurrent.Future;
  * and times its workloads; this half imports the same ONNX files and times the same workloads, then prints both and
  * their ratio: input-gradient images/s with frozen weights (small CNN 1×28×28 batch 64, ResNet-18 and ResNet-50 at
  * 224×224, batches 16 and 8), the per-image cost of FusionGrad (N = M = 10) and Integrated Gradients (64 steps) on
- * ResNet-18, the time to make one NoiseGrad replica of ResNet-50, and the Spark job's end-to-end images/s in
- * local[2] against the bare engine on the same images. Timings are medians after two warm-up calls.
+ * ResNet-18, Occlusion (15×15 window, stride 8: 785 forward passes) and RISE (1000 masks, each side drawing its own
+ * by the same recipe) per image on ResNet-18, the time to make one NoiseGrad replica of ResNet-50, and the Spark job's
+ * end-to-end images/s in local[2] against the bare engine on the same images. Timings are medians after two warm-up calls.
  */
 public final class Bench {
     static final String USAGE = "Usage: noiselens bench [--out DIR] [--python PATH] [--threads N] [--seconds S] "
@@ -195,6 +197,8 @@ public final class Bench {
         if (s.runs("methods")) {
             ModelFile.Loaded r18 = load(s, "resnet18");
             AttributionMethod fusion = Methods.builder("fusiongrad").build();
+            AttributionMethod occlusion = MethodCatalogue.method("occlusion", "window", 15, "stride", 8);
+            AttributionMethod rise = MethodCatalogue.method("rise", "masks", 1000);
             AttributionMethod ig = Methods.builder("integrated_gradients").build()
                     .withBase(Methods.integratedGradients(64, Quadrature.RIEMANN_MIDDLE, Baseline.ZERO));
             for (Backend engine : Backend.values()) {
@@ -203,6 +207,10 @@ public final class Bench {
                         torch.get("fusiongrad_seconds_per_image").asDouble(), false));
                 rows.add(row("IG 64 steps s/image, resnet18" + on, perImage(r18, ig, s.images(), engine),
                         torch.get("ig_seconds_per_image").asDouble(), false));
+                rows.add(row("Occlusion 15/8 (785 passes) s/image, resnet18" + on, perImage(r18, occlusion, s.images(),
+                        engine), torch.get("occlusion_seconds_per_image").asDouble(), false));
+                rows.add(row("RISE N=1000 s/image, resnet18" + on, perImage(r18, rise, s.images(), engine),
+                        torch.get("rise_seconds_per_image").asDouble(), false));
             }
         }
         if (s.runs("replica")) {

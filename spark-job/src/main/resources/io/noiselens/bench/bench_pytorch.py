@@ -11,6 +11,7 @@ import statistics
 import time
 
 import torch
+import torch.nn.functional as F
 import torch.nn as nn
 import torchvision
 
@@ -140,6 +141,52 @@ def main():
     t, reps = timed(integrated_gradients, 1, 0)
     result["ig_seconds_per_image"] = t / args.images
     print(f"pytorch integrated gradients 64 steps on resnet18: {t / args.images:.2f} s/image", flush=True)
+
+    # Occlusion (Captum's tutorial setting: 15x15 window over all channels, stride 8, zero baseline) and RISE (N = 1000
+    # masks of a 7x7 grid, p = 0.5, bilinear upsampling and random shifts, softmax scores) per image, forward passes in
+    # batches of 16 rows as the engine's micro-batches. Masks come from this side's own generator (same recipe).
+    def occlusion(window=15, stride=8):
+        size = shape[-1]
+        n = -(-(size - window) // stride) + 1
+        with torch.no_grad():
+            for img in images:
+                clean_score = model(img[None])[0, 0]
+                total = torch.zeros(size, size)
+                count = torch.zeros(size, size)
+                starts = [(i * stride, j * stride) for i in range(n) for j in range(n)]
+                for b in range(0, len(starts), 16):
+                    chunk = starts[b:b + 16]
+                    rows = img.repeat(len(chunk), 1, 1, 1)
+                    for r, (y0, x0) in enumerate(chunk):
+                        rows[r, :, y0:y0 + window, x0:x0 + window] = 0
+                    drops = clean_score - model(rows)[:, 0]
+                    for r, (y0, x0) in enumerate(chunk):
+                        total[y0:y0 + window, x0:x0 + window] += drops[r]
+                        count[y0:y0 + window, x0:x0 + window] += 1
+                (total / count).sum()
+
+    def rise(n=1000, s=7, p=0.5):
+        size = shape[-1]
+        cell = -(-size // s)
+        with torch.no_grad():
+            for img in images:
+                grid = (torch.rand(n, 1, s, s, generator=g) < p).float()
+                up = F.interpolate(grid, size=((s + 1) * cell, (s + 1) * cell), mode="bilinear", align_corners=False)
+                shifts = torch.randint(0, cell, (n, 2), generator=g)
+                saliency = torch.zeros(size, size)
+                for b in range(0, n, 16):
+                    masks = torch.stack([up[i, 0, shifts[i, 0]:shifts[i, 0] + size, shifts[i, 1]:shifts[i, 1] + size]
+                                         for i in range(b, min(n, b + 16))])
+                    probs = torch.softmax(model(img[None] * masks[:, None]), 1)[:, 0]
+                    saliency += (probs[:, None, None] * masks).sum(0)
+                (saliency / (n * p)).sum()
+
+    t, reps = timed(occlusion, 1, 0)
+    result["occlusion_seconds_per_image"] = t / args.images
+    print(f"pytorch occlusion 15/8 on resnet18: {t / args.images:.2f} s/image", flush=True)
+    t, reps = timed(rise, 1, 0)
+    result["rise_seconds_per_image"] = t / args.images
+    print(f"pytorch rise N=1000 on resnet18: {t / args.images:.2f} s/image", flush=True)
 
     # One NoiseGrad replica of ResNet-50: θ ⊙ (1 + σ_w·z) for every trainable tensor, written into the model.
     model, _, _ = build("resnet50", 0)

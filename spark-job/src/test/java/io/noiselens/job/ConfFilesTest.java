@@ -94,6 +94,11 @@ class ConfFilesTest {
                 vit.methods().stream().map(m -> m.build().id()).toList());
         assertEquals("fashion_mnist", JobConfigLoader.load(CONF.resolve("fashion-mnist.conf"), List.of()).dataset().kind());
         assertEquals("builtin", JobConfigLoader.load(CONF.resolve("demo.conf"), List.of()).dataset().kind());
+        // The full-feature demo lists every method family of the catalogue.
+        JobConfig full = JobConfigLoader.load(CONF.resolve("demo-full.conf"), List.of());
+        assertEquals(new java.util.TreeSet<>(io.noiselens.methods.MethodCatalogue.kinds()),
+                new java.util.TreeSet<>(full.methods().stream().map(m -> m.build().kind()).toList()),
+                "conf/demo-full.conf runs every method family: add the new one");
     }
 
     @Test
