@@ -40,6 +40,11 @@ public final class AttributionEngine {
     private int rowsPerCall;
     private long gradientRows;
     private String defaultLayer;
+    /**
+     * How many times an ordinary gradient row's memory a row through a graph with relevance rules takes: each linear
+     * layer computes two to nine maps (the rule's terms) and their stabilised ratios, under autodiff on ND4J.
+     */
+    static final int RELEVANCE_MEMORY_FACTOR = 8;
     private final Map<String, int[]> layerShapes = new java.util.HashMap<>();
 
     public AttributionEngine(ClassifierModel model, EngineOptions options) {
@@ -153,7 +158,7 @@ public final class AttributionEngine {
                 Map<String, Object> details = new java.util.LinkedHashMap<>();
                 double rse = moments[m][b].relativeStandardError();
                 if (!Double.isNaN(rse)) details.put(AttributionResult.RELATIVE_SE, rse);
-                Evaluation ev = method.base().evaluation();
+                Evaluation ev = method.base().evaluation(spec);
                 if (ev.kind() == Evaluation.Kind.SCORE) details.put(AttributionResult.FORWARD_PASSES, pass.modelRows[m][b]);
                 if (ev.kind() == Evaluation.Kind.LAYER_GRADIENT) details.put(AttributionResult.LAYER, resolved(ev).layer());
                 if (!details.isEmpty()) r = r.withDetails(details);
@@ -235,7 +240,7 @@ public final class AttributionEngine {
             if (Double.isNaN(absSigma[m][b])) absSigma[m][b] = plan.inputNoise().absoluteSigma(x);
             int draw = i * plan.samples() + j;
             plan.inputNoise().perturb(x, absSigma[m][b], options.runSeed(), imageKeys[b], draw, z);
-            Evaluation ev = resolved(method.base().evaluation());
+            Evaluation ev = resolved(method.base().evaluation(spec));
             DrawState state = method.base().start(new DrawPoint(z, reference, spec,
                     ev.layer() == null ? null : layerShape(ev.layer()), options.runSeed(), imageKeys[b], draw));
             Draw d = new Draw(method, state, z, moments[m][b], signedSum[m], b);
@@ -400,16 +405,20 @@ public final class AttributionEngine {
         final int[] steps;
         final int[] targets;
         final OutputSpace[] spaces;
+        final int capacity;
         int count;
 
         Rows(Evaluation evaluation) {
             this.evaluation = evaluation;
             this.size = spec.inputSize();
-            this.buf = new float[microBatch * size];
-            this.draws = new Draw[microBatch];
-            this.steps = new int[microBatch];
-            this.targets = new int[microBatch];
-            this.spaces = new OutputSpace[microBatch];
+            // A graph with relevance rules holds several tensors per linear layer: fewer rows per call.
+            this.capacity = evaluation.kind() == Evaluation.Kind.RELEVANCE
+                    ? Math.max(1, microBatch / RELEVANCE_MEMORY_FACTOR) : microBatch;
+            this.buf = new float[capacity * size];
+            this.draws = new Draw[capacity];
+            this.steps = new int[capacity];
+            this.targets = new int[capacity];
+            this.spaces = new OutputSpace[capacity];
         }
 
         void add(Draw d, int k, int target, OutputSpace space) {
@@ -418,7 +427,7 @@ public final class AttributionEngine {
             steps[count] = k;
             targets[count] = target;
             spaces[count] = space;
-            if (++count == microBatch) flush();
+            if (++count == capacity) flush();
         }
 
         /** The stacked rows evaluated ({@link #inCalls}: halved on allocation failures), fed to their draws. */
@@ -427,7 +436,7 @@ public final class AttributionEngine {
             int rows = count;
             count = 0;
             inCalls(rows, (start, n) -> {
-                float[] in = n == microBatch ? buf : Arrays.copyOfRange(buf, start * size, (start + n) * size);
+                float[] in = n == capacity ? buf : Arrays.copyOfRange(buf, start * size, (start + n) * size);
                 INDArray input = toInput(in, n);
                 int[] t = Arrays.copyOfRange(targets, start, start + n);
                 OutputSpace[] sp = Arrays.copyOfRange(spaces, start, start + n);
@@ -443,6 +452,10 @@ public final class AttributionEngine {
                                 float[] score = {(float) sp[r].of(logits[r], t[r])};
                                 draws[start + r].accept(steps[start + r], score, 0, 1);
                             }
+                        }
+                        case RELEVANCE -> {
+                            float[] g = NativeArrays.drainFloats(model.relevance(evaluation.gradient(), input, t, sp));
+                            for (int r = 0; r < n; r++) draws[start + r].accept(steps[start + r], g, r * size, size);
                         }
                         case LAYER_GRADIENT -> {
                             ClassifierModel.LayerGradients lg = model.layerGradients(evaluation.layer(), input, t, sp);

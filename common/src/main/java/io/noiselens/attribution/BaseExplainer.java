@@ -15,8 +15,8 @@ public interface BaseExplainer {
     /** Short name recorded as {@code base_method}. */
     String name();
 
-    /** What each row of a draw asks the model for. */
-    Evaluation evaluation();
+    /** What each row of a draw asks the model for, on a model of {@code spec}. */
+    Evaluation evaluation(ModelSpec spec);
 
     /** A draw at {@code p}: its rows, and the map they make. */
     DrawState start(DrawPoint p);

@@ -1,7 +1,7 @@
 package io.noiselens.attribution;
 
 /**
- * One draw of a base explainer in flight: the rows it asks the model to evaluate ({@link BaseExplainer#evaluation()}),
+ * One draw of a base explainer in flight: the rows it asks the model to evaluate ({@link BaseExplainer#evaluation}),
  * their results as they arrive (in any order), and the map they make. The engine streams rows through micro-batches,
  * so a state holds only what its map needs (a gradient sum, one score per perturbation), never the rows themselves.
  */

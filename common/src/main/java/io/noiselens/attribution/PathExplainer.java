@@ -1,5 +1,7 @@
 package io.noiselens.attribution;
 
+import io.noiselens.model.ModelSpec;
+
 /**
  * A base explainer of the gradient family: the input gradient at {@link #points()} path points, combined as the
  * weighted sum G = Σ_k w_k g(point_k) and finished into a map (Gradient, Gradient × Input, Integrated Gradients,
@@ -19,7 +21,7 @@ public abstract class PathExplainer implements BaseExplainer {
     public abstract void finish(float[] z, float[] baseline, float[] weightedGradient, float[] out);
 
     @Override
-    public final Evaluation evaluation() {
+    public final Evaluation evaluation(ModelSpec spec) {
         return Evaluation.INPUT_GRADIENT;
     }
 

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * The families usable alone and as the base explainer of a noise plan (SmoothGrad, NoiseGrad, FusionGrad…): the
- * gradient family, the class activation maps and the perturbation methods. Each declares its keys once; a noise plan
+ * gradient family, the class activation maps, the perturbation methods and relevance propagation. Each declares its keys once; a noise plan
  * over it reads the same keys ({@link Keys#baseExplainer}).
  */
 final class Bases {
@@ -23,7 +23,7 @@ final class Bases {
     static {
         List<MethodFamily> all = new ArrayList<>(GRADIENT);
         all.addAll(List.of(CamMethod.GRADCAM, CamMethod.GRADCAM_PLUS_PLUS, CamMethod.LAYERCAM, new OcclusionMethod(),
-                new RiseMethod(), new KernelShapMethod(), new LimeMethod()));
+                new RiseMethod(), new KernelShapMethod(), new LimeMethod(), new LrpMethod(), new DeepLiftMethod()));
         ALL = List.copyOf(all);
     }
 

@@ -35,14 +35,14 @@ public final class LimeMethod implements MethodFamily {
         keys.add(ConfigKey.of("kernel_width", DOUBLE, 1.0, "LIME kernel width w in π = exp(−d²/(2w²)).").atLeast(0));
         keys.add(ConfigKey.oneOf("distance", "cosine", "LIME distance between the input and a perturbed input.",
                 Keys.names(Lime.Distance.values())));
-        keys.add(ConfigKey.of("alpha", DOUBLE, 0.01, "LIME Lasso penalty α (0: weighted least squares).").atLeast(0));
+        keys.add(ConfigKey.of("lasso_alpha", DOUBLE, 0.01, "LIME Lasso penalty α (0: weighted least squares).").atLeast(0));
         return keys;
     }
 
     @Override
     public BaseExplainer explainer(MethodSpec s) {
         return new Lime(s.integer("n_samples"), Keys.segmentation(s), s.option("baseline", Baseline.class),
-                s.real("kernel_width"), s.option("distance", Lime.Distance.class), s.real("alpha"));
+                s.real("kernel_width"), s.option("distance", Lime.Distance.class), s.real("lasso_alpha"));
     }
 
     @Override

@@ -35,6 +35,13 @@ public interface ClassifierModel extends AutoCloseable {
     /** Per row, a layer's activation and the gradient of the row's score with respect to it (C·H·W values each). */
     record LayerGradients(float[][] activations, float[][] gradients) {}
 
+    /**
+     * ∂ score_i / ∂ input_i through this model's graph built with the modified Jacobians {@code g}, with the current
+     * weights: the LRP relevance of every input element ({@link Propagation}) or DeepLift's multipliers
+     * ({@link Rescale}). The explained score should be a logit.
+     */
+    INDArray relevance(ModifiedGradient g, INDArray input, int[] targets, OutputSpace[] spaces);
+
     /** The parameter view currently in use. */
     ModelWeights weights();
 

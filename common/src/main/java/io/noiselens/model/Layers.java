@@ -119,6 +119,16 @@ public abstract class Layers<T> {
     private final boolean allowBatchNorm;
     private long activationFloats;
     protected double softplusBeta;
+    /** The relevance rules the linear layers are built with (null: ordinary Jacobians). */
+    protected Propagation propagation;
+    /** DeepLift's Rescale rule for the nonlinearities (null: their gradients). */
+    private Rescale deepLift;
+    /** Under DeepLift: each nonlinearity's input and output on the reference pass, in call order. */
+    private final List<Act<T>[]> references = new java.util.ArrayList<>();
+    private boolean recordingReferences;
+    private int nextReference;
+    private boolean linearSeen;
+    private int relevanceTerms;
 
     /**
      * @param params   the parameter view to bind (may be partial or empty when {@code initSeed} is set)
@@ -200,8 +210,13 @@ public abstract class Layers<T> {
                 new BatchNormAffine(name + ".shift.folded", true, ga, be, m, v, eps)};
     }
 
-    /** ReLU, or softplus with sharpness β when {@link #softplus} set one. */
-    public abstract Act<T> relu(Act<T> x);
+    /** ReLU, or softplus with sharpness β when {@link #softplus} set one; DeepLift's Rescale applies ({@link #rescaled}). */
+    public final Act<T> relu(Act<T> x) {
+        return rescaled(x, reluOp(x));
+    }
+
+    /** This engine's ReLU (or softplus). */
+    protected abstract Act<T> reluOp(Act<T> x);
 
     /**
      * Builds every ReLU as softplus with sharpness β instead (Ghorbani et al.'s surrogate for second-order
@@ -210,6 +225,179 @@ public abstract class Layers<T> {
     public Layers<T> softplus(double beta) {
         this.softplusBeta = beta;
         return this;
+    }
+
+    /**
+     * Builds the graph with modified Jacobians: every linear layer with its relevance rule ({@link Propagation}), so
+     * that the graph's input gradient is the LRP relevance, or every nonlinearity with DeepLift's secant
+     * ({@link Rescale}; the caller defines the network on {@link #referenceInput} first, then on the input); null
+     * keeps the gradient.
+     */
+    public Layers<T> modifiedGradient(ModifiedGradient g) {
+        this.propagation = g instanceof Propagation p ? p : null;
+        this.deepLift = g instanceof Rescale r ? r : null;
+        return this;
+    }
+
+    /**
+     * DeepLift's reference x′ as a batch-1 constant input; defining the network on it records every nonlinearity's
+     * input and output, which the next definition (on the real input, {@link #startInputPass}) uses in the same order.
+     */
+    public Act<T> referenceInput(int c, int h, int w) {
+        recordingReferences = true;
+        references.clear();
+        return new Act<>(constant("deeplift.reference", deepLift.reference(), new long[]{1, c, h, w}), c, h, w);
+    }
+
+    /** Ends the reference definition: nonlinearities now consume the recorded references in order. */
+    public void startInputPass() {
+        recordingReferences = false;
+        nextReference = 0;
+    }
+
+    /**
+     * y = σ(x) with DeepLift's Rescale multiplier when {@link #deepLift} is set: sg(y) + (y − sg y)·s + (x − sg x)·sg(m),
+     * m = Δy/Δx where |Δx| ≥ τ ({@link Rescale}) and s = 1 (σ's own gradient) elsewhere; on the reference pass, y
+     * recorded.
+     */
+    @SuppressWarnings("unchecked")
+    protected final Act<T> rescaled(Act<T> x, Act<T> y) {
+        if (deepLift == null) return y;
+        if (recordingReferences) {
+            references.add(new Act[]{x, y});
+            return y;
+        }
+        if (nextReference >= references.size()) {
+            throw new IllegalStateException("DeepLift: the input pass met more nonlinearities than the reference pass");
+        }
+        Act<T>[] ref = references.get(nextReference++);
+        T dx = binary(Binary.SUB, x.v(), ref[0].v()), dy = binary(Binary.SUB, y.v(), ref[1].v());
+        T one = constant("deeplift.one", new float[]{1}, new long[0]);
+        // small = 1 where |Δx| < τ = EPS + RELATIVE·(|x| + |x′|): (1 + sign(τ − |Δx|)) / 2.
+        T tau = binary(Binary.ADD, constant("deeplift.eps", new float[]{(float) Rescale.EPS}, new long[0]),
+                binary(Binary.MUL, binary(Binary.ADD, unary(Unary.ABS, x.v()), unary(Unary.ABS, ref[0].v())),
+                        constant("deeplift.relative", new float[]{(float) Rescale.RELATIVE}, new long[0])));
+        T small = stopGradient(binary(Binary.MUL, binary(Binary.ADD, one, unary(Unary.SIGN, binary(Binary.SUB, tau,
+                unary(Unary.ABS, dx)))), constant("deeplift.half", new float[]{0.5f}, new long[0])));
+        T secant = stopGradient(binary(Binary.MUL, binary(Binary.DIV, dy, binary(Binary.ADD, dx, small)),
+                binary(Binary.SUB, one, small)));
+        T yv = y.v(), xv = x.v();
+        T out = binary(Binary.ADD, binary(Binary.ADD, stopGradient(yv), binary(Binary.MUL,
+                binary(Binary.SUB, yv, stopGradient(yv)), small)), binary(Binary.MUL, binary(Binary.SUB, xv,
+                stopGradient(xv)), secant));
+        return y.like(out);
+    }
+
+    /** A linear map of this engine: {@code input} against {@code kernel} (the layer's geometry), plus {@code bias} unless null. */
+    protected interface LinearOp<T> {
+        T apply(T input, T kernel, T bias);
+    }
+
+    /** {@code x} with its gradient stopped (its value, a constant to the reverse pass). */
+    protected abstract T stopGradient(T x);
+
+    /**
+     * The output z = op(x, w, b) of a linear layer, or under {@link #propagation} the same value with its rule's
+     * modified Jacobian, sg(z) + Σ_t c_t (Z_t − sg(Z_t)) ⊙ sg(z / stab(z̃_t)) ({@link Propagation}).
+     */
+    protected final T linearOutput(String name, Act<T> x, T w, T b, LinearOp<T> op, boolean dense) {
+        T z = op.apply(x.v(), w, b);
+        Propagation p = propagation;
+        if (p == null) return z;
+        boolean first = !linearSeen;
+        linearSeen = true;
+        Relevance r = new Relevance(name, x, first);
+        T xv = x.v(), pos = unary(Unary.RELU, xv), neg = binary(Binary.SUB, xv, pos);
+        T wPos = unary(Unary.RELU, w), wNeg = binary(Binary.SUB, w, wPos);
+        T bPos = b == null ? null : unary(Unary.RELU, b), bNeg = b == null ? null : binary(Binary.SUB, b, bPos);
+        return switch (p.rule(first, dense)) {
+            case EPSILON -> r.modified(z, op.apply(r.carrier(xv), w, null), z, p.epsilon());
+            case GAMMA -> {
+                T wg = binary(Binary.ADD, w, binary(Binary.MUL, wPos, r.scalar(p.gamma())));
+                T bg = b == null ? null : binary(Binary.ADD, b, binary(Binary.MUL, bPos, r.scalar(p.gamma())));
+                yield r.modified(z, op.apply(r.carrier(xv), wg, null), op.apply(xv, wg, bg), Propagation.STABILISER);
+            }
+            case ZPLUS -> r.modified(z, r.sum(op.apply(r.carrier(pos), wPos, null), op.apply(r.carrier(neg), wNeg, null)),
+                    r.sum(op.apply(pos, wPos, bPos), op.apply(neg, wNeg, null)), Propagation.STABILISER);
+            case ALPHA_BETA -> {
+                T plus = r.term(z, r.sum(op.apply(r.carrier(pos), wPos, null), op.apply(r.carrier(neg), wNeg, null)),
+                        r.sum(op.apply(pos, wPos, bPos), op.apply(neg, wNeg, null)), Propagation.STABILISER);
+                T minus = r.term(z, r.sum(op.apply(r.carrier(pos), wNeg, null), op.apply(r.carrier(neg), wPos, null)),
+                        r.sum(op.apply(pos, wNeg, bNeg), op.apply(neg, wPos, null)), Propagation.STABILISER);
+                yield binary(Binary.ADD, stopGradient(z), binary(Binary.SUB, binary(Binary.MUL, plus, r.scalar(p.alpha())),
+                        binary(Binary.MUL, minus, r.scalar(p.beta()))));
+            }
+            case ZBOX -> {
+                if (p.low() == null) throw new IllegalStateException("z^B needs the input's bounds (Propagation.withBounds)");
+                T low = r.bound(p.low()), high = r.bound(p.high());
+                T carrier = r.sum(op.apply(r.halfSquare(binary(Binary.SUB, xv, low)), wPos, null),
+                        op.apply(r.halfSquare(binary(Binary.SUB, xv, high)), wNeg, null));
+                T value = binary(Binary.SUB, binary(Binary.SUB, z, op.apply(low, wPos, null)), op.apply(high, wNeg, null));
+                yield r.modified(z, carrier, value, Propagation.STABILISER);
+            }
+            case FLAT -> {
+                T ones = r.ones(w);
+                yield r.modified(z, op.apply(xv, ones, null), op.apply(r.ones(xv), ones, null), Propagation.STABILISER);
+            }
+        };
+    }
+
+    /** The pieces of one layer's modified Jacobian (constants named after the layer). */
+    private final class Relevance {
+        final String name;
+        final Act<T> x;
+        final boolean first;
+
+        Relevance(String name, Act<T> x, boolean first) {
+            this.name = name;
+            this.x = x;
+            this.first = first;
+        }
+
+        T scalar(double v) {
+            return constant(name + ".lrp." + (relevanceTerms++), new float[]{(float) v}, new long[0]);
+        }
+
+        T sum(T a, T b) {
+            return binary(Binary.ADD, a, b);
+        }
+
+        /** What the layer's Z is taken of: the input itself, or ½x² at the first layer (its Jacobian is then x). */
+        T carrier(T in) {
+            return first ? halfSquare(in) : in;
+        }
+
+        T halfSquare(T in) {
+            return binary(Binary.MUL, binary(Binary.MUL, in, in), scalar(0.5));
+        }
+
+        T ones(T like) {
+            return binary(Binary.ADD, binary(Binary.MUL, like, scalar(0)), scalar(1));
+        }
+
+        /** The input's per-channel bound as a constant of the input's shape (one image). */
+        T bound(float[] perChannel) {
+            long size = x.size();
+            float[] v = new float[(int) size];
+            long perC = size / perChannel.length;
+            for (int i = 0; i < v.length; i++) v[i] = perChannel[(int) (i / perC)];
+            long[] shape = x.rank() == 4 ? new long[]{1, x.c(), x.h(), x.w()} : new long[]{1, size};
+            return constant(name + ".lrp.bound." + (relevanceTerms++), v, shape);
+        }
+
+        /** sg(z) + (Z − sg(Z)) ⊙ sg(z / stab(z̃)). */
+        T modified(T z, T carrier, T zTilde, double eps) {
+            return binary(Binary.ADD, stopGradient(z), term(z, carrier, zTilde, eps));
+        }
+
+        /** (Z − sg(Z)) ⊙ sg(z / stab(z̃)), with stab(v) = v + ε·sign(v), sign(0) = +1: value 0, the rule's Jacobian. */
+        T term(T z, T carrier, T zTilde, double eps) {
+            T sign = unary(Unary.SIGN, zTilde);
+            T plusOne = binary(Binary.SUB, binary(Binary.ADD, sign, scalar(1)), unary(Unary.ABS, sign));
+            T stab = binary(Binary.ADD, zTilde, binary(Binary.MUL, plusOne, scalar(eps)));
+            T scale = stopGradient(binary(Binary.DIV, z, stab));
+            return binary(Binary.MUL, binary(Binary.SUB, carrier, stopGradient(carrier)), scale);
+        }
     }
 
     /** Max pooling, kernel k, stride s, padding p. */
@@ -229,15 +417,31 @@ public abstract class Layers<T> {
     /** The activation with {@code g}'s padding made explicit: zeros, or copies of the edge rows and columns ({@code edge}). */
     public abstract Act<T> pad(Act<T> x, Window g, boolean edge);
 
-    public abstract Act<T> leakyRelu(Act<T> x, double alpha);
+    public final Act<T> leakyRelu(Act<T> x, double alpha) {
+        return rescaled(x, leakyReluOp(x, alpha));
+    }
 
-    public abstract Act<T> sigmoid(Act<T> x);
+    protected abstract Act<T> leakyReluOp(Act<T> x, double alpha);
+
+    public final Act<T> sigmoid(Act<T> x) {
+        return rescaled(x, sigmoidOp(x));
+    }
+
+    protected abstract Act<T> sigmoidOp(Act<T> x);
 
     /** min(max(x, lo), hi); ReLU6 when lo = 0 and hi = 6. */
-    public abstract Act<T> clip(Act<T> x, double lo, double hi);
+    public final Act<T> clip(Act<T> x, double lo, double hi) {
+        return rescaled(x, clipOp(x, lo, hi));
+    }
+
+    protected abstract Act<T> clipOp(Act<T> x, double lo, double hi);
 
     /** max(0, min(1, αx + β)). */
-    public abstract Act<T> hardSigmoid(Act<T> x, double alpha, double beta);
+    public final Act<T> hardSigmoid(Act<T> x, double alpha, double beta) {
+        return rescaled(x, hardSigmoidOp(x, alpha, beta));
+    }
+
+    protected abstract Act<T> hardSigmoidOp(Act<T> x, double alpha, double beta);
 
     /** x · max(0, min(1, x/6 + 1/2)) (Howard et al. 2019, MobileNetV3). */
     public final Act<T> hardSwish(Act<T> x) {
@@ -293,7 +497,7 @@ public abstract class Layers<T> {
     // axis; the import tracks every shape ({@link Dims}) and passes the engine what it needs.
 
     /** Element-wise functions of one tensor. GELU is the exact (erf) form, GELU_TANH the tanh approximation. */
-    public enum Unary { ERF, SQRT, EXP, TANH, NEG, ABS, RECIPROCAL, RELU, SIGMOID, GELU, GELU_TANH }
+    public enum Unary { ERF, SQRT, EXP, TANH, NEG, ABS, RECIPROCAL, RELU, SIGMOID, GELU, GELU_TANH, SIGN }
 
     /** Element-wise functions of two tensors, with numpy broadcasting. */
     public enum Binary { ADD, SUB, MUL, DIV, POW }

@@ -42,6 +42,8 @@ public final class SameDiffClassifier implements ClassifierModel {
     private final String layerActivationName;
     /** Graphs of {@link #layerGradients}, one per layer, built on first use. */
     private final Map<String, SameDiffClassifier> layerGraphs = new HashMap<>();
+    /** Graphs of {@link #relevance}, one per rule set, built on first use. */
+    private final Map<ModifiedGradient, SameDiffClassifier> relevanceGraphs = new HashMap<>();
     private final double softplusBeta;
     private final long activationFloats;
     private ModelWeights weights;
@@ -51,17 +53,22 @@ public final class SameDiffClassifier implements ClassifierModel {
 
     private SameDiffClassifier(ModelSpec spec, ModelWeights weights, DataType dataType, double softplusBeta,
                                GradientPass pass) {
-        this(spec, weights, dataType, softplusBeta, pass, null);
+        this(spec, weights, dataType, softplusBeta, pass, null, null);
     }
 
+    /**
+     * @param layer       the layer whose activation and gradient the graph returns (null: the input gradient)
+     * @param modified    modified Jacobians the graph is built with (null: none); such graphs use autodiff, as the
+     *                    rules' stop-gradients have no hand-written reverse step
+     */
     private SameDiffClassifier(ModelSpec spec, ModelWeights weights, DataType dataType, double softplusBeta,
-                               GradientPass pass, String layer) {
+                               GradientPass pass, String layer, ModifiedGradient modified) {
         this.spec = spec;
         this.layer = layer;
         this.softplusBeta = softplusBeta;
         // Graphs with the general operators (transformer-era ONNX exports) have no hand-written reverse steps.
         boolean general = spec.network() instanceof io.noiselens.model.onnx.OnnxArchitecture a && a.needsGeneralOperators();
-        if (general) pass = GradientPass.AUTODIFF;
+        if (general || modified != null) pass = GradientPass.AUTODIFF;
         this.pass = pass;
         this.dataType = dataType;
         this.sd = SameDiff.create();
@@ -69,7 +76,12 @@ public final class SameDiffClassifier implements ClassifierModel {
         Map<String, Tensor> params = new LinkedHashMap<>();
         for (Tensor t : weights.tensors()) params.put(t.name(), t);
         SameDiffLayers l = new SameDiffLayers(sd, dataType, params, null, true).softplus(softplusBeta);
+        l.modifiedGradient(modified);
         Layers.Act<SDVariable> in = l.input(INPUT, spec.channels(), spec.height(), spec.width());
+        if (modified instanceof Rescale) {
+            spec.network().define(l, l.referenceInput(spec.channels(), spec.height(), spec.width()), spec);
+            l.startInputPass();
+        }
         Layers.Act<SDVariable> out = spec.network().define(l, in, spec);
         if (out.size() != spec.numClasses()) {
             throw new IllegalArgumentException("Architecture " + spec.architecture() + " produced " + out.size()
@@ -257,11 +269,20 @@ public final class SameDiffClassifier implements ClassifierModel {
     @Override
     public LayerGradients layerGradients(String layerName, INDArray input, int[] targets, OutputSpace[] spaces) {
         SameDiffClassifier g = layerGraphs.computeIfAbsent(layerName,
-                k -> new SameDiffClassifier(spec, weights, dataType, softplusBeta, pass, k));
+                k -> new SameDiffClassifier(spec, weights, dataType, softplusBeta, pass, k, null));
         if (g.weights != weights) g.setWeights(weights);
         Pass p = g.gradientPass(input, targets, spaces, false);
         int n = (int) input.size(0);
         return new LayerGradients(NativeArrays.drainRows(p.logits(), n), NativeArrays.drainRows(p.gradients(), n));
+    }
+
+    /** The input gradient of a graph of its own built with the rules ({@link #relevanceGraphs}), current weights. */
+    @Override
+    public INDArray relevance(ModifiedGradient p, INDArray input, int[] targets, OutputSpace[] spaces) {
+        SameDiffClassifier g = relevanceGraphs.computeIfAbsent(p,
+                k -> new SameDiffClassifier(spec, weights, dataType, softplusBeta, pass, null, k));
+        if (g.weights != weights) g.setWeights(weights);
+        return g.inputGradients(input, targets, spaces);
     }
 
     @Override
@@ -278,7 +299,9 @@ public final class SameDiffClassifier implements ClassifierModel {
     @Override
     public void close() {
         for (SameDiffClassifier g : layerGraphs.values()) g.close();
+        for (SameDiffClassifier g : relevanceGraphs.values()) g.close();
         layerGraphs.clear();
+        relevanceGraphs.clear();
         Sessions.release(sd);
         for (SDVariable v : sd.variables()) {
             INDArray arr = v.getArr();

@@ -89,49 +89,70 @@ public final class SameDiffLayers extends Layers<SDVariable> {
         }
         SDVariable wv = variable(wb, kShape);
         SDVariable bv = bb == null ? null : variable(bb, new long[]{cout});
-        Act<SDVariable> in = x;
         Window cg = dilated ? new Window((int) kShape[0], (int) kShape[1], g.sh(), g.sw(), g.padTop(), g.padLeft(),
                 g.padBottom(), g.padRight(), 1, 1, g.groups()) : g;
-        if (!cg.symmetric()) {
-            in = pad(x, cg, false);
-            cg = cg.unpadded();
-        }
+        // Asymmetric padding (TF "same") as an explicit zero pad before a valid convolution.
+        boolean padded = !cg.symmetric();
+        Window padding = cg;
+        if (padded) cg = cg.unpadded();
         Conv2DConfig cfg = Conv2DConfig.builder().kH(cg.kh()).kW(cg.kw()).sH(cg.sh()).sW(cg.sw())
                 .pH(cg.padTop()).pW(cg.padLeft()).dH(cg.dh()).dW(cg.dw())
                 .paddingMode(PaddingMode.VALID).dataFormat("NCHW").weightsFormat(WeightsFormat.YXIO).build();
-        SDVariable out;
-        Backprop.Rule rule;
         int outH = g.outH(x.h()), outW = g.outW(x.w());
-        Window kg = cg;
-        Act<SDVariable> input = in;
-        if (g.groups() == 1) {
-            out = bv == null ? sd.cnn().conv2d(in.v(), wv, cfg) : sd.cnn().conv2d(in.v(), wv, bv, cfg);
-            rule = (go, bp) -> bp.add(input.v(), bp.convInput(go, wv, kg, input.h(), input.w(), outH, outW));
-        } else if (depthwise) {
-            out = bv == null ? sd.cnn().depthWiseConv2d(in.v(), wv, cfg) : sd.cnn().depthWiseConv2d(in.v(), wv, bv, cfg);
-            rule = (go, bp) -> bp.add(input.v(), bp.depthwiseInput(input.v(), wv, go, cfg));
-        } else {
+        int ci = x.c() / g.groups(), co = cout / g.groups();
+        LinearOp<SDVariable> op = (input, kernel, b) -> {
+            SDVariable v = padded ? padAxis(padAxis(input, 2, x.h(), padding.padTop(), padding.padBottom(), false), 3,
+                    x.w(), padding.padLeft(), padding.padRight(), false) : input;
+            if (g.groups() == 1) return b == null ? sd.cnn().conv2d(v, kernel, cfg) : sd.cnn().conv2d(v, kernel, b, cfg);
+            if (depthwise) return b == null ? sd.cnn().depthWiseConv2d(v, kernel, cfg) : sd.cnn().depthWiseConv2d(v, kernel, b, cfg);
             // Grouped convolution: each group's input channels against its slice of the output channels.
-            int ci = x.c() / g.groups(), co = cout / g.groups();
             SDVariable[] parts = new SDVariable[g.groups()];
-            SDVariable[] kernels = new SDVariable[g.groups()];
             for (int k = 0; k < g.groups(); k++) {
-                SDVariable xi = in.v().get(Backprop.channels(4, k * ci, (k + 1) * ci));
-                kernels[k] = wv.get(SDIndex.all(), SDIndex.all(), SDIndex.all(), SDIndex.interval(k * co, (k + 1) * co));
-                parts[k] = bv == null ? sd.cnn().conv2d(xi, kernels[k], cfg)
-                        : sd.cnn().conv2d(xi, kernels[k], bv.get(SDIndex.interval(k * co, (k + 1) * co)), cfg);
+                SDVariable xi = v.get(Backprop.channels(4, k * ci, (k + 1) * ci));
+                SDVariable kk = groupKernel(kernel, k, co);
+                parts[k] = b == null ? sd.cnn().conv2d(xi, kk, cfg) : sd.cnn().conv2d(xi, kk, b.get(SDIndex.interval(k * co, (k + 1) * co)), cfg);
             }
-            out = sd.concat(1, parts);
-            rule = (go, bp) -> {
-                SDVariable[] gi = new SDVariable[kernels.length];
+            return sd.concat(1, parts);
+        };
+        SDVariable out = linearOutput(name, x, wv, bv, op, false);
+        // The reverse rule of the hand-written input-only pass (graphs built with relevance rules use autodiff):
+        // ∂/∂(padded input) from ∂/∂out, then the padding cut off.
+        int inH = x.h() + (padded ? padding.padTop() + padding.padBottom() : 0);
+        int inW = x.w() + (padded ? padding.padLeft() + padding.padRight() : 0);
+        Window kg = cg;
+        Backprop.Rule rule = (go, bp) -> {
+            SDVariable gin;
+            if (g.groups() == 1) {
+                gin = bp.convInput(go, wv, kg, inH, inW, outH, outW);
+            } else if (depthwise) {
+                SDVariable v = padded ? padAxis(padAxis(x.v(), 2, x.h(), padding.padTop(), padding.padBottom(), false), 3,
+                        x.w(), padding.padLeft(), padding.padRight(), false) : x.v();
+                gin = bp.depthwiseInput(v, wv, go, cfg);
+            } else {
+                SDVariable[] gi = new SDVariable[g.groups()];
                 for (int k = 0; k < gi.length; k++) {
-                    gi[k] = bp.convInput(go.get(Backprop.channels(4, k * co, (k + 1) * co)), kernels[k], kg,
-                            input.h(), input.w(), outH, outW);
+                    gi[k] = bp.convInput(go.get(Backprop.channels(4, k * co, (k + 1) * co)), groupKernel(wv, k, co), kg,
+                            inH, inW, outH, outW);
                 }
-                bp.add(input.v(), sd.concat(1, gi));
-            };
-        }
+                gin = sd.concat(1, gi);
+            }
+            if (padded) {
+                gin = bp.unpad(bp.unpad(gin, 3, x.w(), padding.padLeft(), padding.padRight(), false), 2, x.h(),
+                        padding.padTop(), padding.padBottom(), false);
+            }
+            bp.add(x.v(), gin);
+        };
         return named(name, track(new Act<>(out, cout, outH, outW), rule));
+    }
+
+    /** Output channels [k·co, (k + 1)·co) of a YXIO kernel: group k's kernel. */
+    private static SDVariable groupKernel(SDVariable kernel, int k, int co) {
+        return kernel.get(SDIndex.all(), SDIndex.all(), SDIndex.all(), SDIndex.interval(k * co, (k + 1) * co));
+    }
+
+    @Override
+    protected SDVariable stopGradient(SDVariable x) {
+        return new org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient(sd, x).outputVariable();
     }
 
     @Override
@@ -144,7 +165,7 @@ public final class SameDiffLayers extends Layers<SDVariable> {
         return named(name, track(x.like(x.v().mul(scale).add(shift)), (go, bp) -> bp.add(x.v(), go.mul(scale))));
     }
 
-    public Act<SDVariable> relu(Act<SDVariable> x) {
+    protected Act<SDVariable> reluOp(Act<SDVariable> x) {
         if (softplusBeta > 0) {
             // softplus_β(x) = log(1 + exp(βx)) / β, a smooth ReLU whose second derivatives do not vanish, in the
             // overflow-free form max(z, 0) + log(1 + exp(−|z|)) with z = βx (SameDiff's softplus overflows).
@@ -228,24 +249,24 @@ public final class SameDiffLayers extends Layers<SDVariable> {
         return v.get(Backprop.range(4, axis, index, index + 1));
     }
 
-    public Act<SDVariable> leakyRelu(Act<SDVariable> x, double alpha) {
+    protected Act<SDVariable> leakyReluOp(Act<SDVariable> x, double alpha) {
         return track(x.like(sd.nn().leakyRelu(x.v(), alpha)),
                 (go, bp) -> bp.add(x.v(), new LeakyReLUBp(sd, x.v(), go, alpha).outputVariable()));
     }
 
-    public Act<SDVariable> sigmoid(Act<SDVariable> x) {
+    protected Act<SDVariable> sigmoidOp(Act<SDVariable> x) {
         SDVariable y = sd.nn().sigmoid(x.v());
         return track(x.like(y), (go, bp) -> bp.add(x.v(), go.mul(y.mul(y.rsub(1.0)))));
     }
 
     /** min(max(x, lo), hi); ReLU6 when lo = 0 and hi = 6. */
-    public Act<SDVariable> clip(Act<SDVariable> x, double lo, double hi) {
+    protected Act<SDVariable> clipOp(Act<SDVariable> x, double lo, double hi) {
         SDVariable v = lo == 0 && hi == 6 ? sd.nn().relu6(x.v(), 0.0) : sd.math().clipByValue(x.v(), lo, hi);
         return track(x.like(v), (go, bp) -> bp.add(x.v(), go.mul(inside(x.v(), lo, hi))));
     }
 
     /** max(0, min(1, αx + β)). */
-    public Act<SDVariable> hardSigmoid(Act<SDVariable> x, double alpha, double beta) {
+    protected Act<SDVariable> hardSigmoidOp(Act<SDVariable> x, double alpha, double beta) {
         SDVariable z = x.v().mul(alpha).add(beta);
         return track(x.like(sd.math().clipByValue(z, 0.0, 1.0)),
                 (go, bp) -> bp.add(x.v(), go.mul(inside(z, 0.0, 1.0)).mul(alpha)));
@@ -355,10 +376,12 @@ public final class SameDiffLayers extends Layers<SDVariable> {
     public Act<SDVariable> dense(String name, Act<SDVariable> x, int out, boolean bias) {
         Tensor[] p = denseParams(name, (int) x.size(), out, bias);
         SDVariable wv = variable(new Direct(p[0].name(), p[0].name()), p[0].shape());
-        SDVariable y = x.v().mmul(wv);
-        if (p[1] != null) y = y.add(variable(new Direct(p[1].name(), p[1].name()), p[1].shape()));
+        SDVariable bv = p[1] == null ? null : variable(new Direct(p[1].name(), p[1].name()), p[1].shape());
+        SDVariable y = linearOutput(name, x, wv, bv, (input, kernel, b) -> b == null ? input.mmul(kernel)
+                : input.mmul(kernel).add(b), true);
         return named(name, track(Act.flat(y, out), (go, bp) -> bp.add(x.v(), sd.mmul(go, wv, false, true, false))));
     }
+
 
     /** Sets every graph variable from {@code w}, folding BatchNorm where the architecture has it. */
     public void assign(ModelWeights w) {
@@ -472,6 +495,7 @@ public final class SameDiffLayers extends Layers<SDVariable> {
             case SIGMOID -> sd.nn().sigmoid(x);
             case GELU -> x.mul(0.5).mul(sd.math().erf(x.mul(1 / Math.sqrt(2))).add(1));
             case GELU_TANH -> x.mul(0.5).mul(sd.math().tanh(x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1));
+            case SIGN -> sd.math().sign(x);
         };
     }
 
@@ -613,7 +637,10 @@ public final class SameDiffLayers extends Layers<SDVariable> {
         return new MeanBp(sd, x.v(), g, false, 2, 3).outputVariable(); // libnd4j's reduce_mean_bp: 7× faster than tile
     }
 
+    /** The graph variable of a binding, made once (DeepLift defines the network twice, on its reference and input). */
     private SDVariable variable(Binding binding, long[] shape) {
+        SDVariable existing = sd.hasVariable(binding.graphName()) ? sd.getVariable(binding.graphName()) : null;
+        if (existing != null) return existing;
         bindings.add(binding);
         return sd.var(binding.graphName(), Nd4j.zeros(dataType, shape));
     }

@@ -57,7 +57,13 @@ class EngineParityTest {
             new Object[]{"rise", "masks", 64, "mask_grid", 4},
             new Object[]{"kernel_shap", "n_samples", 40, "grid", 4},
             new Object[]{"lime", "n_samples", 40, "segmentation", "slic", "slic_segments", 16},
+            new Object[]{"lrp"},
+            new Object[]{"lrp", "composite", "epsilon_gamma_box", "id", "lrp_gamma_box"},
+            new Object[]{"lrp", "composite", "epsilon_alpha_beta", "id", "lrp_alpha_beta"},
+            new Object[]{"deeplift"},
             new Object[]{"noisegrad", "replicas", 2, "base", "gradcam", "id", "noisegrad_gradcam"},
+            new Object[]{"noisegrad", "replicas", 2, "base", "lrp", "id", "noisegrad_lrp"},
+            new Object[]{"smoothgrad", "samples", 2, "base", "deeplift", "id", "smoothgrad_deeplift"},
             new Object[]{"fusiongrad", "replicas", 2, "samples", 2, "base", "occlusion", "window", 16, "stride", 16,
                     "id", "fusiongrad_occlusion"});
 
@@ -89,7 +95,8 @@ class EngineParityTest {
                 num = Math.max(num, Math.abs(a[k] - b[k]));
                 den = Math.max(den, Math.abs(b[k]));
             }
-            double e = den == 0 ? num : num / den;
+            assertTrue(den > 0, kind + " image " + i + ": an all-zero map compares nothing");
+            double e = num / den;
             System.out.printf("engines %-20s image %d: map difference %.2e (relative)%n", kind, i, e);
             assertTrue(e <= 1e-4, kind + " image " + i + ": the engines' maps differ by " + e);
             assertEquals(nd4j.get(i).target(), torch.get(i).target());

@@ -262,6 +262,9 @@ public final class Bench {
         List<String> cmd = new ArrayList<>(List.of(s.python(), script.toString(), "--out", s.out().toString(), "--threads",
                 String.valueOf(s.threads()), "--seconds", String.valueOf(s.seconds()), "--images", String.valueOf(s.images())));
         if (!s.times()) cmd.add("--export-only");
+        List<String> sections = new ArrayList<>();
+        for (String section : List.of("gradients", "methods", "replica")) if (s.runs(section)) sections.add(section);
+        cmd.addAll(List.of("--sections", String.join(",", sections)));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OMP_NUM_THREADS", String.valueOf(s.threads()));
         Process p;

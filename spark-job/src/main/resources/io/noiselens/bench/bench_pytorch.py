@@ -76,7 +76,10 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--images", type=int, default=2, help="images for the FusionGrad and IG costs")
     ap.add_argument("--export-only", action="store_true", help="write the ONNX models, time nothing")
+    ap.add_argument("--sections", default="gradients,methods,replica",
+                    help="what to time: gradients (per model), methods (ResNet-18 costs), replica (ResNet-50)")
     args = ap.parse_args()
+    sections = set(args.sections.split(","))
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
     result = {"torch": torch.__version__, "threads": torch.get_num_threads(),
@@ -95,7 +98,7 @@ def main():
                               output_names=["logits"], dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}})
             for p in model.parameters():
                 p.requires_grad_(False)
-        if args.export_only:
+        if args.export_only or "gradients" not in sections:
             continue
         x = torch.randn(batch, *shape, generator=g)
         targets = torch.arange(batch) % 10
@@ -106,105 +109,107 @@ def main():
     if args.export_only:
         return
 
-    # FusionGrad and IG per image on ResNet-18 at 224x224, micro-batches of 16 rows.
-    model, shape, _ = build("resnet18", 0)
-    clean = {k: v.clone() for k, v in model.state_dict().items()}
-    trainable = {k for k, _ in model.named_parameters()}
-    images = torch.randn(args.images, *shape, generator=g)
+    if "methods" in sections:
+        # FusionGrad and IG per image on ResNet-18 at 224x224, micro-batches of 16 rows.
+        model, shape, _ = build("resnet18", 0)
+        clean = {k: v.clone() for k, v in model.state_dict().items()}
+        trainable = {k for k, _ in model.named_parameters()}
+        images = torch.randn(args.images, *shape, generator=g)
 
-    def set_replica(i, sigma_w=0.2):
-        gen = torch.Generator().manual_seed(1000 + i)
-        with torch.no_grad():
-            for k, v in model.state_dict().items():
-                if k in trainable:
-                    v.copy_(clean[k] * (1 + sigma_w * torch.randn(v.shape, generator=gen)))
+        def set_replica(i, sigma_w=0.2):
+            gen = torch.Generator().manual_seed(1000 + i)
+            with torch.no_grad():
+                for k, v in model.state_dict().items():
+                    if k in trainable:
+                        v.copy_(clean[k] * (1 + sigma_w * torch.randn(v.shape, generator=gen)))
 
-    def in_batches(rows, targets):
-        for s in range(0, rows.shape[0], 16):
-            input_gradients(model, rows[s:s + 16], targets[s:s + 16])
+        def in_batches(rows, targets):
+            for s in range(0, rows.shape[0], 16):
+                input_gradients(model, rows[s:s + 16], targets[s:s + 16])
 
-    def fusiongrad():
-        for i in range(10):
-            set_replica(i)
-            rows = images.repeat_interleave(10, 0) + 0.4 * torch.randn(args.images * 10, *shape, generator=g)
+        def fusiongrad():
+            for i in range(10):
+                set_replica(i)
+                rows = images.repeat_interleave(10, 0) + 0.4 * torch.randn(args.images * 10, *shape, generator=g)
+                in_batches(rows, torch.zeros(rows.shape[0], dtype=torch.long))
+            model.load_state_dict(clean)
+
+        def integrated_gradients():
+            alphas = (torch.arange(64) + 0.5) / 64
+            rows = (images[:, None] * alphas.view(1, -1, 1, 1, 1)).reshape(-1, *shape)
             in_batches(rows, torch.zeros(rows.shape[0], dtype=torch.long))
-        model.load_state_dict(clean)
 
-    def integrated_gradients():
-        alphas = (torch.arange(64) + 0.5) / 64
-        rows = (images[:, None] * alphas.view(1, -1, 1, 1, 1)).reshape(-1, *shape)
-        in_batches(rows, torch.zeros(rows.shape[0], dtype=torch.long))
+        t, reps = timed(fusiongrad, 1, 0)
+        result["fusiongrad_seconds_per_image"] = t / args.images
+        print(f"pytorch fusiongrad N=M=10 on resnet18: {t / args.images:.2f} s/image", flush=True)
+        t, reps = timed(integrated_gradients, 1, 0)
+        result["ig_seconds_per_image"] = t / args.images
+        print(f"pytorch integrated gradients 64 steps on resnet18: {t / args.images:.2f} s/image", flush=True)
 
-    t, reps = timed(fusiongrad, 1, 0)
-    result["fusiongrad_seconds_per_image"] = t / args.images
-    print(f"pytorch fusiongrad N=M=10 on resnet18: {t / args.images:.2f} s/image", flush=True)
-    t, reps = timed(integrated_gradients, 1, 0)
-    result["ig_seconds_per_image"] = t / args.images
-    print(f"pytorch integrated gradients 64 steps on resnet18: {t / args.images:.2f} s/image", flush=True)
+        # Occlusion (Captum's tutorial setting: 15x15 window over all channels, stride 8, zero baseline) and RISE (N = 1000
+        # masks of a 7x7 grid, p = 0.5, bilinear upsampling and random shifts, softmax scores) per image, forward passes in
+        # batches of 16 rows as the engine's micro-batches. Masks come from this side's own generator (same recipe).
+        def occlusion(window=15, stride=8):
+            size = shape[-1]
+            n = -(-(size - window) // stride) + 1
+            with torch.no_grad():
+                for img in images:
+                    clean_score = model(img[None])[0, 0]
+                    total = torch.zeros(size, size)
+                    count = torch.zeros(size, size)
+                    starts = [(i * stride, j * stride) for i in range(n) for j in range(n)]
+                    for b in range(0, len(starts), 16):
+                        chunk = starts[b:b + 16]
+                        rows = img.repeat(len(chunk), 1, 1, 1)
+                        for r, (y0, x0) in enumerate(chunk):
+                            rows[r, :, y0:y0 + window, x0:x0 + window] = 0
+                        drops = clean_score - model(rows)[:, 0]
+                        for r, (y0, x0) in enumerate(chunk):
+                            total[y0:y0 + window, x0:x0 + window] += drops[r]
+                            count[y0:y0 + window, x0:x0 + window] += 1
+                    (total / count).sum()
 
-    # Occlusion (Captum's tutorial setting: 15x15 window over all channels, stride 8, zero baseline) and RISE (N = 1000
-    # masks of a 7x7 grid, p = 0.5, bilinear upsampling and random shifts, softmax scores) per image, forward passes in
-    # batches of 16 rows as the engine's micro-batches. Masks come from this side's own generator (same recipe).
-    def occlusion(window=15, stride=8):
-        size = shape[-1]
-        n = -(-(size - window) // stride) + 1
-        with torch.no_grad():
-            for img in images:
-                clean_score = model(img[None])[0, 0]
-                total = torch.zeros(size, size)
-                count = torch.zeros(size, size)
-                starts = [(i * stride, j * stride) for i in range(n) for j in range(n)]
-                for b in range(0, len(starts), 16):
-                    chunk = starts[b:b + 16]
-                    rows = img.repeat(len(chunk), 1, 1, 1)
-                    for r, (y0, x0) in enumerate(chunk):
-                        rows[r, :, y0:y0 + window, x0:x0 + window] = 0
-                    drops = clean_score - model(rows)[:, 0]
-                    for r, (y0, x0) in enumerate(chunk):
-                        total[y0:y0 + window, x0:x0 + window] += drops[r]
-                        count[y0:y0 + window, x0:x0 + window] += 1
-                (total / count).sum()
+        def rise(n=1000, s=7, p=0.5):
+            size = shape[-1]
+            cell = -(-size // s)
+            with torch.no_grad():
+                for img in images:
+                    grid = (torch.rand(n, 1, s, s, generator=g) < p).float()
+                    up = F.interpolate(grid, size=((s + 1) * cell, (s + 1) * cell), mode="bilinear", align_corners=False)
+                    shifts = torch.randint(0, cell, (n, 2), generator=g)
+                    saliency = torch.zeros(size, size)
+                    for b in range(0, n, 16):
+                        masks = torch.stack([up[i, 0, shifts[i, 0]:shifts[i, 0] + size, shifts[i, 1]:shifts[i, 1] + size]
+                                             for i in range(b, min(n, b + 16))])
+                        probs = torch.softmax(model(img[None] * masks[:, None]), 1)[:, 0]
+                        saliency += (probs[:, None, None] * masks).sum(0)
+                    (saliency / (n * p)).sum()
 
-    def rise(n=1000, s=7, p=0.5):
-        size = shape[-1]
-        cell = -(-size // s)
-        with torch.no_grad():
-            for img in images:
-                grid = (torch.rand(n, 1, s, s, generator=g) < p).float()
-                up = F.interpolate(grid, size=((s + 1) * cell, (s + 1) * cell), mode="bilinear", align_corners=False)
-                shifts = torch.randint(0, cell, (n, 2), generator=g)
-                saliency = torch.zeros(size, size)
-                for b in range(0, n, 16):
-                    masks = torch.stack([up[i, 0, shifts[i, 0]:shifts[i, 0] + size, shifts[i, 1]:shifts[i, 1] + size]
-                                         for i in range(b, min(n, b + 16))])
-                    probs = torch.softmax(model(img[None] * masks[:, None]), 1)[:, 0]
-                    saliency += (probs[:, None, None] * masks).sum(0)
-                (saliency / (n * p)).sum()
+        t, reps = timed(occlusion, 1, 0)
+        result["occlusion_seconds_per_image"] = t / args.images
+        print(f"pytorch occlusion 15/8 on resnet18: {t / args.images:.2f} s/image", flush=True)
+        t, reps = timed(rise, 1, 0)
+        result["rise_seconds_per_image"] = t / args.images
+        print(f"pytorch rise N=1000 on resnet18: {t / args.images:.2f} s/image", flush=True)
 
-    t, reps = timed(occlusion, 1, 0)
-    result["occlusion_seconds_per_image"] = t / args.images
-    print(f"pytorch occlusion 15/8 on resnet18: {t / args.images:.2f} s/image", flush=True)
-    t, reps = timed(rise, 1, 0)
-    result["rise_seconds_per_image"] = t / args.images
-    print(f"pytorch rise N=1000 on resnet18: {t / args.images:.2f} s/image", flush=True)
+    if "replica" in sections:
+        # One NoiseGrad replica of ResNet-50: θ ⊙ (1 + σ_w·z) for every trainable tensor, written into the model.
+        model, _, _ = build("resnet50", 0)
+        clean = {k: v.clone() for k, v in model.state_dict().items()}
+        trainable = {k for k, _ in model.named_parameters()}
+        state = model.state_dict()
 
-    # One NoiseGrad replica of ResNet-50: θ ⊙ (1 + σ_w·z) for every trainable tensor, written into the model.
-    model, _, _ = build("resnet50", 0)
-    clean = {k: v.clone() for k, v in model.state_dict().items()}
-    trainable = {k for k, _ in model.named_parameters()}
-    state = model.state_dict()
+        def replica():
+            with torch.no_grad():
+                for k in trainable:
+                    v = state[k]
+                    torch.randn(v.shape, out=v)
+                    v.mul_(0.2).add_(1).mul_(clean[k])
 
-    def replica():
-        with torch.no_grad():
-            for k in trainable:
-                v = state[k]
-                torch.randn(v.shape, out=v)
-                v.mul_(0.2).add_(1).mul_(clean[k])
-
-    t, reps = timed(replica, 5, 1.0)
-    result["resnet50_replica_seconds"] = t
-    result["resnet50_trainable_parameters"] = sum(p.numel() for p in model.parameters())
-    print(f"pytorch resnet50 replica: {t * 1000:.0f} ms", flush=True)
+        t, reps = timed(replica, 5, 1.0)
+        result["resnet50_replica_seconds"] = t
+        result["resnet50_trainable_parameters"] = sum(p.numel() for p in model.parameters())
+        print(f"pytorch resnet50 replica: {t * 1000:.0f} ms", flush=True)
     with open(os.path.join(args.out, "pytorch.json"), "w") as f:
         json.dump(result, f, indent=1)
 

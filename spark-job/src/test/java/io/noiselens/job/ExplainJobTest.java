@@ -392,7 +392,7 @@ class ExplainJobTest {
     }
 
     /**
-     * The CAM, perturbation families alone and as the base of NoiseGrad and FusionGrad (issue 16's job): a finite,
+     * The CAM, perturbation and propagation families alone and as the base of NoiseGrad and FusionGrad (issue 16's job): a finite,
      * non-zero map for every image and method, their parameters and forward passes in method_params.
      */
     @Test
@@ -400,7 +400,8 @@ class ExplainJobTest {
         String[] bases = {"{kind = gradcam}", "{kind = gradcam_plus_plus}", "{kind = layercam, layer = conv3}",
                 "{kind = occlusion, window = 16, stride = 16}", "{kind = rise, masks = 64, mask_grid = 4}",
                 "{kind = kernel_shap, n_samples = 40, grid = 4}",
-                "{kind = lime, n_samples = 40, segmentation = slic, slic_segments = 16}"};
+                "{kind = lime, n_samples = 40, segmentation = slic, slic_segments = 16}", "{kind = lrp}",
+                "{kind = deeplift}"};
         List<String> entries = new ArrayList<>();
         for (String b : bases) {
             String kind = b.substring(b.indexOf('=') + 2, b.contains(",") ? b.indexOf(',') : b.indexOf('}')).trim();

@@ -57,7 +57,7 @@ public final class ClassActivationMap implements BaseExplainer {
     }
 
     @Override
-    public Evaluation evaluation() {
+    public Evaluation evaluation(ModelSpec spec) {
         return Evaluation.layerGradient(layer);
     }
 

@@ -5,6 +5,7 @@ import io.noiselens.attribution.Baseline;
 import io.noiselens.attribution.DrawPoint;
 import io.noiselens.attribution.DrawState;
 import io.noiselens.attribution.Evaluation;
+import io.noiselens.model.ModelSpec;
 import io.noiselens.random.KeyedRandom;
 
 import java.util.LinkedHashMap;
@@ -38,7 +39,7 @@ abstract class CoalitionExplainer implements BaseExplainer {
     abstract double[] fit(boolean[][] z, double[] scores, double[] weights);
 
     @Override
-    public final Evaluation evaluation() {
+    public final Evaluation evaluation(ModelSpec spec) {
         return Evaluation.SCORE;
     }
 

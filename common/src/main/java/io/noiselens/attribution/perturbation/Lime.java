@@ -69,7 +69,7 @@ public final class Lime extends CoalitionExplainer {
         Map<String, Object> m = super.params();
         m.put("kernel_width", kernelWidth);
         m.put("distance", distance.name().toLowerCase(Locale.ROOT));
-        m.put("alpha", alpha);
+        m.put("lasso_alpha", alpha);
         m.put("fit", alpha == 0 ? "weighted_least_squares" : "lasso");
         return m;
     }

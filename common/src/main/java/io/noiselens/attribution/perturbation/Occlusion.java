@@ -5,6 +5,7 @@ import io.noiselens.attribution.Baseline;
 import io.noiselens.attribution.DrawPoint;
 import io.noiselens.attribution.DrawState;
 import io.noiselens.attribution.Evaluation;
+import io.noiselens.model.ModelSpec;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,7 +37,7 @@ public final class Occlusion implements BaseExplainer {
     }
 
     @Override
-    public Evaluation evaluation() {
+    public Evaluation evaluation(ModelSpec spec) {
         return Evaluation.SCORE;
     }
 

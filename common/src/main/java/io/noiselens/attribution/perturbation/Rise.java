@@ -37,7 +37,7 @@ public final class Rise implements BaseExplainer {
     }
 
     @Override
-    public Evaluation evaluation() {
+    public Evaluation evaluation(ModelSpec spec) {
         return Evaluation.SCORE;
     }
 

@@ -2,6 +2,8 @@ package io.noiselens.model.torch;
 
 import io.noiselens.model.ClassifierModel;
 import io.noiselens.model.LayerProbe;
+import io.noiselens.model.ModifiedGradient;
+import io.noiselens.model.Rescale;
 import io.noiselens.model.Layers;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.ModelWeights;
@@ -31,18 +33,24 @@ public final class TorchClassifier implements ClassifierModel {
     private final long activationFloats;
     private final double softplusBeta;
     private final boolean float64;
+    /** Modified Jacobians every pass is built with (null: none). */
+    private final ModifiedGradient modified;
+    /** Models of {@link #relevance}, one per rule set, made on first use. */
+    private final Map<ModifiedGradient, TorchClassifier> relevanceModels = new HashMap<>();
 
     public TorchClassifier(ModelSpec spec, ModelWeights weights) {
-        this(spec, weights, 0, false);
+        this(spec, weights, 0, false, null);
     }
 
     /** The model computed in float64 (inputs, parameters and constants; results returned as float32): the tight reference path of the tests. */
     public static TorchClassifier float64(ModelSpec spec, ModelWeights weights) {
-        return new TorchClassifier(spec, weights, 0, true);
+        return new TorchClassifier(spec, weights, 0, true, null);
     }
 
-    private TorchClassifier(ModelSpec spec, ModelWeights weights, double softplusBeta, boolean float64) {
+    private TorchClassifier(ModelSpec spec, ModelWeights weights, double softplusBeta, boolean float64,
+                            ModifiedGradient modified) {
         this.spec = spec;
+        this.modified = modified;
         this.weights = weights;
         this.softplusBeta = softplusBeta;
         this.float64 = float64;
@@ -64,6 +72,11 @@ public final class TorchClassifier implements ClassifierModel {
     private EagerPass eager(Tensor x) {
         TorchLayers l = new TorchLayers(weights, bound, float64);
         l.softplus(softplusBeta);
+        l.modifiedGradient(modified);
+        if (modified instanceof Rescale) {
+            spec.network().define(l, l.referenceInput(spec.channels(), spec.height(), spec.width()), spec);
+            l.startInputPass();
+        }
         return new EagerPass(l, spec.network().define(l, l.input(x, spec.channels(), spec.height(), spec.width()), spec));
     }
 
@@ -131,7 +144,15 @@ public final class TorchClassifier implements ClassifierModel {
 
     @Override
     public ClassifierModel smoothed(double beta) {
-        return new TorchClassifier(spec, weights, beta, float64);
+        return new TorchClassifier(spec, weights, beta, float64, null);
+    }
+
+    /** The input gradient of the same network built with the rules, current weights (one eager pass). */
+    @Override
+    public INDArray relevance(ModifiedGradient p, INDArray input, int[] targets, OutputSpace[] spaces) {
+        TorchClassifier m = relevanceModels.computeIfAbsent(p, k -> new TorchClassifier(spec, weights, 0, float64, k));
+        if (m.weights != weights) m.setWeights(weights);
+        return m.inputGradients(input, targets, spaces);
     }
 
     @Override
@@ -215,6 +236,8 @@ public final class TorchClassifier implements ClassifierModel {
 
     @Override
     public void close() {
+        for (TorchClassifier m : relevanceModels.values()) m.close();
+        relevanceModels.clear();
         release();
     }
 }

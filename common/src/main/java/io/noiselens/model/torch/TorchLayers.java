@@ -87,18 +87,20 @@ public final class TorchLayers extends Layers<Tensor> {
         Tensor w = p.depthwise()
                 ? parameter(p.weight(), s, new long[]{2, 3, 0, 1}, s[2] * s[3], 1, s[0], s[1])
                 : parameter(p.weight(), s, new long[]{3, 2, 0, 1}, s[3], s[2], s[0], s[1]);
-        TensorOptional b = p.bias() == null ? new TensorOptional()
-                : new TensorOptional(parameter(p.bias(), new long[]{cout}, null, cout));
-        Tensor in = x.v();
-        long padH = g.padTop(), padW = g.padLeft();
-        if (!g.symmetric()) {
-            in = torch.constant_pad_nd(in, new long[]{g.padLeft(), g.padRight(), g.padTop(), g.padBottom()}, scalar(0));
-            padH = 0;
-            padW = 0;
-        }
-        Tensor y = torch.conv2d(in, w, b, new long[]{g.sh(), g.sw()}, new long[]{padH, padW},
-                new long[]{g.dh(), g.dw()}, g.groups());
+        Tensor b = p.bias() == null ? null : parameter(p.bias(), new long[]{cout}, null, cout);
+        boolean padded = !g.symmetric();
+        long padH = padded ? 0 : g.padTop(), padW = padded ? 0 : g.padLeft();
+        LinearOp<Tensor> op = (input, kernel, bv) -> torch.conv2d(padded ? torch.constant_pad_nd(input,
+                        new long[]{g.padLeft(), g.padRight(), g.padTop(), g.padBottom()}, scalar(0)) : input, kernel,
+                bv == null ? new TensorOptional() : new TensorOptional(bv), new long[]{g.sh(), g.sw()},
+                new long[]{padH, padW}, new long[]{g.dh(), g.dw()}, g.groups());
+        Tensor y = linearOutput(name, x, w, b, op, false);
         return named(name, counted(new Act<>(y, cout, g.outH(x.h()), g.outW(x.w()))));
+    }
+
+    @Override
+    protected Tensor stopGradient(Tensor x) {
+        return x.detach();
     }
 
     @Override
@@ -111,7 +113,7 @@ public final class TorchLayers extends Layers<Tensor> {
     }
 
     @Override
-    public Act<Tensor> relu(Act<Tensor> x) {
+    protected Act<Tensor> reluOp(Act<Tensor> x) {
         if (softplusBeta > 0) return counted(x.like(torch.softplus(x.v(), scalar(softplusBeta), scalar(20))));
         return counted(x.like(x.v().relu()));
     }
@@ -157,22 +159,22 @@ public final class TorchLayers extends Layers<Tensor> {
     }
 
     @Override
-    public Act<Tensor> leakyRelu(Act<Tensor> x, double alpha) {
+    protected Act<Tensor> leakyReluOp(Act<Tensor> x, double alpha) {
         return counted(x.like(torch.leaky_relu(x.v(), scalar(alpha))));
     }
 
     @Override
-    public Act<Tensor> sigmoid(Act<Tensor> x) {
+    protected Act<Tensor> sigmoidOp(Act<Tensor> x) {
         return counted(x.like(x.v().sigmoid()));
     }
 
     @Override
-    public Act<Tensor> clip(Act<Tensor> x, double lo, double hi) {
+    protected Act<Tensor> clipOp(Act<Tensor> x, double lo, double hi) {
         return counted(x.like(x.v().clamp(new ScalarOptional(scalar(lo)), new ScalarOptional(scalar(hi)))));
     }
 
     @Override
-    public Act<Tensor> hardSigmoid(Act<Tensor> x, double alpha, double beta) {
+    protected Act<Tensor> hardSigmoidOp(Act<Tensor> x, double alpha, double beta) {
         Tensor z = x.v().mul(scalar(alpha)).add(scalar(beta));
         return counted(x.like(z.clamp(new ScalarOptional(scalar(0)), new ScalarOptional(scalar(1)))));
     }
@@ -254,8 +256,9 @@ public final class TorchLayers extends Layers<Tensor> {
         int in = (int) x.size();
         io.noiselens.model.Tensor[] p = denseParams(name, in, out, bias);
         Tensor w = parameter(new Direct(p[0].name(), p[0].name()), p[0].shape(), null, in, out);
-        Tensor y = x.v().matmul(w);
-        if (p[1] != null) y = y.add(parameter(new Direct(p[1].name(), p[1].name()), p[1].shape(), null, out));
+        Tensor b = p[1] == null ? null : parameter(new Direct(p[1].name(), p[1].name()), p[1].shape(), null, out);
+        Tensor y = linearOutput(name, x, w, b, (input, kernel, bv) -> bv == null ? input.matmul(kernel)
+                : input.matmul(kernel).add(bv), true);
         return named(name, counted(Act.flat(y, out)));
     }
 
@@ -319,6 +322,7 @@ public final class TorchLayers extends Layers<Tensor> {
             case SIGMOID -> x.sigmoid();
             case GELU -> torch.gelu(x, "none");
             case GELU_TANH -> torch.gelu(x, "tanh");
+            case SIGN -> x.sign();
         };
     }
 
