@@ -313,9 +313,20 @@ public abstract class Layers<T> {
         return switch (p.rule(first, dense)) {
             case EPSILON -> r.modified(z, op.apply(r.carrier(xv), w, null), z, p.epsilon());
             case GAMMA -> {
-                T wg = binary(Binary.ADD, w, binary(Binary.MUL, wPos, r.scalar(p.gamma())));
-                T bg = b == null ? null : binary(Binary.ADD, b, binary(Binary.MUL, bPos, r.scalar(p.gamma())));
-                yield r.modified(z, op.apply(r.carrier(xv), wg, null), op.apply(xv, wg, bg), Propagation.STABILISER);
+                // Zennit's signed γ: (x⁺(w + γw⁺) + x⁻(w + γw⁻)) where z > 0, (x⁺(w + γw⁻) + x⁻(w + γw⁺)) elsewhere,
+                // so that |z̃| ≥ |z|; Captum's w + γw⁺ on both signs moves z̃ through zero and is ill-conditioned.
+                T g = r.scalar(p.gamma());
+                T up = binary(Binary.ADD, w, binary(Binary.MUL, wPos, g)), down = binary(Binary.ADD, w, binary(Binary.MUL, wNeg, g));
+                T bUp = b == null ? null : binary(Binary.ADD, b, binary(Binary.MUL, bPos, g));
+                T bDown = b == null ? null : binary(Binary.ADD, b, binary(Binary.MUL, bNeg, g));
+                T positive = stopGradient(binary(Binary.MUL, binary(Binary.ADD, unary(Unary.SIGN, z), r.scalar(1)), r.scalar(0.5)));
+                T negative = binary(Binary.SUB, r.scalar(1), positive);
+                T carrier = r.sum(binary(Binary.MUL, positive, r.sum(op.apply(r.carrier(pos), up, null),
+                        op.apply(r.carrier(neg), down, null))), binary(Binary.MUL, negative,
+                        r.sum(op.apply(r.carrier(pos), down, null), op.apply(r.carrier(neg), up, null))));
+                T value = r.sum(binary(Binary.MUL, positive, r.sum(op.apply(pos, up, bUp), op.apply(neg, down, null))),
+                        binary(Binary.MUL, negative, r.sum(op.apply(pos, down, bDown), op.apply(neg, up, null))));
+                yield r.modified(z, carrier, value, Propagation.STABILISER);
             }
             case ZPLUS -> r.modified(z, r.sum(op.apply(r.carrier(pos), wPos, null), op.apply(r.carrier(neg), wNeg, null)),
                     r.sum(op.apply(pos, wPos, bPos), op.apply(neg, wNeg, null)), Propagation.STABILISER);

@@ -31,7 +31,10 @@ public record Propagation(Rule first, Rule conv, Rule dense, double epsilon, dou
     public enum Rule {
         /** LRP-ε: z̃ = z; ε-stabilised. */
         EPSILON,
-        /** LRP-γ (Captum's form): weights and bias w + γw⁺, b + γb⁺. */
+        /**
+         * LRP-γ, Zennit's signed form: where z &gt; 0, x⁺(w + γw⁺) + x⁻(w + γw⁻) with b + γb⁺; elsewhere
+         * x⁺(w + γw⁻) + x⁻(w + γw⁺) with b + γb⁻.
+         */
         GAMMA,
         /** z⁺ (α = 1, β = 0): x⁺w⁺ + x⁻w⁻ with b⁺. */
         ZPLUS,

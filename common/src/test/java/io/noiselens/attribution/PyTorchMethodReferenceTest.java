@@ -23,10 +23,12 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Grad-CAM, Grad-CAM++, LayerCAM (at ResNet-18's layer3 and layer4, bilinear and nearest upsampling) and Occlusion
- * against PyTorch computing them from their definitions ({@code src/test/python/method_references.py}: hooks on the
- * torchvision modules, F.interpolate, a sliding zero window) on the same ResNet-18 exported to ONNX and imported by
- * the real loader, on both engines. The layers are addressed by their PyTorch module names.
+ * Grad-CAM, Grad-CAM++, LayerCAM (at ResNet-18's layer3 and layer4, bilinear and nearest upsampling), Occlusion, LRP
+ * (EpsilonPlusFlat, EpsilonGammaBox) and DeepLift against PyTorch computing them from their definitions
+ * ({@code src/test/python/method_references.py}: hooks on the torchvision modules, F.interpolate, a sliding zero
+ * window, layer-by-layer relevance propagation over the BatchNorm-folded network in float64, a secant autograd
+ * function at each ReLU) on the same ResNet-18 exported to ONNX and imported by the real loader, on both engines.
+ * The CAM layers are addressed by their PyTorch module names.
  */
 class PyTorchMethodReferenceTest {
     static final Path FIXTURES = Path.of("target", "method-fixtures");
@@ -48,9 +50,30 @@ class PyTorchMethodReferenceTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
-    void camFamilyAndOcclusionMatchPyTorch(Backend backend) throws IOException {
+    void everyMethodMatchesPyTorch(Backend backend) throws IOException {
+        ModelFile.Loaded loaded = load();
+        try (ClassifierModel model = backend.create(loaded.spec(), loaded.weights())) {
+            compare(model, backend.toString(), 1e-4, n -> true);
+        }
+    }
+
+    /** The propagation methods in float64 on the torch engine: the rules themselves, without float32's rounding. */
+    @org.junit.jupiter.api.Test
+    void propagationMatchesPyTorchInFloat64() throws IOException {
+        ModelFile.Loaded loaded = load();
+        try (ClassifierModel model = io.noiselens.model.torch.TorchClassifier.float64(loaded.spec(), loaded.weights())) {
+            // The reference folds BatchNorm in float32 as torch does, the import in float64: weights one ulp apart.
+            compare(model, "TORCH float64", 1e-5, name -> name.startsWith("lrp") || name.startsWith("deeplift"));
+        }
+    }
+
+    static ModelFile.Loaded load() throws IOException {
         Path file = FIXTURES.resolve("resnet18_cam.onnx");
-        ModelFile.Loaded loaded = OnnxImport.load(Files.readAllBytes(file), file, OnnxImport.Options.defaults());
+        return OnnxImport.load(Files.readAllBytes(file), file, OnnxImport.Options.defaults());
+    }
+
+    static void compare(ClassifierModel model, String engine, double tolerance, java.util.function.Predicate<String> which)
+            throws IOException {
         int size = refs.get("size").asInt(), image = 3 * size * size;
         float[] all = floats("resnet18_cam.input.f32");
         List<float[]> xs = List.of(java.util.Arrays.copyOfRange(all, 0, image), java.util.Arrays.copyOfRange(all, image, 2 * image));
@@ -58,14 +81,20 @@ class PyTorchMethodReferenceTest {
         List<AttributionMethod> methods = new ArrayList<>();
         List<String> names = new ArrayList<>();
         refs.get("files").fieldNames().forEachRemaining(name -> {
+            if (!which.test(name)) return;
             String[] p = name.split("@");
-            methods.add(p[0].equals("occlusion")
-                    ? MethodCatalogue.method("occlusion", "window", Integer.parseInt(p[1]), "stride", Integer.parseInt(p[2]),
-                    "target", "label", "channel_reduction", "none", "id", name)
-                    : MethodCatalogue.method(p[0], "layer", p[1], "upsample", p[2], "target", "label", "id", name));
+            methods.add(switch (p[0]) {
+                case "occlusion" -> MethodCatalogue.method("occlusion", "window", Integer.parseInt(p[1]), "stride",
+                        Integer.parseInt(p[2]), "target", "label", "channel_reduction", "none", "id", name);
+                case "lrp" -> MethodCatalogue.method("lrp", "composite", p[1], "target", "label", "channel_reduction", "none",
+                        "id", name);
+                case "deeplift" -> MethodCatalogue.method("deeplift", "baseline", p[1], "target", "label",
+                        "channel_reduction", "none", "id", name);
+                default -> MethodCatalogue.method(p[0], "layer", p[1], "upsample", p[2], "target", "label", "id", name);
+            });
             names.add(name);
         });
-        try (ClassifierModel model = backend.create(loaded.spec(), loaded.weights())) {
+        {
             Explanation e = new AttributionEngine(model, EngineOptions.defaults(1))
                     .explain(new ExplainBatch(List.of("a", "b"), xs, labels), methods);
             java.util.Map<String, Double> scale = new java.util.HashMap<>();
@@ -80,8 +109,9 @@ class PyTorchMethodReferenceTest {
                 }
                 assertEquals(n, r.map().length, name);
                 scale.merge(name, den, Math::max);
-                System.out.printf("pytorch %-6s %-40s image %d: max |Δ| / max |ref| = %.2e%n", backend, name, r.index(), num / den);
-                assertTrue(num <= 1e-4 * Math.max(den, 1e-30), backend + " " + name + " image " + r.index() + ": relative error " + num / den);
+                double error = num / Math.max(den, 1e-30);
+                System.out.printf("pytorch %-13s %-40s image %d: max |Δ| / max |ref| = %.2e%n", engine, name, r.index(), error);
+                assertTrue(error <= tolerance, engine + " " + name + " image " + r.index() + ": relative error " + error);
             }
             assertEquals(2 * names.size(), e.results().size());
             // A ReLU'd map may be zero on one image (no positive evidence), not on both: the check must see values.

@@ -101,12 +101,14 @@ public final class Lrp implements BaseExplainer {
         m.put("rule_dense", composite.dense.name().toLowerCase(Locale.ROOT));
         m.put("epsilon", propagation.epsilon());
         m.put("stabiliser", Propagation.STABILISER);
-        if (composite == Composite.EPSILON_GAMMA_BOX) m.put("gamma", propagation.gamma());
+        if (composite == Composite.EPSILON_GAMMA_BOX) {
+            m.put("gamma", propagation.gamma());
+            m.put("gamma_form", "zennit (signed)");
+        }
         if (composite == Composite.EPSILON_ALPHA_BETA) {
             m.put("alpha", propagation.alpha());
             m.put("beta", propagation.beta());
         }
-        m.put("gamma_form", "captum (w + γw⁺)");
         m.put("batchnorm", "folded into the preceding convolution");
         m.put("relevance_scale", "sums to the logit");
         return m;
