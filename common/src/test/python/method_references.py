@@ -31,7 +31,13 @@ def randomise_batchnorm(model, generator):
                 m.running_var.copy_(0.5 + torch.rand(m.running_var.shape, generator=generator))
 
 
-def cams(model, x, targets, layer):
+def vit_tokens_as_map(t):
+    """pytorch-grad-cam's reshape_transform for ViT: drop the class token, patch tokens onto their grid, channels first."""
+    g = int(round((t.shape[1] - 1) ** 0.5))
+    return t[:, 1:, :].reshape(t.shape[0], g, g, t.shape[2]).permute(0, 3, 1, 2)
+
+
+def cams(model, x, targets, layer, transform=lambda t: t, tag=None):
     store = {}
     module = dict(model.named_modules())[layer]
     h1 = module.register_forward_hook(lambda m, i, o: store.__setitem__("a", o))
@@ -40,7 +46,7 @@ def cams(model, x, targets, layer):
     logits[torch.arange(x.shape[0]), torch.tensor(targets)].sum().backward()
     h1.remove()
     h2.remove()
-    a, g = store["a"].detach().double(), store["g"].detach().double()
+    a, g = transform(store["a"].detach().double()), transform(store["g"].detach().double())
     out = {}
     out["gradcam"] = (g.mean(dim=(2, 3), keepdim=True) * a).sum(1, keepdim=True)
     g2, g3 = g ** 2, g ** 3
@@ -52,8 +58,11 @@ def cams(model, x, targets, layer):
     maps = {}
     for name, m in out.items():
         m = F.relu(m)
-        maps[name + "@" + layer + "@bilinear"] = F.interpolate(m, (SIZE, SIZE), mode="bilinear", align_corners=False)
-        maps[name + "@" + layer + "@nearest"] = F.interpolate(m, (SIZE, SIZE), mode="nearest")
+        size = x.shape[-1]
+        key = (tag + "@" if tag else "") + name + "@" + layer
+        maps[key + "@bilinear"] = F.interpolate(m, (size, size), mode="bilinear", align_corners=False)
+        if tag is None:
+            maps[key + "@nearest"] = F.interpolate(m, (size, size), mode="nearest")
     return maps
 
 
@@ -243,8 +252,30 @@ def main():
     for name, m in maps.items():
         files[name] = "resnet18_cam." + name.replace("@", "_") + ".f32"
         m.detach().float().contiguous().numpy().astype("<f4").tofile(os.path.join(out, files[name]))
+    # A vision transformer (the small torchvision configuration of export_onnx_fixtures.py): the CAM family at an
+    # encoder block, its tokens read as a 4x4 map.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from export_onnx_fixtures import vit, randomise_transformer
+    torch.manual_seed(0)
+    vmodel = vit()
+    randomise_transformer(vmodel, torch.Generator().manual_seed(4))
+    vmodel.eval()
+    vx = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(6))
+    torch.onnx.export(vmodel, vx, os.path.join(out, "vit_cam.onnx"), opset_version=13, input_names=["input"],
+                      output_names=["logits"], dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}})
+    vx.numpy().astype("<f4").tofile(os.path.join(out, "vit_cam.input.f32"))
+    vit_files = {}
+    vit_maps = {}
+    # The last block's output reaches the head through the class token alone (its patch tokens' gradient is zero):
+    # the input of the last block and its pre-attention LayerNorm (pytorch-grad-cam's choice) are the useful layers.
+    for layer in ("encoder.layers.encoder_layer_0", "encoder.layers.encoder_layer_1.ln_1"):
+        vit_maps.update(cams(vmodel, vx.clone().requires_grad_(True), targets, layer, vit_tokens_as_map, tag="vit"))
+    for name, m in vit_maps.items():
+        vit_files[name] = "vit_cam." + name.replace("@", "_") + ".f32"
+        m.detach().float().contiguous().numpy().astype("<f4").tofile(os.path.join(out, vit_files[name]))
     with open(os.path.join(out, "method_refs.json"), "w") as f:
-        json.dump({"size": SIZE, "targets": targets, "files": files, "torch": torch.__version__}, f, indent=1)
+        json.dump({"size": SIZE, "targets": targets, "files": files, "vit_files": vit_files, "torch": torch.__version__},
+                  f, indent=1)
 
 
 if __name__ == "__main__":

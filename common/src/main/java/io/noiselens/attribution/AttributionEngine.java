@@ -45,7 +45,7 @@ public final class AttributionEngine {
      * layer computes two to nine maps (the rule's terms) and their stabilised ratios, under autodiff on ND4J.
      */
     static final int RELEVANCE_MEMORY_FACTOR = 8;
-    private final Map<String, int[]> layerShapes = new java.util.HashMap<>();
+    private final Map<String, io.noiselens.model.MapLayout> layerShapes = new java.util.HashMap<>();
 
     public AttributionEngine(ClassifierModel model, EngineOptions options) {
         this.model = model;
@@ -483,8 +483,8 @@ public final class AttributionEngine {
         return Evaluation.layerGradient(defaultLayer);
     }
 
-    /** [C, H, W] of a layer's output, read once per layer. */
-    private int[] layerShape(String layer) {
+    /** How a layer's output reads as a map, found once per layer. */
+    private io.noiselens.model.MapLayout layerShape(String layer) {
         return layerShapes.computeIfAbsent(layer, k -> io.noiselens.model.Architectures.layerShape(spec, k));
     }
 }

@@ -44,26 +44,40 @@ public final class Architectures {
 
     /**
      * The layer a class activation map reads when none is named: the deepest spatial map (C×H×W, H·W &gt; 1) —
-     * {@code layer4} of a ResNet, the last convolution of a plain CNN ({@link Layers#spatialLayers()}).
+     * {@code layer4} of a ResNet, the last convolution of a plain CNN ({@link Layers#spatialLayers()}). For a
+     * transformer, whose last block reaches the head through the class token alone, the last block's pre-attention
+     * LayerNorm ({@code ….ln_1}, {@code ….norm1}), pytorch-grad-cam's choice for ViT and Swin.
      */
     public static String lastSpatialLayer(ModelSpec spec) {
-        List<String> spatial = defined(spec).spatialLayers();
+        Layers<SDVariable> l = defined(spec);
+        List<String> spatial = l.spatialLayers();
         if (spatial.isEmpty()) {
             throw Errors.invalidValue("model.architecture", spec.architecture(), "This model has no layer with a "
                     + "spatial map (C×H×W) for a class activation map; explain it with a gradient or perturbation method.");
         }
-        return spatial.get(spatial.size() - 1);
+        String last = spatial.get(spatial.size() - 1);
+        if (l.layout(last).kind() != MapLayout.Kind.CHW) {
+            for (int i = spatial.size() - 1; i >= 0; i--) {
+                String name = spatial.get(i);
+                if (name.endsWith(".ln_1") || name.endsWith(".norm1")) return name;
+            }
+        }
+        return last;
     }
 
-    /** The output shape [C, H, W] of {@code layer} (a 1×1 map for a dense layer); a clear error for an unknown name. */
-    public static int[] layerShape(ModelSpec spec, String layer) {
+    /** How {@code layer}'s output reads as a map; a clear error for an unknown name or a layer that is no map. */
+    public static MapLayout layerShape(ModelSpec spec, String layer) {
         Layers<SDVariable> l = defined(spec);
         if (!l.layerNames().contains(layer)) {
-            throw Errors.invalidValue("layer", layer, "Name one of the model's layers or blocks: " + l.spatialLayers()
-                    + " (spatial maps), or any of " + l.layerNames() + ".");
+            throw Errors.invalidValue("layer", layer, "Name one of the model's layers or blocks with a spatial map: "
+                    + l.spatialLayers() + ".");
         }
-        Layers.Act<SDVariable> a = l.output(layer);
-        return new int[]{a.c(), a.h(), a.w()};
+        MapLayout layout = l.layout(layer);
+        if (layout == null) {
+            throw Errors.invalidValue("layer", layer, "Its output is no spatial map (a vector, or a 1×1 map); name one of "
+                    + l.spatialLayers() + ".");
+        }
+        return layout;
     }
 
     /** The architecture defined once over a throwaway graph, to read its layers. */

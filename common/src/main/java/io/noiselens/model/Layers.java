@@ -112,6 +112,8 @@ public abstract class Layers<T> {
     protected record ConvParams(Binding weight, Binding bias, long[] weightShape, boolean depthwise) {}
 
     private final Map<String, Act<T>> outputs = new LinkedHashMap<>();
+    /** The map layout of general tensors recorded under module names (absent: not a map). */
+    private final Map<String, MapLayout> layouts = new LinkedHashMap<>();
     /** Names in the order their activations were last recorded (a module's output is its last node's). */
     private final Map<String, Boolean> recency = new LinkedHashMap<>();
     private final Map<String, Tensor> params;
@@ -568,9 +570,24 @@ public abstract class Layers<T> {
         return v;
     }
 
-    /** Records {@code v} as the output of module {@code name} (a later node of the module replaces it). */
-    public final void nameModule(String name, T v, long perImage) {
-        namedTensor(name, v, perImage);
+    /**
+     * Records {@code v}, of per-image shape {@code perImage}, as the output of module {@code name} (a later node of
+     * the module replaces it), with its map layout when it reads as one ({@link MapLayout#infer}).
+     */
+    public final void nameModule(String name, T v, long[] perImage) {
+        long size = 1;
+        for (long d : perImage) size *= d;
+        namedTensor(name, v, size);
+        MapLayout layout = MapLayout.infer(perImage);
+        if (layout == null) layouts.remove(name);
+        else layouts.put(name, layout);
+    }
+
+    /** The map layout of a named layer's output, or null where it is no map (a dense layer, a 1×1 map). */
+    public MapLayout layout(String name) {
+        Act<T> a = output(name);
+        if (a.rank() == 4) return a.h() * a.w() > 1 ? MapLayout.chw(a.c(), a.h(), a.w()) : null;
+        return layouts.get(name);
     }
 
     /** Records a block's activation under its module name ({@code layer4}), for layer explainers and probes. */
@@ -668,7 +685,8 @@ public abstract class Layers<T> {
     }
 
     /**
-     * The layers whose output is a spatial map (C×H×W with H·W &gt; 1), ordered by when their value was last
+     * The layers whose output is a spatial map ({@link #layout}: C×H×W with H·W &gt; 1, or a transformer's tokens or
+     * channel-last stage read as one), ordered by when their value was last
      * recorded, so the last is the deepest; a tensor recorded under several names (a module and its last submodule)
      * appears once, under its shortest name ({@code layer4} rather than {@code layer4.1.relu_1}).
      */
@@ -679,7 +697,7 @@ public abstract class Layers<T> {
         java.util.Collections.reverse(byRecency);
         for (String name : byRecency) {
             Act<T> a = outputs.get(name);
-            if (a.rank() != 4 || (long) a.h() * a.w() <= 1 || !seen.add(a.v())) continue;
+            if (layout(name) == null || !seen.add(a.v())) continue;
             String shortest = name;
             for (Map.Entry<String, Act<T>> e : outputs.entrySet()) {
                 if (e.getValue().v() == a.v() && e.getKey().length() < shortest.length()) shortest = e.getKey();

@@ -67,6 +67,48 @@ class PyTorchMethodReferenceTest {
         }
     }
 
+    /**
+     * The CAM family at a vision transformer's encoder block, its patch tokens read as a map (pytorch-grad-cam's
+     * reshape_transform: class token dropped, 4×4 grid) — against PyTorch hooks on the torchvision module.
+     */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void camAtAVisionTransformerBlockMatchesPyTorch(Backend backend) throws IOException {
+        Path file = FIXTURES.resolve("vit_cam.onnx");
+        ModelFile.Loaded loaded = OnnxImport.load(Files.readAllBytes(file), file, OnnxImport.Options.defaults());
+        int image = 3 * 32 * 32;
+        float[] all = floats("vit_cam.input.f32");
+        List<float[]> xs = List.of(java.util.Arrays.copyOfRange(all, 0, image), java.util.Arrays.copyOfRange(all, image, 2 * image));
+        int[] labels = {refs.get("targets").get(0).asInt(), refs.get("targets").get(1).asInt()};
+        List<AttributionMethod> methods = new ArrayList<>();
+        refs.get("vit_files").fieldNames().forEachRemaining(name -> {
+            String[] p = name.split("@");
+            methods.add(MethodCatalogue.method(p[1], "layer", p[2], "upsample", p[3], "target", "label", "id", name));
+        });
+        assertEquals(6, methods.size());
+        try (ClassifierModel model = backend.create(loaded.spec(), loaded.weights())) {
+            AttributionEngine engine = new AttributionEngine(model, EngineOptions.defaults(1));
+            for (AttributionResult r : engine.explain(new ExplainBatch(List.of("a", "b"), xs, labels), methods).results()) {
+                float[] ref = floats(refs.get("vit_files").get(r.method().id()).asText());
+                int n = ref.length / 2;
+                double num = 0, den = 0;
+                for (int i = 0; i < n; i++) {
+                    num = Math.max(num, Math.abs(r.map()[i] - ref[r.index() * n + i]));
+                    den = Math.max(den, Math.abs(ref[r.index() * n + i]));
+                }
+                System.out.printf("pytorch %-13s %-40s image %d: max |Δ| / max |ref| = %.2e%n", backend, r.method().id(),
+                        r.index(), num / Math.max(den, 1e-30));
+                assertTrue(den > 0, r.method().id() + " image " + r.index() + ": the reference map is zero");
+                assertTrue(num <= 1e-4 * den, backend + " " + r.method().id() + ": " + num / den);
+            }
+            // With no layer named: the model's last map-shaped module, resolved and recorded.
+            AttributionResult d = engine.explain(new ExplainBatch(List.of("a"), List.of(xs.get(0)), new int[]{0}),
+                    List.of(MethodCatalogue.method("gradcam"))).results().get(0);
+            System.out.println("vit default CAM layer: " + d.details().get(AttributionResult.LAYER));
+            assertEquals("encoder.layers.encoder_layer_1.ln_1", d.details().get(AttributionResult.LAYER));
+        }
+    }
+
     static ModelFile.Loaded load() throws IOException {
         Path file = FIXTURES.resolve("resnet18_cam.onnx");
         return OnnxImport.load(Files.readAllBytes(file), file, OnnxImport.Options.defaults());

@@ -4,6 +4,7 @@ import io.noiselens.attribution.BaseExplainer;
 import io.noiselens.attribution.DrawPoint;
 import io.noiselens.attribution.DrawState;
 import io.noiselens.attribution.Evaluation;
+import io.noiselens.model.MapLayout;
 import io.noiselens.model.ModelSpec;
 
 import java.util.LinkedHashMap;
@@ -23,7 +24,9 @@ import java.util.Map;
  * </ul>
  * Then the ReLU of the papers ({@link Relu}: before upsampling as Captum orders it, after, or none — Captum's
  * default), upsampling to the input ({@link Upsampling}), and optionally pytorch-grad-cam's min–max normalisation to
- * [0, 1] (ε = 10⁻⁷). The map has one channel. Under weight noise the layer is read from each replica.
+ * [0, 1] (ε = 10⁻⁷). The map has one channel. Under weight noise the layer is read from each replica. A
+ * transformer's layer reads as a map as pytorch-grad-cam's {@code reshape_transform} makes it ({@link MapLayout}: ViT's
+ * patch tokens on their grid without the class token, Swin's channel-last stages).
  */
 public final class ClassActivationMap implements BaseExplainer {
     /** How the channel weights are formed. */
@@ -68,11 +71,7 @@ public final class ClassActivationMap implements BaseExplainer {
 
     @Override
     public DrawState start(DrawPoint p) {
-        int[] shape = p.layerShape();
-        if (shape[1] * shape[2] <= 1) {
-            throw new IllegalArgumentException("A class activation map needs a layer with a spatial map; its layer is "
-                    + shape[0] + "×" + shape[1] + "×" + shape[2]);
-        }
+        MapLayout shape = p.layerShape();
         return new DrawState() {
             float[] cam;
 
@@ -88,13 +87,14 @@ public final class ClassActivationMap implements BaseExplainer {
 
             @Override
             public void accept(int k, float[] values, int offset, int length) {
-                cam = map(values, offset, shape[0], shape[1] * shape[2]);
+                float[] a = shape.planar(values, offset), g = shape.planar(values, offset + length / 2);
+                cam = map(a, g, shape.channels(), shape.height() * shape.width());
             }
 
             @Override
             public void finish(float[] out) {
                 ModelSpec s = p.spec();
-                float[] up = upsampling.apply(cam, shape[1], shape[2], s.height(), s.width());
+                float[] up = upsampling.apply(cam, shape.height(), shape.width(), s.height(), s.width());
                 if (relu == Relu.AFTER_UPSAMPLE) relu(up);
                 if (normalise == Normalise.MINMAX) minMax(up);
                 System.arraycopy(up, 0, out, 0, up.length);
@@ -102,31 +102,30 @@ public final class ClassActivationMap implements BaseExplainer {
         };
     }
 
-    /** The h×w map from A (K planes at {@code offset}) and g (the next K planes), with the ReLU before upsampling. */
-    float[] map(float[] v, int offset, int k, int plane) {
-        int g0 = offset + k * plane;
+    /** The h×w map from A and g (K planes each), with the ReLU before upsampling. */
+    float[] map(float[] va, float[] vg, int k, int plane) {
         double[] cam = new double[plane];
         for (int c = 0; c < k; c++) {
-            int a = offset + c * plane, g = g0 + c * plane;
+            int o = c * plane;
             if (weighting == Weighting.LAYER_CAM) {
-                for (int i = 0; i < plane; i++) cam[i] += Math.max(v[g + i], 0f) * (double) v[a + i];
+                for (int i = 0; i < plane; i++) cam[i] += Math.max(vg[o + i], 0f) * (double) va[o + i];
                 continue;
             }
             double weight = 0;
             if (weighting == Weighting.GRAD_CAM) {
-                for (int i = 0; i < plane; i++) weight += v[g + i];
+                for (int i = 0; i < plane; i++) weight += vg[o + i];
                 weight /= plane;
             } else {
                 double sumA = 0;
-                for (int i = 0; i < plane; i++) sumA += v[a + i];
+                for (int i = 0; i < plane; i++) sumA += va[o + i];
                 for (int i = 0; i < plane; i++) {
-                    double gi = v[g + i];
+                    double gi = vg[o + i];
                     if (gi == 0) continue;
                     double g2 = gi * gi, alpha = g2 / (2 * g2 + sumA * g2 * gi + 1e-6);
                     weight += alpha * Math.max(gi, 0);
                 }
             }
-            for (int i = 0; i < plane; i++) cam[i] += weight * v[a + i];
+            for (int i = 0; i < plane; i++) cam[i] += weight * va[o + i];
         }
         float[] out = new float[plane];
         for (int i = 0; i < plane; i++) out[i] = (float) cam[i];

@@ -195,9 +195,9 @@ final class GeneralGraph {
         String path = modulePaths.computeIfAbsent(n, k -> OnnxArchitecture.modulePath(k.name()));
         if (path.isEmpty()) return;
         for (int dot = path.indexOf('.'); dot >= 0; dot = path.indexOf('.', dot + 1)) {
-            l.nameModule(path.substring(0, dot), y, d.sizeOfOne());
+            l.nameModule(path.substring(0, dot), y, d.perImage());
         }
-        l.nameModule(path, y, d.sizeOfOne());
+        l.nameModule(path, y, d.perImage());
     }
 
     /** Split as one slice per output. */
