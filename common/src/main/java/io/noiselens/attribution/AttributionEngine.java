@@ -185,6 +185,18 @@ public final class AttributionEngine {
                 draws, Double.NaN, Double.NaN, Double.NaN);
     }
 
+    /**
+     * Checks before a run that {@code method} applies to a model of {@code spec} — a class activation map's layer
+     * exists and reads as a map, a propagation method's rules cover the network — with errors naming
+     * {@code where} (e.g. {@code methods[gradcam]}).
+     */
+    public static void check(AttributionMethod method, ModelSpec spec, String where) {
+        Evaluation e = method.base().evaluation(spec);
+        if (e.kind() != Evaluation.Kind.LAYER_GRADIENT) return;
+        if (e.layer() == null) io.noiselens.model.Architectures.lastSpatialLayer(spec);
+        else io.noiselens.model.Architectures.layerShape(spec, e.layer(), where + ".layer");
+    }
+
     /** Sets {@code w} unless the model already holds it (setting weights copies every parameter). */
     private void use(ModelWeights w) {
         if (model.weights() != w) model.setWeights(w);

@@ -67,14 +67,19 @@ public final class Architectures {
 
     /** How {@code layer}'s output reads as a map; a clear error for an unknown name or a layer that is no map. */
     public static MapLayout layerShape(ModelSpec spec, String layer) {
+        return layerShape(spec, layer, "layer");
+    }
+
+    /** As {@link #layerShape(ModelSpec, String)}, errors naming configuration key {@code key}. */
+    public static MapLayout layerShape(ModelSpec spec, String layer, String key) {
         Layers<SDVariable> l = defined(spec);
         if (!l.layerNames().contains(layer)) {
-            throw Errors.invalidValue("layer", layer, "Name one of the model's layers or blocks with a spatial map: "
+            throw Errors.invalidValue(key, layer, "Name one of the model's layers or blocks with a spatial map: "
                     + l.spatialLayers() + ".");
         }
         MapLayout layout = l.layout(layer);
         if (layout == null) {
-            throw Errors.invalidValue("layer", layer, "Its output is no spatial map (a vector, or a 1×1 map); name one of "
+            throw Errors.invalidValue(key, layer, "Its output is no spatial map (a vector, or a 1×1 map); name one of "
                     + l.spatialLayers() + ".");
         }
         return layout;

@@ -64,7 +64,14 @@ public final class ExplainJob {
      */
     static List<ResolvedModel> prepare(JobConfig cfg) {
         Preflight.check(cfg);
-        return resolveModels(cfg.model(), cfg.dataset());
+        List<ResolvedModel> models = resolveModels(cfg.model(), cfg.dataset());
+        // Each method against each model: a CAM layer the model lacks, LRP on a transformer, refused now.
+        for (ResolvedModel m : models) {
+            for (io.noiselens.methods.MethodSpec s : cfg.methods()) {
+                io.noiselens.attribution.AttributionEngine.check(s.build(), m.loaded().spec(), "methods[" + s.id() + "]");
+            }
+        }
+        return models;
     }
 
     static Outcome run(SparkSession spark, JobConfig cfg, List<ResolvedModel> models) {

@@ -429,5 +429,10 @@ class ExplainJobTest {
         String cam = spark.sql("SELECT method_params FROM family_maps WHERE method = 'noisegrad_gradcam' LIMIT 1")
                 .first().getString(0);
         assertTrue(cam.contains("\"layer\":\"conv4\""), cam);
+        // A layer the model lacks stops the run before it starts, naming the method's key and the model's layers.
+        io.noiselens.lang.NoiseLensException e = assertThrows(io.noiselens.lang.NoiseLensException.class,
+                () -> ExplainJob.run(spark, JobConfigLoader.fromString("methods = [{kind = gradcam, layer = conv9}]",
+                        List.of("run.output=" + out, "run.id=badlayer", "model.path=" + modelFile))));
+        assertTrue(e.getMessage().contains("methods[gradcam].layer") && e.getMessage().contains("conv4"), e.getMessage());
     }
 }

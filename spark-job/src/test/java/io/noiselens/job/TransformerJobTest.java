@@ -114,4 +114,28 @@ class TransformerJobTest {
         System.out.printf("ViT in the job, torch vs ND4J engine: worst map difference %.2e (relative)%n", worst);
         assertTrue(worst <= 1e-4, "maps differ by " + worst);
     }
+
+    /**
+     * Class activation maps read the transformer's blocks (the default: the last block's pre-attention LayerNorm);
+     * LRP and DeepLift, whose rules do not cover attention, are refused before the run with the alternatives.
+     */
+    @Test
+    void camReadsTransformerBlocksAndPropagationIsRefused() {
+        Path out = dir.resolve("vit-cam");
+        List<String> sets = List.of("run.output=" + out, "run.id=vitcam", "model.path=" + model, "dataset.kind=folder",
+                "dataset.folder.path=" + images, "engine.batch_size=3", "metrics.names=[sparseness]", "engine.backend=torch");
+        ExplainJob.Outcome o = ExplainJob.run(spark, JobConfigLoader.fromString("methods = [{kind = gradcam}, "
+                + "{kind = layercam, layer = encoder.layers.encoder_layer_0}]", sets));
+        assertEquals(0, o.errors());
+        spark.read().parquet(out.resolve("attributions").toString()).createOrReplaceTempView("vit_cams");
+        assertEquals(12, spark.sql("SELECT * FROM vit_cams WHERE map_l2 > 0 "
+                + "AND NOT exists(map, x -> isnan(x) OR x = double('inf'))").count());
+        assertTrue(spark.sql("SELECT method_params FROM vit_cams WHERE method = 'gradcam' LIMIT 1").first().getString(0)
+                .contains("\"layer\":\"encoder.layers.encoder_layer_1.ln_1\""));
+        for (String kind : List.of("lrp", "deeplift")) {
+            io.noiselens.lang.NoiseLensException e = assertThrows(io.noiselens.lang.NoiseLensException.class,
+                    () -> ExplainJob.run(spark, JobConfigLoader.fromString("methods = [{kind = " + kind + "}]", sets)));
+            assertTrue(e.getMessage().contains("convolutional networks") && e.getMessage().contains("gradcam"), e.getMessage());
+        }
+    }
 }

@@ -33,6 +33,7 @@ public final class DeepLift implements BaseExplainer {
 
     @Override
     public Evaluation evaluation(ModelSpec spec) {
+        Propagations.requireCnn(spec, "DeepLift");
         return Evaluation.relevance(new Rescale(baseline.image(spec)));
     }
 

@@ -56,6 +56,7 @@ public final class Lrp implements BaseExplainer {
 
     @Override
     public Evaluation evaluation(ModelSpec spec) {
+        Propagations.requireCnn(spec, "LRP");
         // z^B's bounds: the model-space images of pixel values 0 and 1, per channel.
         float[] low = new float[spec.channels()], high = new float[spec.channels()];
         for (int c = 0; c < low.length; c++) {
