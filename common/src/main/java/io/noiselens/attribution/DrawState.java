@@ -20,4 +20,34 @@ public interface DrawState {
 
     /** The draw's map (C×H×W, or 1×H×W for {@link BaseExplainer#mapChannels} = 1) into {@code out}, after every row arrived. */
     void finish(float[] out);
+
+    /**
+     * A draw of one row, the draw's input point {@code z} itself, whose map {@code map} makes from that row's result
+     * (a gradient-like vector, or a layer's activation and gradient).
+     */
+    static DrawState oneRow(float[] z, java.util.function.Function<float[], float[]> map) {
+        return new DrawState() {
+            float[] result;
+
+            @Override
+            public int rows() {
+                return 1;
+            }
+
+            @Override
+            public void row(int k, float[] out, int offset) {
+                System.arraycopy(z, 0, out, offset, z.length);
+            }
+
+            @Override
+            public void accept(int k, float[] values, int offset, int length) {
+                result = map.apply(java.util.Arrays.copyOfRange(values, offset, offset + length));
+            }
+
+            @Override
+            public void finish(float[] out) {
+                System.arraycopy(result, 0, out, 0, result.length);
+            }
+        };
+    }
 }

@@ -72,34 +72,15 @@ public final class ClassActivationMap implements BaseExplainer {
     @Override
     public DrawState start(DrawPoint p) {
         MapLayout shape = p.layerShape();
-        return new DrawState() {
-            float[] cam;
-
-            @Override
-            public int rows() {
-                return 1;
-            }
-
-            @Override
-            public void row(int k, float[] out, int offset) {
-                System.arraycopy(p.z(), 0, out, offset, p.z().length);
-            }
-
-            @Override
-            public void accept(int k, float[] values, int offset, int length) {
-                float[] a = shape.planar(values, offset), g = shape.planar(values, offset + length / 2);
-                cam = map(a, g, shape.channels(), shape.height() * shape.width());
-            }
-
-            @Override
-            public void finish(float[] out) {
-                ModelSpec s = p.spec();
-                float[] up = upsampling.apply(cam, shape.height(), shape.width(), s.height(), s.width());
-                if (relu == Relu.AFTER_UPSAMPLE) relu(up);
-                if (normalise == Normalise.MINMAX) minMax(up);
-                System.arraycopy(up, 0, out, 0, up.length);
-            }
-        };
+        ModelSpec s = p.spec();
+        return DrawState.oneRow(p.z(), values -> {
+            float[] a = shape.planar(values, 0), g = shape.planar(values, values.length / 2);
+            float[] up = upsampling.apply(map(a, g, shape.channels(), shape.height() * shape.width()), shape.height(),
+                    shape.width(), s.height(), s.width());
+            if (relu == Relu.AFTER_UPSAMPLE) relu(up);
+            if (normalise == Normalise.MINMAX) minMax(up);
+            return up;
+        });
     }
 
     /** The h×w map from A and g (K planes each), with the ReLU before upsampling. */

@@ -50,29 +50,11 @@ public final class DeepLift implements BaseExplainer {
     @Override
     public DrawState start(DrawPoint p) {
         float[] z = p.z(), b = p.reference();
-        return new DrawState() {
-            final float[] map = new float[z.length];
-
-            @Override
-            public int rows() {
-                return 1;
-            }
-
-            @Override
-            public void row(int k, float[] out, int offset) {
-                System.arraycopy(z, 0, out, offset, z.length);
-            }
-
-            @Override
-            public void accept(int k, float[] m, int offset, int length) {
-                for (int i = 0; i < map.length; i++) map[i] = (z[i] - b[i]) * m[offset + i];
-            }
-
-            @Override
-            public void finish(float[] out) {
-                System.arraycopy(map, 0, out, 0, map.length);
-            }
-        };
+        return DrawState.oneRow(z, m -> {
+            float[] map = new float[z.length];
+            for (int i = 0; i < map.length; i++) map[i] = (z[i] - b[i]) * m[i];
+            return map;
+        });
     }
 
     @Override

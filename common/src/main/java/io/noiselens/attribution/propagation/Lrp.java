@@ -68,29 +68,7 @@ public final class Lrp implements BaseExplainer {
 
     @Override
     public DrawState start(DrawPoint p) {
-        return new DrawState() {
-            float[] relevance;
-
-            @Override
-            public int rows() {
-                return 1;
-            }
-
-            @Override
-            public void row(int k, float[] out, int offset) {
-                System.arraycopy(p.z(), 0, out, offset, p.z().length);
-            }
-
-            @Override
-            public void accept(int k, float[] values, int offset, int length) {
-                relevance = java.util.Arrays.copyOfRange(values, offset, offset + length);
-            }
-
-            @Override
-            public void finish(float[] out) {
-                System.arraycopy(relevance, 0, out, 0, relevance.length);
-            }
-        };
+        return DrawState.oneRow(p.z(), relevance -> relevance);
     }
 
     @Override
