@@ -46,13 +46,27 @@ public final class Rise implements BaseExplainer {
         return 1;
     }
 
-    /** Mask i (H×W, values in [0, 1]) of a run. */
-    public float[] mask(long runSeed, int i, int h, int w) {
+    /**
+     * The random part of mask i of a run: the s×s cells (1 with probability p) and the shift (rows, columns) of the
+     * H×W crop, each in [0, ⌈H/s⌉).
+     */
+    public record Grid(float[] cells, int dy, int dx) {}
+
+    public Grid grid(long runSeed, int i, int h, int w) {
         long key = KeyedRandom.key(runSeed, KeyedRandom.Purpose.PERTURBATION, KeyedRandom.hash(name()), i);
-        int ch = (h + grid - 1) / grid, cw = (w + grid - 1) / grid;
         float[] cells = new float[grid * grid];
         for (int j = 0; j < cells.length; j++) cells[j] = KeyedRandom.uniform(key, j) < keep ? 1 : 0;
-        int dy = (int) (KeyedRandom.uniform(key, cells.length) * ch), dx = (int) (KeyedRandom.uniform(key, cells.length + 1) * cw);
+        int ch = (h + grid - 1) / grid, cw = (w + grid - 1) / grid;
+        return new Grid(cells, (int) (KeyedRandom.uniform(key, cells.length) * ch),
+                (int) (KeyedRandom.uniform(key, cells.length + 1) * cw));
+    }
+
+    /** Mask i (H×W, values in [0, 1]) of a run: its grid upsampled to (s + 1)·⌈H/s⌉ and cropped at its shift. */
+    public float[] mask(long runSeed, int i, int h, int w) {
+        Grid g = grid(runSeed, i, h, w);
+        float[] cells = g.cells();
+        int dy = g.dy(), dx = g.dx();
+        int ch = (h + grid - 1) / grid, cw = (w + grid - 1) / grid;
         int bigH = (grid + 1) * ch, bigW = (grid + 1) * cw;
         float[] out = new float[h * w];
         for (int y = 0; y < h; y++) {

@@ -10,10 +10,11 @@ import java.util.ArrayDeque;
  * iterations, no smoothing, connectivity enforced; METHODS-2.md §A.4), run on the image's RGB in [0, 1] (its model
  * input mapped back through the normaliser) converted to CIELAB for three channels, the intensity for one.
  *
- * <p>Cluster centres start on a regular grid of step S = √(HW / n); each pixel joins the centre within 2S minimising
- * d = √(d_c² + (d_s/S)²·m²), d_c the colour distance and d_s the spatial one; centres move to their pixels' means.
- * Then segments smaller than a quarter of the expected size, and pieces cut off from their segment, join an
- * adjacent segment, and labels are renumbered 0 … count − 1 in raster order. The count differs from n, as in
+ * <p>As scikit-image 0.19 runs it: the image rescaled to [0, 1] by its extremes, cluster centres on its regular grid
+ * (step S = round(√(HW / n)) from ⌊√(HW / n)/2⌋); each pixel joins the centre within 2S minimising
+ * d_c² + (d_s/S)²·m², d_c the colour distance and d_s the spatial one; centres move to their pixels' means; then
+ * connected pieces smaller than half the mean segment join a neighbour and pieces are capped at three times it, labels
+ * 0 … count − 1 in raster order. The count differs from n, as in
  * scikit-image. Written here: no library on Maven Central offers SLIC without a computer-vision stack (BoofCV
  * brings ≈ 10 MB to every executor).
  */
@@ -26,30 +27,32 @@ public final class Slic {
         int plane = height * width;
         double[][] f = features(chw, channels, plane, pre);
         int k = f.length;
+        // scikit-image's regular_grid: step √(HW/n), seeds from ⌊step/2⌋ every round(step) pixels.
         double step = Math.sqrt((double) plane / nSegments);
-        int gy = Math.max(1, (int) Math.round(height / step)), gx = Math.max(1, (int) Math.round(width / step));
+        int start = (int) Math.floor(step / 2), stride = Math.max(1, (int) Math.rint(step));
+        int gy = (height - start + stride - 1) / stride, gx = (width - start + stride - 1) / stride;
         int centres = gy * gx;
         double[][] c = new double[centres][k + 2];
         for (int a = 0; a < gy; a++) {
             for (int b = 0; b < gx; b++) {
-                int y = Math.min(height - 1, (int) ((a + 0.5) * height / gy)), x = Math.min(width - 1, (int) ((b + 0.5) * width / gx));
+                int y = start + a * stride, x = start + b * stride;
+                // Colour starts at 0 (scikit-image's zeros): the first assignment is by distance alone.
                 double[] ci = c[a * gx + b];
-                for (int q = 0; q < k; q++) ci[q] = f[q][y * width + x];
                 ci[k] = y;
                 ci[k + 1] = x;
             }
         }
-        double s = Math.max(step, 1), m2 = compactness * compactness / (s * s);
+        double s = stride, m2 = compactness * compactness / (s * s);
         int[] labels = new int[plane];
         double[] dist = new double[plane];
         for (int it = 0; it < iterations; it++) {
             java.util.Arrays.fill(dist, Double.POSITIVE_INFINITY);
             for (int j = 0; j < centres; j++) {
                 double[] cj = c[j];
-                int y0 = Math.max(0, (int) (cj[k] - 2 * s)), y1 = Math.min(height - 1, (int) Math.ceil(cj[k] + 2 * s));
-                int x0 = Math.max(0, (int) (cj[k + 1] - 2 * s)), x1 = Math.min(width - 1, (int) Math.ceil(cj[k + 1] + 2 * s));
-                for (int y = y0; y <= y1; y++) {
-                    for (int x = x0; x <= x1; x++) {
+                int y0 = (int) Math.max(cj[k] - 2 * s, 0), y1 = (int) Math.min(cj[k] + 2 * s + 1, height);
+                int x0 = (int) Math.max(cj[k + 1] - 2 * s, 0), x1 = (int) Math.min(cj[k + 1] + 2 * s + 1, width);
+                for (int y = y0; y < y1; y++) {
+                    for (int x = x0; x < x1; x++) {
                         int i = y * width + x;
                         double dc = 0;
                         for (int q = 0; q < k; q++) dc += (f[q][i] - cj[q]) * (f[q][i] - cj[q]);
@@ -75,17 +78,29 @@ public final class Slic {
                 for (int q = 0; q < k + 2; q++) c[j][q] = sum[j][q] / sum[j][k + 2];
             }
         }
-        return connected(labels, height, width, Math.max(1, plane / centres / 4));
+        double segmentSize = (double) plane / centres;
+        return connected(labels, height, width, (int) (MIN_SIZE_FACTOR * segmentSize), (int) (MAX_SIZE_FACTOR * segmentSize));
     }
 
-    /** CIELAB (D65) planes of an RGB image, or the intensity of a one-channel one, from the model-space input. */
+    /** scikit-image's connectivity bounds: smaller pieces join a neighbour, larger ones are cut. */
+    static final double MIN_SIZE_FACTOR = 0.5, MAX_SIZE_FACTOR = 3;
+
+    /**
+     * CIELAB (D65) planes of an RGB image, or the intensity of a one-channel one, from the model-space input mapped
+     * back to pixels and rescaled to [0, 1] by its own minimum and maximum, as scikit-image does first.
+     */
     static double[][] features(float[] chw, int channels, int plane, Preprocessing pre) {
         double[][] rgb = new double[channels][plane];
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < channels; c++) {
             for (int i = 0; i < plane; i++) {
-                rgb[c][i] = Math.min(1, Math.max(0, chw[c * plane + i] * pre.std()[c] + pre.mean()[c]));
+                double v = chw[c * plane + i] * (double) pre.std()[c] + pre.mean()[c];
+                rgb[c][i] = v;
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
             }
         }
+        for (double[] ch : rgb) for (int i = 0; i < plane; i++) ch[i] = hi > lo ? (ch[i] - lo) / (hi - lo) : ch[i] - lo;
         if (channels != 3) return rgb;
         double[][] lab = new double[3][plane];
         for (int i = 0; i < plane; i++) {
@@ -110,36 +125,40 @@ public final class Slic {
     }
 
     /**
-     * Connected components of the labelling (4-neighbourhood), renumbered in raster order; a component smaller than
-     * {@code minSize} joins the component of the pixel before its first pixel (left, else above).
+     * scikit-image's connectivity enforcement: in raster order, each unvisited pixel starts a component grown
+     * breadth-first (right, left, down, up) over its cluster's pixels, up to {@code maxSize} pixels; a component smaller
+     * than {@code minSize} joins the last labelled neighbour met while growing it, else it gets the next label.
      */
-    static Segments connected(int[] labels, int height, int width, int minSize) {
+    static Segments connected(int[] labels, int height, int width, int minSize, int maxSize) {
         int plane = height * width;
         int[] out = new int[plane];
         java.util.Arrays.fill(out, -1);
+        int[] queue = new int[plane];
         int next = 0;
-        ArrayDeque<Integer> queue = new ArrayDeque<>();
-        java.util.List<Integer> members = new java.util.ArrayList<>();
+        int[] dx = {1, -1, 0, 0}, dy = {0, 0, 1, -1};
         for (int start = 0; start < plane; start++) {
             if (out[start] >= 0) continue;
-            int adjacent = start % width > 0 ? out[start - 1] : start >= width ? out[start - width] : -1;
-            members.clear();
+            int adjacent = 0, size = 1, visited = 0;
             out[start] = next;
-            queue.add(start);
-            while (!queue.isEmpty()) {
-                int i = queue.poll();
-                members.add(i);
-                int y = i / width, x = i % width;
-                int[] nb = {x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, y > 0 ? i - width : -1, y < height - 1 ? i + width : -1};
-                for (int j : nb) {
-                    if (j >= 0 && out[j] < 0 && labels[j] == labels[start]) {
+            queue[0] = start;
+            grow:
+            while (visited < size && size < maxSize) {
+                int i = queue[visited++], y = i / width, x = i % width;
+                for (int d = 0; d < 4; d++) {
+                    int yy = y + dy[d], xx = x + dx[d];
+                    if (yy < 0 || yy >= height || xx < 0 || xx >= width) continue;
+                    int j = yy * width + xx;
+                    if (labels[j] == labels[start] && out[j] == -1) {
                         out[j] = next;
-                        queue.add(j);
+                        queue[size++] = j;
+                        if (size >= maxSize) break grow;
+                    } else if (out[j] >= 0 && out[j] != next) {
+                        adjacent = out[j];
                     }
                 }
             }
-            if (members.size() < minSize && adjacent >= 0) {
-                for (int i : members) out[i] = adjacent;
+            if (size < minSize) {
+                for (int q = 0; q < size; q++) out[queue[q]] = adjacent;
             } else {
                 next++;
             }

@@ -79,6 +79,65 @@ class SegmentsAndFitsTest {
         }
     }
 
+    /**
+     * Against scikit-image's SLIC on the built-in shapes ({@code src/test/python/slic_segments.py}): the same
+     * algorithm family, not the same code (initial grid, stopping, connectivity enforcement differ), so the check is
+     * agreement as a partition — adjusted Rand index — and a segment count of the same order.
+     */
+    @Test
+    void slicAgreesWithScikitImage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        io.noiselens.data.SyntheticShapes shapes = new io.noiselens.data.SyntheticShapes(7, 64);
+        Preprocessing pre = new Preprocessing(new float[]{0.5f, 0.5f, 0.5f}, new float[]{0.25f, 0.25f, 0.25f},
+                new float[]{0.5f, 0.5f, 0.5f});
+        int h = 64, w = 64, plane = h * w;
+        for (int i = 0; i < 3; i++) {
+            float[] rgb = shapes.image("slic", i).pixels();
+            java.nio.ByteBuffer hwc = java.nio.ByteBuffer.allocate(4 * 3 * plane).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            float[] model = new float[3 * plane];
+            for (int p = 0; p < plane; p++) {
+                for (int c = 0; c < 3; c++) {
+                    hwc.putFloat(rgb[c * plane + p]);
+                    model[c * plane + p] = pre.normalise(c, rgb[c * plane + p]);
+                }
+            }
+            java.nio.file.Path run = java.nio.file.Files.createDirectories(dir.resolve("img" + i));
+            java.nio.file.Files.write(run.resolve("image.f32"), hwc.array());
+            java.nio.file.Files.writeString(run.resolve("image.json"), "{\"h\": 64, \"w\": 64, \"n\": 30, \"compactness\": 10}");
+            Process proc = new ProcessBuilder(io.noiselens.PythonFixtures.PYTHON,
+                    io.noiselens.PythonFixtures.script("slic_segments.py").toString(), run.toString()).redirectErrorStream(true).start();
+            String log = new String(proc.getInputStream().readAllBytes());
+            assertEquals(0, proc.waitFor(), "slic_segments.py needs python3-skimage (.ci/run installs it): " + log);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(run.resolve("labels.i32")))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            int[] theirs = new int[plane];
+            b.asIntBuffer().get(theirs);
+            Segments ours = Slic.segment(model, 3, h, w, pre, 30, 10, 10);
+            int theirCount = java.util.Arrays.stream(theirs).max().orElse(0) + 1;
+            double ari = adjustedRand(ours.labels(), theirs);
+            System.out.printf("SLIC image %d: %d segments here, %d in scikit-image, adjusted Rand index %.3f%n", i,
+                    ours.count(), theirCount, ari);
+            assertTrue(ours.count() >= theirCount / 2 && ours.count() <= theirCount * 2, ours.count() + " vs " + theirCount);
+            assertTrue(ari >= 0.5, "adjusted Rand index " + ari);
+        }
+    }
+
+    /** Hubert and Arabie's adjusted Rand index of two labellings. */
+    static double adjustedRand(int[] a, int[] b) {
+        java.util.Map<Long, Integer> joint = new java.util.HashMap<>();
+        java.util.Map<Integer, Integer> ca = new java.util.HashMap<>(), cb = new java.util.HashMap<>();
+        for (int i = 0; i < a.length; i++) {
+            joint.merge(((long) a[i] << 32) | b[i], 1, Integer::sum);
+            ca.merge(a[i], 1, Integer::sum);
+            cb.merge(b[i], 1, Integer::sum);
+        }
+        double sumJoint = 0, sumA = 0, sumB = 0;
+        for (int v : joint.values()) sumJoint += v * (v - 1) / 2.0;
+        for (int v : ca.values()) sumA += v * (v - 1) / 2.0;
+        for (int v : cb.values()) sumB += v * (v - 1) / 2.0;
+        double total = a.length * (a.length - 1) / 2.0, expected = sumA * sumB / total;
+        return (sumJoint - expected) / ((sumA + sumB) / 2 - expected);
+    }
+
     /** The Lasso's answer satisfies its optimality (KKT) conditions, a certificate independent of the solver. */
     @Test
     void lassoSatisfiesItsOptimalityConditions() {
