@@ -13,9 +13,9 @@ import java.util.List;
 import static io.noiselens.lang.ConfigKey.Type.DOUBLE;
 
 /**
- * LIME over image segments (Ribeiro et al. 2016, Captum's {@code Lime} defaults; {@link Lime}): random coalitions,
- * an exponential similarity kernel and a weighted Lasso. Defaults: 200 coalitions of an 8×8 grid, cosine distance,
- * kernel width 1, α = 0.01.
+ * LIME over image segments (Ribeiro et al. 2016; {@link Lime}): random coalitions, an exponential similarity kernel and
+ * a weighted linear fit. Defaults: 200 coalitions of an 8×8 grid, Captum's cosine distance and kernel width 1, the
+ * paper's ridge fit with α = 1.
  */
 public final class LimeMethod implements MethodFamily {
     @Override
@@ -25,7 +25,8 @@ public final class LimeMethod implements MethodFamily {
 
     @Override
     public String summary() {
-        return "coefficients of a weighted Lasso of coalition scores on segment presence, weights exp(−d²/(2w²)); "
+        return "coefficients of a weighted ridge (or Lasso) fit of coalition scores on segment presence, weights "
+                + "exp(−d²/(2w²)); "
                 + "forward passes only (Ribeiro et al. 2016)";
     }
 
@@ -35,14 +36,18 @@ public final class LimeMethod implements MethodFamily {
         keys.add(ConfigKey.of("kernel_width", DOUBLE, 1.0, "LIME kernel width w in π = exp(−d²/(2w²)).").atLeast(0));
         keys.add(ConfigKey.oneOf("distance", "cosine", "LIME distance between the input and a perturbed input.",
                 Keys.names(Lime.Distance.values())));
-        keys.add(ConfigKey.of("lasso_alpha", DOUBLE, 0.01, "LIME Lasso penalty α (0: weighted least squares).").atLeast(0));
+        keys.add(ConfigKey.oneOf("fit", "ridge", "LIME's linear fit: ridge (the paper's and lime's), lasso (Captum's) or "
+                + "least_squares (SynapseML's).", Keys.names(Lime.Fit.values())));
+        keys.add(ConfigKey.of("fit_alpha", DOUBLE, 1.0, "LIME penalty α of the ridge (lime: 1) or Lasso (Captum: 0.01) fit.")
+                .atLeast(0));
         return keys;
     }
 
     @Override
     public BaseExplainer explainer(MethodSpec s) {
         return new Lime(s.integer("n_samples"), Keys.segmentation(s), s.option("baseline", Baseline.class),
-                s.real("kernel_width"), s.option("distance", Lime.Distance.class), s.real("lasso_alpha"));
+                s.real("kernel_width"), s.option("distance", Lime.Distance.class), s.option("fit", Lime.Fit.class),
+                s.real("fit_alpha"));
     }
 
     @Override

@@ -143,7 +143,7 @@ class NewFamiliesClosedFormTest {
         for (AttributionMethod m : List.of(
                 MethodCatalogue.method("kernel_shap", "n_samples", 40, "grid", 3, "baseline", "mean",
                         "channel_reduction", "none"),
-                MethodCatalogue.method("lime", "n_samples", 60, "grid", 3, "baseline", "mean", "lasso_alpha", 0,
+                MethodCatalogue.method("lime", "n_samples", 60, "grid", 3, "baseline", "mean", "fit", "least_squares",
                         "channel_reduction", "none"))) {
             for (AttributionResult r : explain(backend, LINEAR, w, xs, m)) {
                 assertClose(shapley(weightsOf(w, r.target()), xs.get(r.index()), b, 3), r.map(), 1e-4,

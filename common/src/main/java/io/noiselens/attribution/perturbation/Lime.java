@@ -7,25 +7,31 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * LIME (Ribeiro, Singh, Guestrin, "“Why Should I Trust You?”: Explaining the Predictions of Any Classifier", KDD 2016)
- * as Captum's {@code Lime} defaults it (METHODS-2.md §A.6): each segment present with probability ½; sample weight
- * π = exp(−d²/(2w²)) with d the cosine distance (1 − cos) — or the Euclidean one — between the draw's input and the
- * perturbed model input, kernel width w; the coefficients of a weighted Lasso with intercept and penalty α (α = 0:
- * weighted least squares, SynapseML's ImageLIME).
+ * LIME (Ribeiro, Singh, Guestrin, "“Why Should I Trust You?”: Explaining the Predictions of Any Classifier", KDD 2016;
+ * METHODS-2.md §A.6): each segment present with probability ½ (Captum's sampler); sample weight π = exp(−d²/(2w²))
+ * with d the cosine distance (1 − cos) — or the Euclidean one — between the draw's input and the perturbed model input,
+ * kernel width w (Captum's kernel); the coefficients of a weighted linear fit with intercept: ridge with penalty α (the
+ * paper's and the lime library's, α = 1), Captum's Lasso, or least squares (SynapseML's ImageLIME).
  */
 public final class Lime extends CoalitionExplainer {
     /** The distance in the similarity kernel. */
     public enum Distance { COSINE, EUCLIDEAN }
 
+    /** The interpretable model's fit. */
+    public enum Fit { RIDGE, LASSO, LEAST_SQUARES }
+
     private final double kernelWidth;
     private final Distance distance;
+    private final Fit fit;
     private final double alpha;
 
-    public Lime(int samples, Segmentation segmentation, Baseline baseline, double kernelWidth, Distance distance,
+    /** @param alpha the penalty of a ridge or Lasso fit */
+    public Lime(int samples, Segmentation segmentation, Baseline baseline, double kernelWidth, Distance distance, Fit fit,
                 double alpha) {
         super(samples, segmentation, baseline);
         this.kernelWidth = kernelWidth;
         this.distance = distance;
+        this.fit = fit;
         this.alpha = alpha;
     }
 
@@ -61,7 +67,11 @@ public final class Lime extends CoalitionExplainer {
 
     @Override
     double[] fit(boolean[][] z, double[] scores, double[] weights) {
-        return SurrogateFit.lasso(z, scores, weights, alpha);
+        return switch (fit) {
+            case RIDGE -> SurrogateFit.ridge(z, scores, weights, alpha);
+            case LASSO -> SurrogateFit.lasso(z, scores, weights, alpha);
+            case LEAST_SQUARES -> SurrogateFit.leastSquares(z, scores, weights);
+        };
     }
 
     @Override
@@ -69,8 +79,8 @@ public final class Lime extends CoalitionExplainer {
         Map<String, Object> m = super.params();
         m.put("kernel_width", kernelWidth);
         m.put("distance", distance.name().toLowerCase(Locale.ROOT));
-        m.put("lasso_alpha", alpha);
-        m.put("fit", alpha == 0 ? "weighted_least_squares" : "lasso");
+        m.put("fit", fit.name().toLowerCase(Locale.ROOT));
+        if (fit != Fit.LEAST_SQUARES) m.put("fit_alpha", alpha);
         return m;
     }
 }

@@ -8,9 +8,10 @@ import org.apache.commons.math3.linear.SingularValueDecomposition;
  * The interpretable linear models of KernelSHAP and LIME: y ≈ β₀ + βᵀz over binary coalitions z with sample weights
  * π, intercept unpenalised. {@link #leastSquares} is sklearn's {@code LinearRegression} (Captum's KernelSHAP): the
  * weighted least-squares solution, the minimum-norm one when the samples do not determine β (commons-math's SVD).
- * {@link #lasso} is sklearn's {@code Lasso} (Captum's LIME): minimises (1/(2Σπ)) Σ π_i (y_i − β₀ − βᵀz_i)² + α‖β‖₁ by
- * cyclic coordinate descent on the weighted-centred data (sklearn rescales the weights to sum to n, the same
- * objective).
+ * {@link #ridge} is sklearn's {@code Ridge} (the lime library's default, α = 1): minimises
+ * Σ π_i (y_i − β₀ − βᵀz_i)² + α‖β‖², solved in closed form. {@link #lasso} is sklearn's {@code Lasso} (Captum's
+ * LIME): minimises (1/(2Σπ)) Σ π_i (y_i − β₀ − βᵀz_i)² + α‖β‖₁ by cyclic coordinate descent on the weighted-centred
+ * data (sklearn rescales the weights to sum to n, the same objective).
  */
 final class SurrogateFit {
     private SurrogateFit() {}
@@ -26,6 +27,24 @@ final class SurrogateFit {
             for (int j = 0; j < m; j++) a[i][j] = s * c.x[i][j];
             b[i] = s * c.y[i];
         }
+        return new SingularValueDecomposition(new Array2DRowRealMatrix(a, false)).getSolver()
+                .solve(new ArrayRealVector(b, false)).toArray();
+    }
+
+    /** β of the weighted ridge regression with intercept and penalty α: (XᵀΠX + αI)β = XᵀΠy on centred data. */
+    static double[] ridge(boolean[][] z, double[] y, double[] w, double alpha) {
+        int n = z.length, m = z[0].length;
+        Centred c = new Centred(z, y, w);
+        double[][] a = new double[m][m];
+        double[] b = new double[m];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                double wx = w[i] * c.x[i][j];
+                b[j] += wx * c.y[i];
+                for (int k = 0; k < m; k++) a[j][k] += wx * c.x[i][k];
+            }
+        }
+        for (int j = 0; j < m; j++) a[j][j] += alpha;
         return new SingularValueDecomposition(new Array2DRowRealMatrix(a, false)).getSolver()
                 .solve(new ArrayRealVector(b, false)).toArray();
     }

@@ -138,9 +138,12 @@ class SegmentsAndFitsTest {
         return (sumJoint - expected) / ((sumA + sumB) / 2 - expected);
     }
 
-    /** The Lasso's answer satisfies its optimality (KKT) conditions, a certificate independent of the solver. */
+    /**
+     * The Lasso's answer satisfies its optimality (KKT) conditions, and ridge's its normal equations: certificates
+     * independent of the solvers.
+     */
     @Test
-    void lassoSatisfiesItsOptimalityConditions() {
+    void lassoAndRidgeSatisfyTheirOptimalityConditions() {
         Random r = new Random(3);
         int n = 80, m = 12;
         boolean[][] z = new boolean[n][m];
@@ -179,6 +182,19 @@ class SegmentsAndFitsTest {
                 else assertTrue(Math.abs(corr) <= alpha + 1e-7, "α " + alpha + " β_" + j + " = 0 with |corr| " + corr);
             }
             if (alpha == 0) assertArrayEquals(SurrogateFit.leastSquares(z, y, w), beta, 1e-6);
+            // Ridge: the gradient of Σ π (y − β₀ − βᵀz)² + α‖β‖² vanishes, Σ π z_j r = α β_j, with β₀ at its optimum.
+            double[] ridge = SurrogateFit.ridge(z, y, w, alpha);
+            double r0 = yMean;
+            for (int j = 0; j < m; j++) r0 -= ridge[j] * xMean[j] / total;
+            for (int j = 0; j < m; j++) {
+                double corr = 0;
+                for (int i = 0; i < n; i++) {
+                    double fit = r0;
+                    for (int k = 0; k < m; k++) if (z[i][k]) fit += ridge[k];
+                    corr += w[i] * (z[i][j] ? 1 : 0) * (y[i] - fit);
+                }
+                assertEquals(alpha * ridge[j], corr, 1e-7, "ridge α " + alpha + " β_" + j);
+            }
         }
     }
 }
