@@ -55,8 +55,8 @@ import java.util.concurrent.Future;
  * and times its workloads; this half imports the same ONNX files and times the same workloads, then prints both and
  * their ratio: input-gradient images/s with frozen weights (small CNN 1×28×28 batch 64, ResNet-18 and ResNet-50 at
  * 224×224, batches 16 and 8), the per-image cost of FusionGrad (N = M = 10) and Integrated Gradients (64 steps) on
- * ResNet-18, Occlusion (15×15 window, stride 8: 785 forward passes) and RISE (1000 masks, each side drawing its own
- * by the same recipe) per image on ResNet-18, the time to make one NoiseGrad replica of ResNet-50, and the Spark job's
+ * ResNet-18, Occlusion (15×15 window, stride 8: 785 forward passes) and RISE (the same 1000 masks on both sides:
+ * this side's grids and shifts, upsampled there by the reference recipe) per image on ResNet-18, the time to make one NoiseGrad replica of ResNet-50, and the Spark job's
  * end-to-end images/s in local[2] against the bare engine on the same images. Timings are medians after two warm-up calls.
  */
 public final class Bench {
@@ -198,7 +198,8 @@ public final class Bench {
             ModelFile.Loaded r18 = load(s, "resnet18");
             AttributionMethod fusion = Methods.builder("fusiongrad").build();
             AttributionMethod occlusion = MethodCatalogue.method("occlusion", "window", 15, "stride", 8);
-            AttributionMethod rise = MethodCatalogue.method("rise", "masks", 1000);
+            AttributionMethod rise = MethodCatalogue.method("rise", "masks", RISE_MASKS, "mask_grid", RISE_GRID, "keep",
+                    RISE_KEEP);
             AttributionMethod ig = Methods.builder("integrated_gradients").build()
                     .withBase(Methods.integratedGradients(64, Quadrature.RIEMANN_MIDDLE, Baseline.ZERO));
             for (Backend engine : Backend.values()) {
@@ -254,6 +255,7 @@ public final class Bench {
             }
             return new ObjectMapper().readTree(results.toFile());
         }
+        writeRiseGrids(s.out().resolve("rise_grids.json"));
         Path script = s.out().resolve("bench_pytorch.py");
         try (InputStream in = Bench.class.getResourceAsStream("/io/noiselens/bench/bench_pytorch.py")) {
             if (in == null) throw new IllegalStateException("bench_pytorch.py is missing from the jar");
@@ -282,6 +284,29 @@ public final class Bench {
                     + "); it needs python3-torch and python3-torchvision (see its output above)");
         }
         return s.times() ? new ObjectMapper().readTree(results.toFile()) : null;
+    }
+
+    /** The bench's RISE masks: N = 1000 masks of a 7×7 grid, p = ½, at 224×224, under the run seed of {@link #perImage}. */
+    static final int RISE_MASKS = 1000, RISE_GRID = 7, RISE_SIZE = 224;
+    static final double RISE_KEEP = 0.5;
+
+    /**
+     * The grids and shifts of this side's RISE masks, for the PyTorch half to build the same masks by the reference
+     * recipe (skimage's resize of each grid, cropped at its shift), so both sides run the same masks.
+     */
+    private static void writeRiseGrids(Path file) throws IOException {
+        io.noiselens.attribution.perturbation.Rise rise = new io.noiselens.attribution.perturbation.Rise(RISE_MASKS,
+                RISE_GRID, RISE_KEEP);
+        com.fasterxml.jackson.databind.node.ObjectNode root = new ObjectMapper().createObjectNode()
+                .put("s", RISE_GRID).put("h", RISE_SIZE).put("w", RISE_SIZE).put("p", RISE_KEEP);
+        com.fasterxml.jackson.databind.node.ArrayNode grids = root.putArray("grids");
+        for (int i = 0; i < RISE_MASKS; i++) {
+            io.noiselens.attribution.perturbation.Rise.Grid g = rise.grid(BENCH_SEED, i, RISE_SIZE, RISE_SIZE);
+            com.fasterxml.jackson.databind.node.ObjectNode o = grids.addObject().put("dy", g.dy()).put("dx", g.dx());
+            com.fasterxml.jackson.databind.node.ArrayNode cells = o.putArray("cells");
+            for (float v : g.cells()) cells.add((int) v);
+        }
+        new ObjectMapper().writeValue(file.toFile(), root);
     }
 
     private static ModelFile.Loaded load(Settings s, String name) throws IOException {
@@ -349,6 +374,9 @@ public final class Bench {
     }
 
     /** Seconds per image of one method on {@code images} random images, micro-batches of 16 rows. */
+    /** The run seed of the bench's method rows (RISE's masks are keyed by it). */
+    static final long BENCH_SEED = 7;
+
     static double perImage(ModelFile.Loaded m, AttributionMethod method, int images, Backend backend) {
         int size = m.spec().inputSize();
         List<String> ids = new ArrayList<>();
@@ -360,7 +388,7 @@ public final class Bench {
             inputs.add(x);
         }
         try (ClassifierModel model = backend.create(m.spec(), m.weights())) {
-            AttributionEngine engine = new AttributionEngine(model, new EngineOptions(7, 16, 16L << 30));
+            AttributionEngine engine = new AttributionEngine(model, new EngineOptions(BENCH_SEED, 16, 16L << 30));
             long t = System.nanoTime();
             engine.explain(new ExplainBatch(ids, inputs, new int[images]), List.of(method));
             return (System.nanoTime() - t) / 1e9 / images;

@@ -10,6 +10,7 @@ import os
 import statistics
 import time
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 import torch.nn as nn
@@ -169,21 +170,44 @@ def main():
                             count[y0:y0 + window, x0:x0 + window] += 1
                     (total / count).sum()
 
-        def rise(n=1000, s=7, p=0.5):
+        def rise_masks():
+            """NoiseLens's masks (its grids and shifts, rise_grids.json), upsampled by the reference recipe:
+            skimage.transform.resize(order=1, mode='reflect') of each grid to (s + 1) * ceil(H / s), cropped at
+            its shift -- written out in numpy (half-pixel centres, mirrored borders) so skimage is not needed."""
+            with open(os.path.join(args.out, "rise_grids.json")) as f:
+                spec = json.load(f)
+            s, h, w = spec["s"], spec["h"], spec["w"]
+            cell = -(-h // s)
+            big = (s + 1) * cell
+
+            def axis(n_out, shift, size):
+                src = (np.arange(size) + shift + 0.5) * s / n_out - 0.5
+                i0 = np.floor(src).astype(int)
+                period = 2 * (s - 1)
+                mirror = lambda i: np.where(np.mod(i, period) < s, np.mod(i, period), period - np.mod(i, period))
+                return mirror(i0), mirror(i0 + 1), src - i0
+
+            masks = []
+            for g in spec["grids"]:
+                cells = np.array(g["cells"], dtype=np.float64).reshape(s, s)
+                y0, y1, fy = axis(big, g["dy"], h)
+                x0, x1, fx = axis(big, g["dx"], w)
+                top = cells[y0][:, x0] * (1 - fx) + cells[y0][:, x1] * fx
+                bottom = cells[y1][:, x0] * (1 - fx) + cells[y1][:, x1] * fx
+                masks.append(top * (1 - fy)[:, None] + bottom * fy[:, None])
+            return torch.tensor(np.stack(masks), dtype=torch.float32), spec["p"]
+
+        def rise():
             size = shape[-1]
-            cell = -(-size // s)
             with torch.no_grad():
                 for img in images:
-                    grid = (torch.rand(n, 1, s, s, generator=g) < p).float()
-                    up = F.interpolate(grid, size=((s + 1) * cell, (s + 1) * cell), mode="bilinear", align_corners=False)
-                    shifts = torch.randint(0, cell, (n, 2), generator=g)
+                    masks, p = rise_masks()
                     saliency = torch.zeros(size, size)
-                    for b in range(0, n, 16):
-                        masks = torch.stack([up[i, 0, shifts[i, 0]:shifts[i, 0] + size, shifts[i, 1]:shifts[i, 1] + size]
-                                             for i in range(b, min(n, b + 16))])
-                        probs = torch.softmax(model(img[None] * masks[:, None]), 1)[:, 0]
-                        saliency += (probs[:, None, None] * masks).sum(0)
-                    (saliency / (n * p)).sum()
+                    for b in range(0, masks.shape[0], 16):
+                        m = masks[b:b + 16]
+                        probs = torch.softmax(model(img[None] * m[:, None]), 1)[:, 0]
+                        saliency += (probs[:, None, None] * m).sum(0)
+                    (saliency / (masks.shape[0] * p)).sum()
 
         t, reps = timed(occlusion, 1, 0)
         result["occlusion_seconds_per_image"] = t / args.images
