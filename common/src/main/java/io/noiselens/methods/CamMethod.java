@@ -1,8 +1,6 @@
 package io.noiselens.methods;
 
-import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.BaseExplainer;
-import io.noiselens.attribution.NoisePlan;
 import io.noiselens.attribution.cam.ClassActivationMap;
 import io.noiselens.attribution.cam.ClassActivationMap.Normalise;
 import io.noiselens.attribution.cam.ClassActivationMap.Relu;
@@ -70,10 +68,5 @@ public final class CamMethod implements MethodFamily {
     public BaseExplainer explainer(MethodSpec s) {
         return new ClassActivationMap(weighting, s.text("layer"), s.option("upsample", Upsampling.class),
                 s.option("relu", Relu.class), s.option("normalise", Normalise.class));
-    }
-
-    @Override
-    public AttributionMethod build(MethodSpec s) {
-        return Keys.method(s, explainer(s), NoisePlan.none(), null);
     }
 }

@@ -1,9 +1,7 @@
 package io.noiselens.methods;
 
-import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.BaseExplainer;
 import io.noiselens.attribution.Baseline;
-import io.noiselens.attribution.NoisePlan;
 import io.noiselens.attribution.propagation.DeepLift;
 import io.noiselens.lang.ConfigKey;
 import io.noiselens.lang.Errors;
@@ -41,10 +39,5 @@ public final class DeepLiftMethod implements MethodFamily {
     @Override
     public BaseExplainer explainer(MethodSpec s) {
         return new DeepLift(s.option("baseline", Baseline.class));
-    }
-
-    @Override
-    public AttributionMethod build(MethodSpec s) {
-        return Keys.method(s, explainer(s), NoisePlan.none(), null);
     }
 }

@@ -1,9 +1,7 @@
 package io.noiselens.methods;
 
-import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.BaseExplainer;
 import io.noiselens.attribution.GradientXInput;
-import io.noiselens.attribution.NoisePlan;
 import io.noiselens.lang.ConfigKey;
 
 import java.util.List;
@@ -28,10 +26,6 @@ public final class GradientTimesInputMethod implements MethodFamily {
         return List.of();
     }
 
-    @Override
-    public AttributionMethod build(MethodSpec s) {
-        return Keys.method(s, explainer(s), NoisePlan.none(), null);
-    }
 
     @Override
     public BaseExplainer explainer(MethodSpec s) {

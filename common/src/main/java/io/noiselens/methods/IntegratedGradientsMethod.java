@@ -1,8 +1,6 @@
 package io.noiselens.methods;
 
-import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.BaseExplainer;
-import io.noiselens.attribution.NoisePlan;
 import io.noiselens.lang.ConfigKey;
 
 import java.util.List;
@@ -32,10 +30,6 @@ public final class IntegratedGradientsMethod implements MethodFamily {
         Keys.trapezoidSteps(s, where);
     }
 
-    @Override
-    public AttributionMethod build(MethodSpec s) {
-        return Keys.method(s, explainer(s), NoisePlan.none(), null);
-    }
 
     @Override
     public BaseExplainer explainer(MethodSpec s) {

@@ -1,9 +1,7 @@
 package io.noiselens.methods;
 
-import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.BaseExplainer;
 import io.noiselens.attribution.Baseline;
-import io.noiselens.attribution.NoisePlan;
 import io.noiselens.attribution.perturbation.KernelShap;
 import io.noiselens.lang.ConfigKey;
 
@@ -34,10 +32,5 @@ public final class KernelShapMethod implements MethodFamily {
     @Override
     public BaseExplainer explainer(MethodSpec s) {
         return new KernelShap(s.integer("n_samples"), Keys.segmentation(s), s.option("baseline", Baseline.class));
-    }
-
-    @Override
-    public AttributionMethod build(MethodSpec s) {
-        return Keys.method(s, explainer(s), NoisePlan.none(), null);
     }
 }

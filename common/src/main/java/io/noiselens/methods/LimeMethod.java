@@ -1,9 +1,7 @@
 package io.noiselens.methods;
 
-import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.BaseExplainer;
 import io.noiselens.attribution.Baseline;
-import io.noiselens.attribution.NoisePlan;
 import io.noiselens.attribution.perturbation.Lime;
 import io.noiselens.lang.ConfigKey;
 
@@ -48,10 +46,5 @@ public final class LimeMethod implements MethodFamily {
         return new Lime(s.integer("n_samples"), Keys.segmentation(s), s.option("baseline", Baseline.class),
                 s.real("kernel_width"), s.option("distance", Lime.Distance.class), s.option("fit", Lime.Fit.class),
                 s.real("fit_alpha"));
-    }
-
-    @Override
-    public AttributionMethod build(MethodSpec s) {
-        return Keys.method(s, explainer(s), NoisePlan.none(), null);
     }
 }

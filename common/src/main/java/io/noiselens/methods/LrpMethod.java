@@ -1,8 +1,6 @@
 package io.noiselens.methods;
 
-import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.BaseExplainer;
-import io.noiselens.attribution.NoisePlan;
 import io.noiselens.attribution.propagation.Lrp;
 import io.noiselens.lang.ConfigKey;
 import io.noiselens.lang.Errors;
@@ -53,10 +51,5 @@ public final class LrpMethod implements MethodFamily {
     public BaseExplainer explainer(MethodSpec s) {
         return new Lrp(s.option("composite", Lrp.Composite.class), s.real("epsilon"), s.real("gamma"), s.real("alpha"),
                 s.real("beta"));
-    }
-
-    @Override
-    public AttributionMethod build(MethodSpec s) {
-        return Keys.method(s, explainer(s), NoisePlan.none(), null);
     }
 }

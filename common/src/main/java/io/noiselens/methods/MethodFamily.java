@@ -9,8 +9,8 @@ import java.util.List;
 /**
  * One attribution method family as users configure it: the {@code kind} they write, the keys it reads besides
  * {@link MethodCatalogue#COMMON_KEYS} (with this family's defaults and bounds), rules that span several keys, and
- * the estimator its values describe. Adding a method is one implementation and one line in
- * {@link MethodCatalogue#families()}.
+ * the estimator its values describe. Adding a method is one implementation and one line: in {@link Bases#ALL} for a
+ * family usable alone and as a noise plan's base (it implements {@link #explainer}), else in {@link MethodCatalogue}.
  */
 public interface MethodFamily {
     /** The {@code kind} value, e.g. {@code smoothgrad}. */
@@ -29,8 +29,12 @@ public interface MethodFamily {
      */
     default void validate(MethodSpec spec, String where) {}
 
-    /** The method these (validated, defaulted) values describe. */
-    AttributionMethod build(MethodSpec spec);
+    /** The method these (validated, defaulted) values describe: by default, this family's base explainer alone. */
+    default AttributionMethod build(MethodSpec spec) {
+        BaseExplainer base = explainer(spec);
+        if (base == null) throw new IllegalStateException(kind() + " defines neither build nor explainer");
+        return Keys.method(spec, base, io.noiselens.attribution.NoisePlan.none(), null);
+    }
 
     /**
      * The base explainer these values describe, for a family usable as the base of a noise plan ({@link Bases});

@@ -1,9 +1,7 @@
 package io.noiselens.methods;
 
-import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.BaseExplainer;
 import io.noiselens.attribution.Baseline;
-import io.noiselens.attribution.NoisePlan;
 import io.noiselens.attribution.perturbation.Occlusion;
 import io.noiselens.lang.ConfigKey;
 import io.noiselens.lang.Errors;
@@ -46,10 +44,5 @@ public final class OcclusionMethod implements MethodFamily {
     @Override
     public BaseExplainer explainer(MethodSpec s) {
         return new Occlusion(s.integer("window"), s.integer("stride"), s.option("baseline", Baseline.class));
-    }
-
-    @Override
-    public AttributionMethod build(MethodSpec s) {
-        return Keys.method(s, explainer(s), NoisePlan.none(), null);
     }
 }

@@ -1,8 +1,6 @@
 package io.noiselens.methods;
 
-import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.BaseExplainer;
-import io.noiselens.attribution.NoisePlan;
 import io.noiselens.attribution.perturbation.Rise;
 import io.noiselens.lang.ConfigKey;
 import io.noiselens.lang.Errors;
@@ -48,10 +46,5 @@ public final class RiseMethod implements MethodFamily {
     @Override
     public BaseExplainer explainer(MethodSpec s) {
         return new Rise(s.integer("masks"), s.integer("mask_grid"), s.real("keep"));
-    }
-
-    @Override
-    public AttributionMethod build(MethodSpec s) {
-        return Keys.method(s, explainer(s), NoisePlan.none(), null);
     }
 }
