@@ -31,8 +31,7 @@ public interface MethodFamily {
 
     /** The method these (validated, defaulted) values describe: by default, this family's base explainer alone. */
     default AttributionMethod build(MethodSpec spec) {
-        BaseExplainer base = explainer(spec);
-        if (base == null) throw new IllegalStateException(kind() + " defines neither build nor explainer");
+        BaseExplainer base = java.util.Objects.requireNonNull(explainer(spec), () -> kind() + " defines neither build nor explainer");
         return Keys.method(spec, base, io.noiselens.attribution.NoisePlan.none(), null);
     }
 
