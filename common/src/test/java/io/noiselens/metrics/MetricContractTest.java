@@ -184,6 +184,6 @@ class MetricContractTest {
                     m.info().name() + ": the simpler map " + simple + ", the more complex " + complex);
             checked++;
         }
-        assertEquals(3, checked, "sparseness, complexity and autvc");
+        assertEquals(4, checked, "sparseness, complexity, autvc and effective_complexity");
     }
 }

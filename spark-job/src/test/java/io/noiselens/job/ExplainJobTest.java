@@ -415,7 +415,7 @@ class ExplainJobTest {
         ExplainJob.Outcome o = ExplainJob.run(spark, JobConfigLoader.fromString("methods = [" + String.join(", ", entries) + "]",
                 List.of("run.output=" + out, "run.id=families", "model.path=" + modelFile, "dataset.builtin.images=4",
                         "engine.batch_size=4", "metrics.names=[sparseness]")));
-        assertEquals(0, o.errors());
+        assertEquals(0, o.errors(), () -> spark.read().parquet(out.resolve("errors").toString()).collectAsList().toString());
         assertEquals(4L * entries.size(), o.attributions());
         spark.read().parquet(out.resolve("attributions").toString()).createOrReplaceTempView("family_maps");
         assertEquals(4L * entries.size(), spark.sql("SELECT * FROM family_maps WHERE map_l2 > 0 AND height = 64 "

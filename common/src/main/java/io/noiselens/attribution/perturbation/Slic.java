@@ -127,7 +127,8 @@ public final class Slic {
     /**
      * scikit-image's connectivity enforcement: in raster order, each unvisited pixel starts a component grown
      * breadth-first (right, left, down, up) over its cluster's pixels, up to {@code maxSize} pixels; a component smaller
-     * than {@code minSize} joins the last labelled neighbour met while growing it, else it gets the next label.
+     * than {@code minSize} joins the last labelled neighbour met while growing it (label 0 when none is labelled yet),
+     * else it gets the next label.
      */
     static Segments connected(int[] labels, int height, int width, int minSize, int maxSize) {
         int plane = height * width;
@@ -163,6 +164,7 @@ public final class Slic {
                 next++;
             }
         }
-        return new Segments(out, next, height, width);
+        // Pieces merged before any segment was labelled join label 0, which then exists even if no piece kept it.
+        return new Segments(out, Math.max(next, 1), height, width);
     }
 }

@@ -11,13 +11,18 @@ import io.noiselens.metrics.adversarial.AdversarialRetrieval;
 import io.noiselens.metrics.adversarial.AttackRobustness;
 import io.noiselens.metrics.complexity.Autvc;
 import io.noiselens.metrics.complexity.Complexity;
+import io.noiselens.metrics.complexity.EffectiveComplexity;
 import io.noiselens.metrics.complexity.Sparseness;
 import io.noiselens.metrics.faithfulness.Aupc;
 import io.noiselens.metrics.faithfulness.CausalMetric;
 import io.noiselens.metrics.faithfulness.FaithfulnessCorrelation;
+import io.noiselens.metrics.faithfulness.FaithfulnessEstimate;
+import io.noiselens.metrics.faithfulness.Infidelity;
+import io.noiselens.metrics.faithfulness.Monotonicity;
 import io.noiselens.metrics.faithfulness.PixelFlipping;
 import io.noiselens.metrics.faithfulness.RegionPerturbation;
 import io.noiselens.metrics.faithfulness.Road;
+import io.noiselens.metrics.faithfulness.Selectivity;
 import io.noiselens.metrics.faithfulness.SensitivityN;
 import io.noiselens.metrics.localisation.AttributionLocalisation;
 import io.noiselens.metrics.localisation.MaskAuc;
@@ -73,7 +78,12 @@ public final class MetricCatalogue {
         add("aupc", NEG_INF, INF, s -> Aupc.DEFAULT.withPatches(s.aupcPatches()));
         add("faithfulness_correlation", -1, 1, s -> FaithfulnessCorrelation.DEFAULT);
         add("sensitivity_n", -1, 1, s -> SensitivityN.DEFAULT);
+        add("selectivity", 0, 1, s -> Selectivity.DEFAULT);
+        add("infidelity", 0, INF, s -> Infidelity.DEFAULT);
+        add("monotonicity", 0, 1, s -> new Monotonicity(s.causalStep()));
+        add("faithfulness_estimate", -1, 1, s -> FaithfulnessEstimate.DEFAULT);
         add("pointing_game", 0, 1, s -> new PointingGame(0));
+        add("pointing_game_weighted", 0, 1, s -> new PointingGame(0, true));
         add("attribution_localisation", 0, 1, s -> new AttributionLocalisation(false));
         add("attribution_localisation_weighted", 0, 1, s -> new AttributionLocalisation(true));
         add("top_k_intersection", 0, 1, s -> TopKIntersection.DEFAULT);
@@ -99,6 +109,7 @@ public final class MetricCatalogue {
         add("sparseness", 0, 1, s -> new Sparseness());
         add("complexity", 0, INF, s -> new Complexity());
         add("autvc", 0, INF, s -> Autvc.DEFAULT);
+        add("effective_complexity", 0, INF, s -> new EffectiveComplexity());
     }
 
     /**

@@ -10,20 +10,29 @@ import java.util.Map;
 /**
  * Pointing game (Zhang et al., "Top-down Neural Attention by Excitation Backprop", IJCV 2018): 1 if a pixel of
  * maximal attribution lies within {@code tolerance} pixels (Euclidean) of the ground-truth mask, else 0. Unlike
- * Quantus 0.6.0, an empty mask gives NaN, not a hit.
+ * Quantus 0.6.0, an empty mask gives NaN, not a hit. The weighted form (Quantus {@code weighted=True},
+ * METHODS-2.md §B.3) scales a hit by 1 − |mask|/(H·W), so hitting a small object counts more; Quantus 0.6.0's own
+ * weighted branch raises under NumPy 2.
  */
 public final class PointingGame extends MaskedMetric {
     private final double tolerance;
+    private final boolean weighted;
 
     public PointingGame(double tolerance) {
+        this(tolerance, false);
+    }
+
+    public PointingGame(double tolerance, boolean weighted) {
         if (!(tolerance >= 0)) throw new IllegalArgumentException("tolerance must be ≥ 0, got " + tolerance);
         this.tolerance = tolerance;
+        this.weighted = weighted;
     }
 
     @Override
     public MetricInfo info() {
-        return new MetricInfo("pointing_game", MetricCategory.LOCALISATION, true, true,
-                Map.of("tolerance_px", tolerance, "abs", false, "ties", "any maximum counts"));
+        return new MetricInfo(weighted ? "pointing_game_weighted" : "pointing_game", MetricCategory.LOCALISATION, true,
+                true, Map.of("tolerance_px", tolerance, "abs", false, "ties", "any maximum counts",
+                        "weight", weighted ? "1 - mask area / image area" : "none"));
     }
 
     @Override
@@ -40,7 +49,9 @@ public final class PointingGame extends MaskedMetric {
                 for (int dx = -t; dx <= t; dx++) {
                     int y = py + dy, x = px + dx;
                     if (y < 0 || x < 0 || y >= ctx.spec().height() || x >= w) continue;
-                    if (dx * dx + dy * dy <= tolerance * tolerance && mask[y * w + x]) return MetricValue.of(1);
+                    if (dx * dx + dy * dy <= tolerance * tolerance && mask[y * w + x]) {
+                        return MetricValue.of(weighted ? 1 - (double) inside / mask.length : 1);
+                    }
                 }
             }
         }

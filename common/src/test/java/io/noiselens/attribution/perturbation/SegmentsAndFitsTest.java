@@ -80,6 +80,22 @@ class SegmentsAndFitsTest {
     }
 
     /**
+     * Strong noise (a FusionGrad draw's input) breaks SLIC's clusters into pieces all smaller than half a segment:
+     * every piece joins label 0, a segmentation of one segment, never of none (found by the job: KernelSHAP and LIME
+     * under FusionGrad failed on every image).
+     */
+    @Test
+    void slicOfNoiseStillHasASegment() {
+        int h = 64, w = 64;
+        Random r = new Random(4);
+        float[] noise = new float[3 * h * w];
+        for (int i = 0; i < noise.length; i++) noise[i] = (float) (8 * r.nextGaussian());
+        Segments s = Slic.segment(noise, 3, h, w, Preprocessing.identity(3), 16, 10, 10);
+        assertTrue(s.count() >= 1);
+        for (int l : s.labels()) assertTrue(l >= 0 && l < s.count());
+    }
+
+    /**
      * Against scikit-image's SLIC on the built-in shapes ({@code src/test/python/slic_segments.py}): the same
      * algorithm family, not the same code (initial grid, stopping, connectivity enforcement differ), so the check is
      * agreement as a partition — adjusted Rand index — and a segment count of the same order.
