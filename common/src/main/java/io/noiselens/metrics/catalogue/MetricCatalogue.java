@@ -18,6 +18,7 @@ import io.noiselens.metrics.faithfulness.CausalMetric;
 import io.noiselens.metrics.faithfulness.FaithfulnessCorrelation;
 import io.noiselens.metrics.faithfulness.FaithfulnessEstimate;
 import io.noiselens.metrics.faithfulness.Infidelity;
+import io.noiselens.metrics.faithfulness.Irof;
 import io.noiselens.metrics.faithfulness.Monotonicity;
 import io.noiselens.metrics.faithfulness.PixelFlipping;
 import io.noiselens.metrics.faithfulness.RegionPerturbation;
@@ -82,6 +83,7 @@ public final class MetricCatalogue {
         add("infidelity", 0, INF, s -> Infidelity.DEFAULT);
         add("monotonicity", 0, 1, s -> new Monotonicity(s.causalStep()));
         add("faithfulness_estimate", -1, 1, s -> FaithfulnessEstimate.DEFAULT);
+        add("irof", NEG_INF, 1, s -> Irof.DEFAULT);
         add("pointing_game", 0, 1, s -> new PointingGame(0));
         add("pointing_game_weighted", 0, 1, s -> new PointingGame(0, true));
         add("attribution_localisation", 0, 1, s -> new AttributionLocalisation(false));

@@ -22,7 +22,7 @@ import static io.noiselens.metrics.faithfulness.FaithfulnessTest.min;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Infidelity, Selectivity, Monotonicity and Faithfulness Estimate (Quantus's definitions, METHODS-2.md §B.1) on the 6×6 linear model, each
+ * Infidelity, Selectivity, Monotonicity, Faithfulness Estimate and IROF (Quantus's definitions, METHODS-2.md §B.1) on the 6×6 linear model, each
  * against the curve written out here from the model's closed form.
  */
 class QuantusFaithfulnessTest {
@@ -160,5 +160,79 @@ class QuantusFaithfulnessTest {
             assertEquals(1, fe.score(ctx, 0).value(), 1e-5);
             assertTrue(fe.score(ctx, 1).value() < 0.9);
         }
+    }
+
+    /**
+     * IROF on a two-tone image whose class evidence lies in its right half: removing the right half's superpixels first
+     * (the faithful map) takes the probability away at once, the reverse map keeps it to the end; both against the
+     * curve written out from the same superpixels and the model's closed form.
+     */
+    @Test
+    void irofOnATwoToneImageRewardsTheMapThatRanksTheEvidenceFirst() {
+        int size = 16, plane = size * size;
+        io.noiselens.model.ModelSpec spec = new io.noiselens.model.ModelSpec("linear", 1, size, size, 2,
+                java.util.Collections.nCopies(2, "k"), io.noiselens.model.Preprocessing.identity(1));
+        float[] x = new float[plane], faithful = new float[plane], reverse = new float[plane];
+        for (int p = 0; p < plane; p++) {
+            boolean right = p % size >= size / 2;
+            x[p] = right ? 0.9f : 0.1f;
+            faithful[p] = right ? 1 : 0;
+            reverse[p] = right ? 0 : 1;
+        }
+        // Class 0 reads the right half (0.05 per pixel); class 1's bias puts p₀(x) at σ(1) ≈ 0.73, so removing the
+        // right half (to the image mean 0.5) takes it to σ(1 − 0.05·128·0.4) ≈ 0.2.
+        List<Tensor> ts = new ArrayList<>();
+        for (Tensor t : Architectures.initialWeights(spec, 25).tensors()) {
+            float[] d = new float[t.data().length];
+            if (t.name().equals("fc.weight")) for (int p = 0; p < plane; p++) d[p * 2] = p % size >= size / 2 ? 0.05f : 0;
+            if (t.name().equals("fc.bias")) d[1] = 0.05f * 128 * 0.9f - 1;
+            ts.add(new Tensor(t.name(), t.shape(), d, t.trainable()));
+        }
+        ModelWeights w = new ModelWeights(ts);
+        try (SameDiffClassifier model = SameDiffClassifier.create(spec, w)) {
+            MetricContext ctx = new MetricContext(spec, new ForwardEvaluator(model, 16), null, 1, List.of(
+                    new MetricContext.Item("f", x, faithful, null, 0), new MetricContext.Item("r", x, reverse, null, 0)));
+            Irof irof = new Irof(4);
+            io.noiselens.attribution.perturbation.Segments seg = io.noiselens.attribution.perturbation.Slic.segment(x, 1,
+                    size, size, spec.preprocessing(), 4, 10, 10);
+            assertTrue(seg.count() >= 2, "the halves are different superpixels");
+            double mean = 0;
+            for (float v : x) mean += v;
+            mean /= plane;
+            double[] scores = new double[2];
+            for (int item = 0; item < 2; item++) {
+                float[] a = item == 0 ? faithful : reverse;
+                double[] segMean = new double[seg.count()];
+                int[] sizes = seg.sizes();
+                for (int p = 0; p < plane; p++) segMean[seg.labels()[p]] += a[p];
+                for (int q = 0; q < segMean.length; q++) segMean[q] /= sizes[q];   // ties then keep segment order
+                Integer[] rank = new Integer[seg.count()];
+                for (int s = 0; s < rank.length; s++) rank[s] = s;
+                java.util.Arrays.sort(rank, (p, q) -> Double.compare(segMean[q], segMean[p]));
+                float[] cur = x.clone();
+                double clean = twoClassProbability(w, x), trapz = 0, previous = Double.NaN;
+                for (int k = 0; k < rank.length; k++) {
+                    for (int p = 0; p < plane; p++) if (seg.labels()[p] == rank[k]) cur[p] = (float) mean;
+                    double r = twoClassProbability(w, cur) / clean;
+                    if (k > 0) trapz += (previous + r) / 2;
+                    previous = r;
+                }
+                MetricValue v = irof.score(ctx, item);
+                assertEquals(1 - trapz / rank.length, v.value(), 1e-5, item == 0 ? "faithful" : "reverse");
+                scores[item] = v.value();
+            }
+            assertTrue(scores[0] > scores[1] + 0.05, "the faithful map removes the evidence first: " + scores[0] + " vs " + scores[1]);
+        }
+    }
+
+    /** Softmax probability of class 0 of the two-class linear model. */
+    static double twoClassProbability(ModelWeights w, float[] x) {
+        float[] fw = w.get("fc.weight").data(), fb = w.get("fc.bias").data();
+        double l0 = fb[0], l1 = fb[1];
+        for (int p = 0; p < x.length; p++) {
+            l0 += x[p] * (double) fw[p * 2];
+            l1 += x[p] * (double) fw[p * 2 + 1];
+        }
+        return 1 / (1 + Math.exp(l1 - l0));
     }
 }
