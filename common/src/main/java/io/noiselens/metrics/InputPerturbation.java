@@ -7,4 +7,9 @@ public interface InputPerturbation {
 
     /** A perturbed copy of {@code x}, drawing from the keyed stream {@code streamKey}. */
     float[] apply(float[] x, long streamKey);
+
+    /** Copy {@code sample} of {@code x}: by default a random draw from its stream; deterministic families use the index. */
+    default float[] apply(float[] x, long streamKey, int sample) {
+        return apply(x, streamKey);
+    }
 }

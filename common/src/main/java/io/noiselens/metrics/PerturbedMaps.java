@@ -33,7 +33,7 @@ public record PerturbedMaps(InputPerturbation perturbation, int samples) impleme
                 int i = (from + j) / samples, s = (from + j) % samples;
                 MetricContext.Item it = ctx.item(i);
                 float[] xs = perturbation.apply(it.input(), KeyedRandom.key(ctx.seed(), KeyedRandom.Purpose.INPUT,
-                        KeyedRandom.hash(it.id()), KeyedRandom.hash(key), s));
+                        KeyedRandom.hash(it.id()), KeyedRandom.hash(key), s), s);
                 double d = 0;
                 for (int q = 0; q < xs.length; q++) d += (double) (xs[q] - it.input()[q]) * (xs[q] - it.input()[q]);
                 dist[i][s] = Math.sqrt(d);
