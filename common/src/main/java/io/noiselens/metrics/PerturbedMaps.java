@@ -15,6 +15,13 @@ public record PerturbedMaps(InputPerturbation perturbation, int samples) impleme
     /** Heat maps of the copies, [item][sample], with ‖x − x_k‖₂ per copy. */
     public record Maps(float[][][] heatmaps, double[][] inputDistances) {}
 
+    /** Copy {@code s} of item {@code i}: the input the maps of copy s were made from, regenerated from its key. */
+    public static float[] copy(MetricContext ctx, InputPerturbation perturbation, int i, int s) {
+        MetricContext.Item it = ctx.item(i);
+        return perturbation.apply(it.input(), KeyedRandom.key(ctx.seed(), KeyedRandom.Purpose.INPUT,
+                KeyedRandom.hash(it.id()), KeyedRandom.hash(perturbation.key()), s), s);
+    }
+
     @Override
     public Maps compute(MetricContext ctx) {
         String key = perturbation.key();
@@ -32,8 +39,7 @@ public record PerturbedMaps(InputPerturbation perturbation, int samples) impleme
             for (int j = 0; j < count; j++) {
                 int i = (from + j) / samples, s = (from + j) % samples;
                 MetricContext.Item it = ctx.item(i);
-                float[] xs = perturbation.apply(it.input(), KeyedRandom.key(ctx.seed(), KeyedRandom.Purpose.INPUT,
-                        KeyedRandom.hash(it.id()), KeyedRandom.hash(key), s), s);
+                float[] xs = copy(ctx, perturbation, i, s);
                 double d = 0;
                 for (int q = 0; q < xs.length; q++) d += (double) (xs[q] - it.input()[q]) * (xs[q] - it.input()[q]);
                 dist[i][s] = Math.sqrt(d);

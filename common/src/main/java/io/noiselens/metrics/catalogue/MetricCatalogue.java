@@ -35,6 +35,7 @@ import io.noiselens.metrics.randomisation.Mprt;
 import io.noiselens.metrics.randomisation.RandomLogit;
 import io.noiselens.metrics.robustness.Continuity;
 import io.noiselens.metrics.robustness.LocalLipschitzEstimate;
+import io.noiselens.metrics.robustness.RelativeInputStability;
 import io.noiselens.metrics.robustness.Sensitivity;
 import io.noiselens.metrics.stability.FidelityError;
 
@@ -97,6 +98,7 @@ public final class MetricCatalogue {
         add("avg_sensitivity", 0, INF, s -> new Sensitivity(false, s.robustnessSamples(), Sensitivity.DEFAULT_RADIUS));
         add("local_lipschitz_estimate", 0, INF, s -> new LocalLipschitzEstimate(s.robustnessSamples(), LocalLipschitzEstimate.DEFAULT_SIGMA));
         add("continuity", 0, INF, s -> new Continuity(s.robustnessSamples()));
+        add("relative_input_stability", 0, INF, s -> new RelativeInputStability(s.robustnessSamples()));
         add("random_logit", -1, 1, s -> new RandomLogit());
         for (Mprt.Mode mode : Mprt.Mode.values()) {
             for (Mprt.Measure measure : Mprt.Measure.values()) {

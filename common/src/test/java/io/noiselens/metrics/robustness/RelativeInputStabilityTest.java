@@ -1,0 +1,64 @@
+package io.noiselens.metrics.robustness;
+
+import io.noiselens.methods.MethodCatalogue;
+import io.noiselens.metrics.Contexts;
+import io.noiselens.metrics.MetricContext;
+import io.noiselens.metrics.MetricValue;
+import io.noiselens.model.Architectures;
+import io.noiselens.model.ModelWeights;
+import io.noiselens.model.SameDiffClassifier;
+import io.noiselens.model.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.noiselens.metrics.robustness.ContinuityTest.H;
+import static io.noiselens.metrics.robustness.ContinuityTest.K;
+import static io.noiselens.metrics.robustness.ContinuityTest.SPEC;
+import static io.noiselens.metrics.robustness.ContinuityTest.W;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Relative input stability on the linear model, with the real engine re-explaining: the gradient does not move (0);
+ * Gradient × Input moves by (x − x′) ⊙ w, so its relative change equals the input's and the score is exactly 1; a
+ * copy that changes the prediction makes the score NaN with the count.
+ */
+class RelativeInputStabilityTest {
+    @Test
+    void gradientIsStableGradientTimesInputScoresOneAndAPredictionChangeIsNaN() {
+        // Class 0 far ahead (bias 100): ±0.02 of noise cannot change the prediction.
+        List<Tensor> ts = new ArrayList<>();
+        for (Tensor t : Architectures.initialWeights(SPEC, 41).tensors()) {
+            float[] d = t.data().clone();
+            if (t.name().equals("fc.bias")) d[0] = 100;
+            ts.add(new Tensor(t.name(), t.shape(), d, t.trainable()));
+        }
+        ModelWeights w = new ModelWeights(ts);
+        float[] x = new float[H * W];
+        for (int p = 0; p < x.length; p++) x[p] = 0.5f + 0.01f * (p % 7);
+        RelativeInputStability ris = new RelativeInputStability(5);
+        try (SameDiffClassifier model = SameDiffClassifier.create(SPEC, w)) {
+            MetricContext g = Contexts.explained(model, MethodCatalogue.method("gradient"), List.of(x), new int[]{0}, 3);
+            assertEquals(0, ris.score(g, 0).value(), 1e-9);
+            MetricContext gxi = Contexts.explained(model, MethodCatalogue.method("gradient_x_input"), List.of(x),
+                    new int[]{0}, 3);
+            assertEquals(1, ris.score(gxi, 0).value(), 1e-3);
+        }
+        // A tie between classes 0 and 1 at x: some noisy copies fall to class 1.
+        List<Tensor> tie = new ArrayList<>();
+        for (Tensor t : Architectures.initialWeights(SPEC, 41).tensors()) {
+            float[] d = new float[t.data().length];
+            if (t.name().equals("fc.weight")) for (int p = 0; p < H * W; p++) d[p * K] = p % 2 == 0 ? 1 : -1;
+            tie.add(new Tensor(t.name(), t.shape(), d, t.trainable()));
+        }
+        float[] flat = new float[H * W];
+        java.util.Arrays.fill(flat, 0.5f);
+        flat[0] = 0.5001f;   // class 0 by a hair
+        try (SameDiffClassifier model = SameDiffClassifier.create(SPEC, new ModelWeights(tie))) {
+            MetricContext ctx = Contexts.explained(model, MethodCatalogue.method("gradient"), List.of(flat), new int[]{0}, 3);
+            MetricValue v = ris.score(ctx, 0);
+            assertTrue(Double.isNaN(v.value()) && v.nanReason().contains("change the predicted class"), v.toString());
+        }
+    }
+}
