@@ -46,4 +46,14 @@ public final class PythonFixtures {
                 + log.toAbsolutePath() + ". These tests need Debian's python3-torch, python3-torchvision and "
                 + "python3-pil: apt-get install -y python3-torch python3-torchvision (.ci/run does this).");
     }
+
+    /**
+     * Runs {@code script} on the files in {@code dir} (always: its inputs are the test's own), failing with its output
+     * and what it needs when it fails.
+     */
+    public static void run(String script, Path dir, String needs) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(PYTHON, script(script).toString(), dir.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), () -> script + " needs " + needs + " (.ci/run installs it): " + log);
+    }
 }

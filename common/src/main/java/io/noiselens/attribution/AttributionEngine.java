@@ -112,7 +112,10 @@ public final class AttributionEngine {
             int mapSize = methods.get(m).base().mapChannels(spec) * spec.height() * spec.width();
             for (int b = 0; b < n; b++) moments[m][b] = new Moments(mapSize, p.aggregation(), withVariance);
         }
-        Pass pass = new Pass(batch, methods, targets, baselines, imageKeys, moments, signedSum);
+        // Each method's evaluation, its layer resolved, made once per batch (a DeepLift reference is an image).
+        Evaluation[] evaluations = new Evaluation[nm];
+        for (int m = 0; m < nm; m++) evaluations[m] = resolved(methods.get(m).base().evaluation(spec));
+        Pass pass = new Pass(batch, methods, targets, baselines, imageKeys, moments, signedSum, evaluations);
 
         // Group (method, replica) pairs by the weights they need; σ_w = 0 replicas all use the clean weights.
         // Methods that stop adaptively are drawn afterwards, in rounds.
@@ -158,9 +161,9 @@ public final class AttributionEngine {
                 Map<String, Object> details = new java.util.LinkedHashMap<>();
                 double rse = moments[m][b].relativeStandardError();
                 if (!Double.isNaN(rse)) details.put(AttributionResult.RELATIVE_SE, rse);
-                Evaluation ev = method.base().evaluation(spec);
+                Evaluation ev = evaluations[m];
                 if (ev.kind() == Evaluation.Kind.SCORE) details.put(AttributionResult.FORWARD_PASSES, pass.modelRows[m][b]);
-                if (ev.kind() == Evaluation.Kind.LAYER_GRADIENT) details.put(AttributionResult.LAYER, resolved(ev).layer());
+                if (ev.kind() == Evaluation.Kind.LAYER_GRADIENT) details.put(AttributionResult.LAYER, ev.layer());
                 if (!details.isEmpty()) r = r.withDetails(details);
                 if (fBase != null) {
                     double fx = method.output().of(logits[b], targets[m][b]);
@@ -217,13 +220,16 @@ public final class AttributionEngine {
         final double[][] signedSum;
         /** Each (method, image)'s absolute input-noise σ, computed at its first draw (range mode scans the image). */
         final double[][] absSigma;
+        /** What each method's rows ask of the model. */
+        final Evaluation[] evaluations;
         /** Model rows each (method, image) has had evaluated (forward passes of perturbation methods). */
         final long[][] modelRows;
         /** The micro-batches under construction, one per evaluation (layer gradients: one per layer). */
         final Map<Evaluation, Rows> rows = new java.util.LinkedHashMap<>();
 
         Pass(ExplainBatch batch, List<AttributionMethod> methods, int[][] targets, Map<Baseline, float[]> baselines,
-             long[] imageKeys, Moments[][] moments, double[][] signedSum) {
+             long[] imageKeys, Moments[][] moments, double[][] signedSum, Evaluation[] evaluations) {
+            this.evaluations = evaluations;
             this.batch = batch;
             this.methods = methods;
             this.targets = targets;
@@ -252,7 +258,7 @@ public final class AttributionEngine {
             if (Double.isNaN(absSigma[m][b])) absSigma[m][b] = plan.inputNoise().absoluteSigma(x);
             int draw = i * plan.samples() + j;
             plan.inputNoise().perturb(x, absSigma[m][b], options.runSeed(), imageKeys[b], draw, z);
-            Evaluation ev = resolved(method.base().evaluation(spec));
+            Evaluation ev = evaluations[m];
             DrawState state = method.base().start(new DrawPoint(z, reference, spec,
                     ev.layer() == null ? null : layerShape(ev.layer()), options.runSeed(), imageKeys[b], draw));
             Draw d = new Draw(method, state, z, moments[m][b], signedSum[m], b);

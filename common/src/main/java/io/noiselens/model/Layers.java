@@ -309,12 +309,36 @@ public abstract class Layers<T> {
         boolean first = !linearSeen;
         linearSeen = true;
         Relevance r = new Relevance(name, x, first);
-        T xv = x.v(), pos = unary(Unary.RELU, xv), neg = binary(Binary.SUB, xv, pos);
-        T wPos = unary(Unary.RELU, w), wNeg = binary(Binary.SUB, w, wPos);
-        T bPos = b == null ? null : unary(Unary.RELU, b), bNeg = b == null ? null : binary(Binary.SUB, b, bPos);
-        return switch (p.rule(first, dense)) {
+        T xv = x.v();
+        Propagation.Rule rule = p.rule(first, dense);
+        return switch (rule) {
             case EPSILON -> r.modified(z, op.apply(r.carrier(xv), w, null), z, p.epsilon());
-            case GAMMA -> {
+            case FLAT -> {
+                T ones = r.ones(w);
+                yield r.modified(z, op.apply(xv, ones, null), op.apply(r.ones(xv), ones, null), Propagation.STABILISER);
+            }
+            case ZBOX -> {
+                if (p.low() == null) throw new IllegalStateException("z^B needs the input's bounds (Propagation.withBounds)");
+                T low = r.bound(p.low()), high = r.bound(p.high()), wPos = unary(Unary.RELU, w), wNeg = r.negativePart(w, wPos);
+                T carrier = r.sum(op.apply(r.halfSquare(binary(Binary.SUB, xv, low)), wPos, null),
+                        op.apply(r.halfSquare(binary(Binary.SUB, xv, high)), wNeg, null));
+                T value = binary(Binary.SUB, binary(Binary.SUB, z, op.apply(low, wPos, null)), op.apply(high, wNeg, null));
+                yield r.modified(z, carrier, value, Propagation.STABILISER);
+            }
+            case ZPLUS, ALPHA_BETA, GAMMA -> {
+                // The rules that split inputs and weights by sign: x⁺, x⁻ and their carriers made once per layer.
+                Signed sg = new Signed(r, xv, op);
+                T wPos = unary(Unary.RELU, w), wNeg = r.negativePart(w, wPos);
+                T bPos = b == null ? null : unary(Unary.RELU, b), bNeg = b == null ? null : r.negativePart(b, bPos);
+                if (rule == Propagation.Rule.ZPLUS) {
+                    yield r.modified(z, sg.carrier(wPos, wNeg), sg.value(wPos, bPos, wNeg), Propagation.STABILISER);
+                }
+                if (rule == Propagation.Rule.ALPHA_BETA) {
+                    T plus = r.term(z, sg.carrier(wPos, wNeg), sg.value(wPos, bPos, wNeg), Propagation.STABILISER);
+                    T minus = r.term(z, sg.carrier(wNeg, wPos), sg.value(wNeg, bNeg, wPos), Propagation.STABILISER);
+                    yield binary(Binary.ADD, stopGradient(z), binary(Binary.SUB, binary(Binary.MUL, plus, r.scalar(p.alpha())),
+                            binary(Binary.MUL, minus, r.scalar(p.beta()))));
+                }
                 // Zennit's signed γ: (x⁺(w + γw⁺) + x⁻(w + γw⁻)) where z > 0, (x⁺(w + γw⁻) + x⁻(w + γw⁺)) elsewhere,
                 // so that |z̃| ≥ |z|; Captum's w + γw⁺ on both signs moves z̃ through zero and is ill-conditioned.
                 T g = r.scalar(p.gamma());
@@ -323,36 +347,36 @@ public abstract class Layers<T> {
                 T bDown = b == null ? null : binary(Binary.ADD, b, binary(Binary.MUL, bNeg, g));
                 T positive = stopGradient(binary(Binary.MUL, binary(Binary.ADD, unary(Unary.SIGN, z), r.scalar(1)), r.scalar(0.5)));
                 T negative = binary(Binary.SUB, r.scalar(1), positive);
-                T carrier = r.sum(binary(Binary.MUL, positive, r.sum(op.apply(r.carrier(pos), up, null),
-                        op.apply(r.carrier(neg), down, null))), binary(Binary.MUL, negative,
-                        r.sum(op.apply(r.carrier(pos), down, null), op.apply(r.carrier(neg), up, null))));
-                T value = r.sum(binary(Binary.MUL, positive, r.sum(op.apply(pos, up, bUp), op.apply(neg, down, null))),
-                        binary(Binary.MUL, negative, r.sum(op.apply(pos, down, bDown), op.apply(neg, up, null))));
+                T carrier = r.sum(binary(Binary.MUL, positive, sg.carrier(up, down)), binary(Binary.MUL, negative, sg.carrier(down, up)));
+                T value = r.sum(binary(Binary.MUL, positive, sg.value(up, bUp, down)),
+                        binary(Binary.MUL, negative, sg.value(down, bDown, up)));
                 yield r.modified(z, carrier, value, Propagation.STABILISER);
-            }
-            case ZPLUS -> r.modified(z, r.sum(op.apply(r.carrier(pos), wPos, null), op.apply(r.carrier(neg), wNeg, null)),
-                    r.sum(op.apply(pos, wPos, bPos), op.apply(neg, wNeg, null)), Propagation.STABILISER);
-            case ALPHA_BETA -> {
-                T plus = r.term(z, r.sum(op.apply(r.carrier(pos), wPos, null), op.apply(r.carrier(neg), wNeg, null)),
-                        r.sum(op.apply(pos, wPos, bPos), op.apply(neg, wNeg, null)), Propagation.STABILISER);
-                T minus = r.term(z, r.sum(op.apply(r.carrier(pos), wNeg, null), op.apply(r.carrier(neg), wPos, null)),
-                        r.sum(op.apply(pos, wNeg, bNeg), op.apply(neg, wPos, null)), Propagation.STABILISER);
-                yield binary(Binary.ADD, stopGradient(z), binary(Binary.SUB, binary(Binary.MUL, plus, r.scalar(p.alpha())),
-                        binary(Binary.MUL, minus, r.scalar(p.beta()))));
-            }
-            case ZBOX -> {
-                if (p.low() == null) throw new IllegalStateException("z^B needs the input's bounds (Propagation.withBounds)");
-                T low = r.bound(p.low()), high = r.bound(p.high());
-                T carrier = r.sum(op.apply(r.halfSquare(binary(Binary.SUB, xv, low)), wPos, null),
-                        op.apply(r.halfSquare(binary(Binary.SUB, xv, high)), wNeg, null));
-                T value = binary(Binary.SUB, binary(Binary.SUB, z, op.apply(low, wPos, null)), op.apply(high, wNeg, null));
-                yield r.modified(z, carrier, value, Propagation.STABILISER);
-            }
-            case FLAT -> {
-                T ones = r.ones(w);
-                yield r.modified(z, op.apply(xv, ones, null), op.apply(r.ones(xv), ones, null), Propagation.STABILISER);
             }
         };
+    }
+
+    /** A layer's input split by sign, x⁺ and x⁻, with their carriers: the terms x⁺·a + x⁻·b of the signed rules. */
+    private final class Signed {
+        final LinearOp<T> op;
+        final T pos, neg, carrierPos, carrierNeg;
+
+        Signed(Relevance r, T x, LinearOp<T> op) {
+            this.op = op;
+            this.pos = unary(Unary.RELU, x);
+            this.neg = r.negativePart(x, pos);
+            this.carrierPos = r.carrier(pos);
+            this.carrierNeg = r.carrier(neg);
+        }
+
+        /** Z = op(carrier(x⁺), a) + op(carrier(x⁻), b): the Jacobian carrier. */
+        T carrier(T a, T b) {
+            return binary(Binary.ADD, op.apply(carrierPos, a, null), op.apply(carrierNeg, b, null));
+        }
+
+        /** z̃ = op(x⁺, a, bias) + op(x⁻, b): the value the stabilised ratio divides by. */
+        T value(T a, T bias, T b) {
+            return binary(Binary.ADD, op.apply(pos, a, bias), op.apply(neg, b, null));
+        }
     }
 
     /** The pieces of one layer's modified Jacobian (constants named after the layer). */
@@ -382,6 +406,11 @@ public abstract class Layers<T> {
 
         T halfSquare(T in) {
             return binary(Binary.MUL, binary(Binary.MUL, in, in), scalar(0.5));
+        }
+
+        /** v⁻ = v − v⁺, from v⁺ already made. */
+        T negativePart(T v, T positive) {
+            return binary(Binary.SUB, v, positive);
         }
 
         T ones(T like) {

@@ -100,9 +100,12 @@ public final class SameDiffLayers extends Layers<SDVariable> {
                 .paddingMode(PaddingMode.VALID).dataFormat("NCHW").weightsFormat(WeightsFormat.YXIO).build();
         int outH = g.outH(x.h()), outW = g.outW(x.w());
         int ci = x.c() / g.groups(), co = cout / g.groups();
+        java.util.function.UnaryOperator<SDVariable> pad = v -> padded ? padAxis(padAxis(v, 2, x.h(), padding.padTop(),
+                padding.padBottom(), false), 3, x.w(), padding.padLeft(), padding.padRight(), false) : v;
+        // The layer's own input is padded once, for the convolution and (depthwise) its reverse rule alike.
+        SDVariable paddedX = pad.apply(x.v());
         LinearOp<SDVariable> op = (input, kernel, b) -> {
-            SDVariable v = padded ? padAxis(padAxis(input, 2, x.h(), padding.padTop(), padding.padBottom(), false), 3,
-                    x.w(), padding.padLeft(), padding.padRight(), false) : input;
+            SDVariable v = input == x.v() ? paddedX : pad.apply(input);
             if (g.groups() == 1) return b == null ? sd.cnn().conv2d(v, kernel, cfg) : sd.cnn().conv2d(v, kernel, b, cfg);
             if (depthwise) return b == null ? sd.cnn().depthWiseConv2d(v, kernel, cfg) : sd.cnn().depthWiseConv2d(v, kernel, b, cfg);
             // Grouped convolution: each group's input channels against its slice of the output channels.
@@ -125,9 +128,7 @@ public final class SameDiffLayers extends Layers<SDVariable> {
             if (g.groups() == 1) {
                 gin = bp.convInput(go, wv, kg, inH, inW, outH, outW);
             } else if (depthwise) {
-                SDVariable v = padded ? padAxis(padAxis(x.v(), 2, x.h(), padding.padTop(), padding.padBottom(), false), 3,
-                        x.w(), padding.padLeft(), padding.padRight(), false) : x.v();
-                gin = bp.depthwiseInput(v, wv, go, cfg);
+                gin = bp.depthwiseInput(paddedX, wv, go, cfg);
             } else {
                 SDVariable[] gi = new SDVariable[g.groups()];
                 for (int k = 0; k < gi.length; k++) {

@@ -91,11 +91,8 @@ class PyTorchMethodReferenceTest {
             for (AttributionResult r : engine.explain(new ExplainBatch(List.of("a", "b"), xs, labels), methods).results()) {
                 float[] ref = floats(refs.get("vit_files").get(r.method().id()).asText());
                 int n = ref.length / 2;
-                double num = 0, den = 0;
-                for (int i = 0; i < n; i++) {
-                    num = Math.max(num, Math.abs(r.map()[i] - ref[r.index() * n + i]));
-                    den = Math.max(den, Math.abs(ref[r.index() * n + i]));
-                }
+                double[] d = difference(r, ref, n);
+                double num = d[0], den = d[1];
                 System.out.printf("pytorch %-13s %-40s image %d: max |Δ| / max |ref| = %.2e%n", backend, r.method().id(),
                         r.index(), num / Math.max(den, 1e-30));
                 assertTrue(den > 0, r.method().id() + " image " + r.index() + ": the reference map is zero");
@@ -107,6 +104,16 @@ class PyTorchMethodReferenceTest {
             System.out.println("vit default CAM layer: " + d.details().get(AttributionResult.LAYER));
             assertEquals("encoder.layers.encoder_layer_1.ln_1", d.details().get(AttributionResult.LAYER));
         }
+    }
+
+    /** {max |map − ref|, max |ref|} of result r against its image's n values in a two-image reference. */
+    static double[] difference(AttributionResult r, float[] ref, int n) {
+        double num = 0, den = 0;
+        for (int i = 0; i < n; i++) {
+            num = Math.max(num, Math.abs(r.map()[i] - ref[r.index() * n + i]));
+            den = Math.max(den, Math.abs(ref[r.index() * n + i]));
+        }
+        return new double[]{num, den};
     }
 
     static ModelFile.Loaded load() throws IOException {
@@ -144,11 +151,8 @@ class PyTorchMethodReferenceTest {
                 String name = r.method().id();
                 float[] ref = floats(refs.get("files").get(name).asText());
                 int n = ref.length / 2;
-                double num = 0, den = 0;
-                for (int i = 0; i < n; i++) {
-                    num = Math.max(num, Math.abs(r.map()[i] - ref[r.index() * n + i]));
-                    den = Math.max(den, Math.abs(ref[r.index() * n + i]));
-                }
+                double[] d = difference(r, ref, n);
+                double num = d[0], den = d[1];
                 assertEquals(n, r.map().length, name);
                 scale.merge(name, den, Math::max);
                 double error = num / Math.max(den, 1e-30);

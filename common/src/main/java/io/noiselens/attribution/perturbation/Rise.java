@@ -102,6 +102,8 @@ public final class Rise implements BaseExplainer {
         int h = p.spec().height(), w = p.spec().width(), plane = h * w;
         return new DrawState() {
             final double[] sum = new double[plane];
+            /** Masks of rows written and not yet scored: at most a micro-batch, each made once. */
+            final Map<Integer, float[]> pending = new java.util.HashMap<>();
 
             @Override
             public int rows() {
@@ -111,12 +113,13 @@ public final class Rise implements BaseExplainer {
             @Override
             public void row(int k, float[] out, int offset) {
                 float[] m = mask(p.runSeed(), k, h, w), z = p.z();
+                pending.put(k, m);
                 for (int e = 0; e < z.length; e++) out[offset + e] = z[e] * m[e % plane];
             }
 
             @Override
             public void accept(int k, float[] values, int offset, int length) {
-                float[] m = mask(p.runSeed(), k, h, w);
+                float[] m = pending.remove(k);
                 double score = values[offset];
                 for (int i = 0; i < plane; i++) sum[i] += score * m[i];
             }

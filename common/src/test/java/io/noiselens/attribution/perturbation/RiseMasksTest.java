@@ -36,10 +36,7 @@ class RiseMasksTest {
             }
             Path run = Files.createDirectories(dir.resolve(s + "x" + h + "x" + w));
             json.writeValue(run.resolve("grids.json").toFile(), spec);
-            Process p = new ProcessBuilder(PythonFixtures.PYTHON, PythonFixtures.script("rise_masks.py").toString(),
-                    run.toString()).redirectErrorStream(true).start();
-            String log = new String(p.getInputStream().readAllBytes());
-            assertEquals(0, p.waitFor(), "rise_masks.py needs python3-skimage (.ci/run installs it): " + log);
+            PythonFixtures.run("rise_masks.py", run, "python3-skimage");
             ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(run.resolve("masks.f32"))).order(ByteOrder.LITTLE_ENDIAN);
             float[] ref = new float[b.remaining() / 4];
             b.asFloatBuffer().get(ref);

@@ -119,10 +119,7 @@ class SegmentsAndFitsTest {
             java.nio.file.Path run = java.nio.file.Files.createDirectories(dir.resolve("img" + i));
             java.nio.file.Files.write(run.resolve("image.f32"), hwc.array());
             java.nio.file.Files.writeString(run.resolve("image.json"), "{\"h\": 64, \"w\": 64, \"n\": 30, \"compactness\": 10}");
-            Process proc = new ProcessBuilder(io.noiselens.PythonFixtures.PYTHON,
-                    io.noiselens.PythonFixtures.script("slic_segments.py").toString(), run.toString()).redirectErrorStream(true).start();
-            String log = new String(proc.getInputStream().readAllBytes());
-            assertEquals(0, proc.waitFor(), "slic_segments.py needs python3-skimage (.ci/run installs it): " + log);
+            io.noiselens.PythonFixtures.run("slic_segments.py", run, "python3-skimage");
             java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(run.resolve("labels.i32")))
                     .order(java.nio.ByteOrder.LITTLE_ENDIAN);
             int[] theirs = new int[plane];
