@@ -2,6 +2,7 @@ package io.noiselens.config;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The typed, validated job configuration (DESIGN.md §6). Built only by {@link JobConfigLoader}, which rejects
@@ -22,10 +23,15 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
      */
     public record Metrics(List<String> names, boolean explicit, int causalStep, int robustnessSamples,
                           int aupcPatches, io.noiselens.adversarial.Pgd adversarial, int attackIterations,
-                          int bootstrapSamples) implements Serializable {
+                          int bootstrapSamples, Map<String, io.noiselens.metrics.MetricOptions> options)
+            implements Serializable {
+        public Metrics {
+            options = Map.copyOf(options);
+        }
+
         public io.noiselens.metrics.catalogue.MetricCatalogue.Settings settings() {
             return new io.noiselens.metrics.catalogue.MetricCatalogue.Settings(causalStep, robustnessSamples, aupcPatches, adversarial,
-                    attackIterations);
+                    attackIterations, options);
         }
     }
 

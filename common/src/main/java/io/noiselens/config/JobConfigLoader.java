@@ -16,6 +16,9 @@ import com.typesafe.config.ConfigValueType;
 import io.noiselens.methods.MethodCatalogue;
 import io.noiselens.methods.MethodSpec;
 import io.noiselens.metrics.catalogue.MetricCatalogue;
+import io.noiselens.metrics.MapPreprocessing;
+import io.noiselens.metrics.MetricOptions;
+import io.noiselens.metrics.PerturbBaseline;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,6 +129,12 @@ public final class JobConfigLoader {
                     + "replica's accuracy is measured (the replicas table); 0 turns it off."),
             ConfigKey.of("metrics.bootstrap_samples", INT, 1000, "Bootstrap resamples for the summary's 95 % interval."));
 
+    /**
+     * Per-metric options, {@code metrics.options.<metric>.<option>} with options {@link MetricOptions#KEYS}
+     * (Quantus's names; each metric's defaults are listed in README's metric table).
+     */
+    public static final String OPTIONS = "metrics.options";
+
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     private JobConfigLoader() {}
@@ -194,7 +203,9 @@ public final class JobConfigLoader {
         for (ConfigKey k : KEYS) known.add(k.path());
         for (Map.Entry<String, ConfigValue> e : raw.entrySet()) {
             String key = e.getKey();
-            if (!known.contains(key) && !key.equals("methods")) throw Errors.unknownKey(key, known);
+            if (!known.contains(key) && !key.equals("methods") && !key.startsWith(OPTIONS + ".")) {
+                throw Errors.unknownKey(key, known);
+            }
         }
         Config c = raw;
         for (ConfigKey k : KEYS) {
@@ -254,7 +265,7 @@ public final class JobConfigLoader {
                 metricNames.isEmpty() ? MetricCatalogue.names() : metricNames, !metricNames.isEmpty(),
                 atLeast(c, "metrics.causal_step", 0), atLeast(c, "metrics.robustness_samples", 1),
                 atLeast(c, "metrics.aupc_patches", 1), adversarialAttack(c), atLeast(c, "metrics.attack_iterations", 1),
-                atLeast(c, "metrics.bootstrap_samples", 100));
+                atLeast(c, "metrics.bootstrap_samples", 100), metricOptions(c));
         String json = c.root().render(ConfigRenderOptions.concise());
         JobConfig.Replicas replicas = new JobConfig.Replicas(atLeast(c, "replicas.eval_images", 0));
         return new JobConfig(run, spark, dataset, model, engine, methods, metrics, replicas, json);
@@ -445,6 +456,61 @@ public final class JobConfigLoader {
         float[] out = new float[v.size()];
         for (int i = 0; i < out.length; i++) out[i] = v.get(i).floatValue();
         return out;
+    }
+
+    /** {@code metrics.options}: per metric, the Quantus options it overrides, each checked against the metric. */
+    private static Map<String, MetricOptions> metricOptions(Config c) {
+        Map<String, MetricOptions> out = new java.util.TreeMap<>();
+        if (!c.hasPath(OPTIONS)) return out;
+        if (c.getValue(OPTIONS).valueType() != ConfigValueType.OBJECT) {
+            throw Errors.wrongType(OPTIONS, c.getValue(OPTIONS).unwrapped(), "an object of metric names, e.g. "
+                    + OPTIONS + ".infidelity.perturb_baseline = mean");
+        }
+        for (String metric : c.getObject(OPTIONS).keySet()) {
+            String where = OPTIONS + "." + metric;
+            if (c.getValue(where).valueType() != ConfigValueType.OBJECT) {
+                throw Errors.wrongType(where, c.getValue(where).unwrapped(), "an object of options " + MetricOptions.KEYS);
+            }
+            Config m = c.getConfig(where);
+            for (String k : m.root().keySet()) {
+                if (!MetricOptions.KEYS.contains(k)) throw Errors.unknownKey(where + "." + k, MetricOptions.KEYS);
+            }
+            MapPreprocessing.Normalise normalise = null;
+            if (m.hasPath("normalise")) {
+                String v = optionString(m, where, "normalise");
+                normalise = java.util.Arrays.stream(MapPreprocessing.Normalise.values()).filter(n -> n.key().equals(v))
+                        .findFirst().orElseThrow(() -> Errors.invalidValue(where + ".normalise", v,
+                                "Use none, max (a / max|a|) or negative (positives / max, negatives / |min|)."));
+            }
+            PerturbBaseline baseline = null;
+            if (m.hasPath("perturb_baseline")) {
+                String v = optionString(m, where, "perturb_baseline");
+                baseline = PerturbBaseline.of(v);
+                if (baseline == null) {
+                    throw Errors.invalidValue(where + ".perturb_baseline", v, "Use black, mean, uniform or blur.");
+                }
+            }
+            MetricOptions o = new MetricOptions(normalise, optionBoolean(m, where, "abs"), baseline,
+                    optionBoolean(m, where, "nan_on_prediction_change"));
+            MetricCatalogue.checkOptions(metric, o, where);
+            out.put(metric, o);
+        }
+        return out;
+    }
+
+    private static String optionString(Config m, String where, String key) {
+        if (m.getValue(key).valueType() != ConfigValueType.STRING) {
+            throw Errors.wrongType(where + "." + key, m.getValue(key).unwrapped(), "a string");
+        }
+        return m.getString(key);
+    }
+
+    private static Boolean optionBoolean(Config m, String where, String key) {
+        if (!m.hasPath(key)) return null;
+        if (m.getValue(key).valueType() != ConfigValueType.BOOLEAN) {
+            throw Errors.wrongType(where + "." + key, m.getValue(key).unwrapped(), "true or false");
+        }
+        return m.getBoolean(key);
     }
 
     private static List<String> strings(Config c, String path) {

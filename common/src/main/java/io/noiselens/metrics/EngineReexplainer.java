@@ -3,6 +3,7 @@ package io.noiselens.metrics;
 import io.noiselens.attribution.AttributionEngine;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.AttributionResult;
+import io.noiselens.attribution.Baseline;
 import io.noiselens.attribution.EngineOptions;
 import io.noiselens.attribution.ExplainBatch;
 import io.noiselens.attribution.TargetSource;
@@ -27,6 +28,12 @@ public final class EngineReexplainer implements MetricContext.Reexplainer {
         this.options = options;
         this.method = method.withTarget(TargetSource.LABEL);
         this.engine = new AttributionEngine(model, options);
+    }
+
+    @Override
+    public MetricContext.ScoredMethod method() {
+        Baseline b = method.base().baseline();
+        return new MetricContext.ScoredMethod(method.output(), b == null ? null : b.image(model.spec()));
     }
 
     /** {@inheritDoc} Null for the denoised variant of a method without a noise-free limit (RelEx). */

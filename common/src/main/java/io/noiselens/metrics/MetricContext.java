@@ -46,6 +46,19 @@ public final class MetricContext {
     public interface Reexplainer {
         /** The maps, or null when the method has no such variant (e.g. no noise-free limit). */
         float[][] maps(List<float[]> inputs, List<String> ids, int[] targets, Variant variant);
+
+        /** What the axiomatic metrics need to know of the scored method. */
+        default ScoredMethod method() {
+            return ScoredMethod.UNKNOWN;
+        }
+    }
+
+    /**
+     * The scored method's output space and its reference input (the baseline IG integrates from or DeepLift
+     * compares with; null when it has none), so completeness is checked against the method's own Δf.
+     */
+    public record ScoredMethod(OutputSpace output, float[] baseline) {
+        public static final ScoredMethod UNKNOWN = new ScoredMethod(OutputSpace.LOGIT, null);
     }
 
     private final ModelSpec spec;
@@ -55,6 +68,7 @@ public final class MetricContext {
     private final long seed;
     private final Map<Statistic<?>, Object> statistics = new HashMap<>();
     private final Map<Object, Object> batchShared;
+    private final Map<MapPreprocessing, MetricContext> preprocessed = new HashMap<>();
     private String itemsKey;
 
     /** A context without re-explanation: robustness metrics report NaN with the reason. */
@@ -102,6 +116,37 @@ public final class MetricContext {
         return (T) v;
     }
 
+    /**
+     * This batch with every map — the scored ones and the re-explained ones — passed through {@code p}: one context
+     * per pre-processing, so metrics with the same options share their statistics.
+     */
+    public MetricContext preprocessed(MapPreprocessing p) {
+        if (p.isIdentity()) return this;
+        return preprocessed.computeIfAbsent(p, k -> {
+            List<Item> out = new ArrayList<>();
+            for (Item it : items) {
+                float[] map = p.apply(it.map());
+                out.add(new Item(it.id(), it.input(), heatmap(map, map.length / pixels(), pixels()), it.mask(),
+                        it.target(), map));
+            }
+            Reexplainer r = reexplainer == null ? null : new Reexplainer() {
+                @Override
+                public float[][] maps(List<float[]> inputs, List<String> ids, int[] targets, Variant variant) {
+                    float[][] maps = reexplainer.maps(inputs, ids, targets, variant);
+                    if (maps == null) return null;
+                    for (int j = 0; j < maps.length; j++) maps[j] = p.apply(maps[j]);
+                    return maps;
+                }
+
+                @Override
+                public ScoredMethod method() {
+                    return reexplainer.method();
+                }
+            };
+            return new MetricContext(spec, evaluator, r, seed, out, batchShared);
+        });
+    }
+
     /** Item i's pixels by decreasing heat (a {@link Rankings} shared by the batch). */
     public int[] ranking(int i) {
         return get(Rankings.MOST_RELEVANT_FIRST)[i];
@@ -110,6 +155,11 @@ public final class MetricContext {
     /** Item i's pixels by increasing heat (LeRF orders). */
     public int[] ascendingRanking(int i) {
         return get(Rankings.LEAST_RELEVANT_FIRST)[i];
+    }
+
+    /** The scored method's output space and baseline ({@link ScoredMethod#UNKNOWN} without a re-explainer). */
+    public ScoredMethod scoredMethod() {
+        return reexplainer == null ? ScoredMethod.UNKNOWN : reexplainer.method();
     }
 
     public boolean canReexplain() {

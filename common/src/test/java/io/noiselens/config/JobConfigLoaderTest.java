@@ -184,6 +184,46 @@ class JobConfigLoaderTest {
                 .getMessage().contains("key=value"));
     }
 
+    @Test
+    void metricOptionsAreReadPerMetricAndResolvedOverTheMetricsDefaults() {
+        JobConfig c = JobConfigLoader.fromString(METHODS + "metrics.options.infidelity { normalise = negative, "
+                + "perturb_baseline = mean }", List.of("metrics.options.max_sensitivity.nan_on_prediction_change=true"));
+        var o = c.metrics().options();
+        assertEquals(io.noiselens.metrics.MapPreprocessing.Normalise.NEGATIVE, o.get("infidelity").normalise());
+        assertEquals(io.noiselens.metrics.PerturbBaseline.MEAN, o.get("infidelity").baseline());
+        assertNull(o.get("infidelity").abs(), "unset: the metric's default");
+        assertTrue(o.get("max_sensitivity").nanOnPredictionChange());
+        // Every value records them: the options set, and the defaults of those left alone.
+        var metrics = io.noiselens.metrics.catalogue.MetricCatalogue.create(List.of("infidelity", "monotonicity",
+                "max_sensitivity"), c.metrics().settings(), "metrics.names");
+        assertEquals(java.util.Map.of("normalise", "negative", "abs", false, "perturb_baseline", "mean"),
+                subset(metrics.get(0).info().params(), "normalise", "abs", "perturb_baseline"));
+        assertEquals(java.util.Map.of("normalise", "max", "abs", true, "perturb_baseline", "black"),
+                subset(metrics.get(1).info().params(), "normalise", "abs", "perturb_baseline"));
+        assertEquals(true, metrics.get(2).info().params().get("nan_on_prediction_change"));
+    }
+
+    @Test
+    void metricOptionsThatDoNotApplyAreRefusedNamingWhereTheyDo() {
+        assertMessage(METHODS + "metrics.options.sparseness.perturb_baseline = mean", List.of(),
+                "metrics.options.sparseness.perturb_baseline", "removes no features", "infidelity");
+        assertMessage(METHODS + "metrics.options.sparseness.nan_on_prediction_change = true", List.of(),
+                "metrics.options.sparseness.nan_on_prediction_change", "relative_input_stability");
+        assertMessage(METHODS + "metrics.options.infidelity.perturb_baseline = grey", List.of(),
+                "metrics.options.infidelity.perturb_baseline", "'grey'", "black, mean, uniform or blur");
+        assertMessage(METHODS + "metrics.options.infidelity.normalize = max", List.of(),
+                "metrics.options.infidelity.normalize", "normalise");
+        assertMessage(METHODS + "metrics.options.infidelity.abs = yes please", List.of(),
+                "metrics.options.infidelity.abs", "true or false");
+        assertMessage(METHODS + "metrics.options.infidelty.abs = true", List.of(), "metrics.options.infidelty", "infidelity");
+    }
+
+    private static java.util.Map<String, Object> subset(java.util.Map<String, Object> m, String... keys) {
+        java.util.Map<String, Object> out = new java.util.HashMap<>();
+        for (String k : keys) out.put(k, m.get(k));
+        return out;
+    }
+
     private static void assertMessage(String hocon, List<String> sets, String... parts) {
         NoiseLensException e = assertThrows(NoiseLensException.class, () -> JobConfigLoader.fromString(hocon, sets));
         for (String p : parts) assertTrue(e.getMessage().contains(p), "'" + p + "' missing from: " + e.getMessage());

@@ -3,6 +3,11 @@ package io.noiselens.metrics.catalogue;
 import io.noiselens.metrics.Metric;
 import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricInfo;
+import io.noiselens.metrics.MapPreprocessing;
+import io.noiselens.metrics.MapPreprocessing.Normalise;
+import io.noiselens.metrics.MetricOptions;
+import io.noiselens.metrics.PerturbBaseline;
+import io.noiselens.metrics.Preprocessed;
 
 import io.noiselens.adversarial.ExplanationAttack;
 import io.noiselens.adversarial.Pgd;
@@ -43,14 +48,33 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /** The registry of metrics by name, with their default parameters. */
 public final class MetricCatalogue {
-    /** Settings shared by the metrics of a run: the costs users most often trade against precision. */
+    /**
+     * Settings shared by the metrics of a run — the costs users most often trade against precision — and each
+     * metric's options ({@code metrics.options.<metric>}; a metric without an entry keeps its defaults).
+     */
     public record Settings(int causalStep, int robustnessSamples, int aupcPatches, Pgd adversarial,
-                           int attackIterations) {
+                           int attackIterations, Map<String, MetricOptions> options) implements java.io.Serializable {
+        public Settings {
+            options = Map.copyOf(options);
+        }
+
+        public Settings(int causalStep, int robustnessSamples, int aupcPatches, Pgd adversarial, int attackIterations) {
+            this(causalStep, robustnessSamples, aupcPatches, adversarial, attackIterations, Map.of());
+        }
+
         public static Settings defaults() {
             return new Settings(0, 10, Aupc.DEFAULT.patches(), Pgd.lim(0.1), 100);
+        }
+
+        /** These settings with {@code metric}'s options replaced. */
+        public Settings withOptions(String metric, MetricOptions o) {
+            Map<String, MetricOptions> m = new java.util.HashMap<>(options);
+            m.put(metric, o);
+            return new Settings(causalStep, robustnessSamples, aupcPatches, adversarial, attackIterations, m);
         }
     }
 
@@ -61,13 +85,29 @@ public final class MetricCatalogue {
         }
     }
 
-    private record Entry(Range range, java.util.function.Function<Settings, Metric> factory) {}
+    /**
+     * A registered metric: its range, its default options (a null baseline or NaN option: the metric has none, and
+     * setting it is refused), and how to build it from the run's settings and its resolved options.
+     */
+    private record Entry(Range range, MetricOptions defaults, BiFunction<Settings, MetricOptions, Metric> factory) {}
 
     private static final double INF = Double.POSITIVE_INFINITY, NEG_INF = Double.NEGATIVE_INFINITY;
     private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
 
+    /** No pre-processing, no baseline, no prediction-change option. */
+    private static final MetricOptions PLAIN = new MetricOptions(Normalise.NONE, false, null, null);
+
+    private static MetricOptions options(MapPreprocessing p, PerturbBaseline baseline, Boolean nanOnChange) {
+        return new MetricOptions(p.normalise(), p.abs(), baseline, nanOnChange);
+    }
+
     private static void add(String name, double min, double max, java.util.function.Function<Settings, Metric> factory) {
-        REGISTRY.put(name, new Entry(new Range(min, max), factory));
+        add(name, min, max, PLAIN, (s, o) -> factory.apply(s));
+    }
+
+    private static void add(String name, double min, double max, MetricOptions defaults,
+                            BiFunction<Settings, MetricOptions, Metric> factory) {
+        REGISTRY.put(name, new Entry(new Range(min, max), defaults, factory));
     }
 
     static {
@@ -81,24 +121,34 @@ public final class MetricCatalogue {
         add("aupc", NEG_INF, INF, s -> Aupc.DEFAULT.withPatches(s.aupcPatches()));
         add("faithfulness_correlation", -1, 1, s -> FaithfulnessCorrelation.DEFAULT);
         add("sensitivity_n", -1, 1, s -> SensitivityN.DEFAULT);
-        add("selectivity", 0, 1, s -> Selectivity.DEFAULT);
-        add("infidelity", 0, INF, s -> Infidelity.DEFAULT);
-        add("monotonicity", 0, 1, s -> new Monotonicity(s.causalStep()));
-        add("faithfulness_estimate", -1, 1, s -> FaithfulnessEstimate.DEFAULT);
-        add("irof", NEG_INF, 1, s -> Irof.DEFAULT);
+        add("selectivity", 0, 1, options(MapPreprocessing.MAX, PerturbBaseline.BLACK, null),
+                (s, o) -> new Selectivity(Selectivity.DEFAULT.patch(), o.baseline()));
+        add("infidelity", 0, INF, options(MapPreprocessing.NONE, PerturbBaseline.BLACK, null),
+                (s, o) -> new Infidelity(Infidelity.DEFAULT.patch(), o.baseline()));
+        add("monotonicity", 0, 1, options(MapPreprocessing.MAX_ABS, PerturbBaseline.BLACK, null),
+                (s, o) -> new Monotonicity(s.causalStep(), o.baseline()));
+        add("faithfulness_estimate", -1, 1, options(MapPreprocessing.MAX, PerturbBaseline.BLACK, null),
+                (s, o) -> new FaithfulnessEstimate(FaithfulnessEstimate.DEFAULT.patch(), o.baseline()));
+        add("irof", NEG_INF, 1, options(MapPreprocessing.MAX, PerturbBaseline.MEAN, null),
+                (s, o) -> new Irof(Irof.DEFAULT.segments(), o.baseline()));
         add("pointing_game", 0, 1, s -> new PointingGame(0));
-        add("pointing_game_weighted", 0, 1, s -> new PointingGame(0, true));
+        add("pointing_game_weighted", 0, 1, options(MapPreprocessing.MAX, null, null), (s, o) -> new PointingGame(0, true));
         add("attribution_localisation", 0, 1, s -> new AttributionLocalisation(false));
         add("attribution_localisation_weighted", 0, 1, s -> new AttributionLocalisation(true));
         add("top_k_intersection", 0, 1, s -> TopKIntersection.DEFAULT);
         add("relevance_mass_accuracy", 0, 1, s -> new RelevanceMassAccuracy());
         add("relevance_rank_accuracy", 0, 1, s -> new RelevanceRankAccuracy());
         add("auc", 0, 1, s -> new MaskAuc());
-        add("max_sensitivity", 0, INF, s -> new Sensitivity(true, s.robustnessSamples(), Sensitivity.DEFAULT_RADIUS));
-        add("avg_sensitivity", 0, INF, s -> new Sensitivity(false, s.robustnessSamples(), Sensitivity.DEFAULT_RADIUS));
-        add("local_lipschitz_estimate", 0, INF, s -> new LocalLipschitzEstimate(s.robustnessSamples(), LocalLipschitzEstimate.DEFAULT_SIGMA));
-        add("continuity", 0, INF, s -> new Continuity(s.robustnessSamples()));
-        add("relative_input_stability", 0, INF, s -> new RelativeInputStability(s.robustnessSamples()));
+        add("max_sensitivity", 0, INF, options(MapPreprocessing.NONE, null, false), (s, o) -> new Sensitivity(true,
+                s.robustnessSamples(), Sensitivity.DEFAULT_RADIUS, o.nanOnPredictionChange()));
+        add("avg_sensitivity", 0, INF, options(MapPreprocessing.NONE, null, false), (s, o) -> new Sensitivity(false,
+                s.robustnessSamples(), Sensitivity.DEFAULT_RADIUS, o.nanOnPredictionChange()));
+        add("local_lipschitz_estimate", 0, INF, options(MapPreprocessing.NONE, null, false), (s, o) ->
+                new LocalLipschitzEstimate(s.robustnessSamples(), LocalLipschitzEstimate.DEFAULT_SIGMA, o.nanOnPredictionChange()));
+        add("continuity", 0, INF, options(MapPreprocessing.MAX_ABS, null, false),
+                (s, o) -> new Continuity(s.robustnessSamples(), o.nanOnPredictionChange()));
+        add("relative_input_stability", 0, INF, options(MapPreprocessing.NONE, null, true),
+                (s, o) -> new RelativeInputStability(s.robustnessSamples(), o.nanOnPredictionChange()));
         add("random_logit", -1, 1, s -> new RandomLogit());
         for (Mprt.Mode mode : Mprt.Mode.values()) {
             for (Mprt.Measure measure : Mprt.Measure.values()) {
@@ -115,7 +165,7 @@ public final class MetricCatalogue {
         add("sparseness", 0, 1, s -> new Sparseness());
         add("complexity", 0, INF, s -> new Complexity());
         add("autvc", 0, INF, s -> Autvc.DEFAULT);
-        add("effective_complexity", 0, INF, s -> new EffectiveComplexity());
+        add("effective_complexity", 0, INF, options(MapPreprocessing.MAX_ABS, null, null), (s, o) -> new EffectiveComplexity());
     }
 
     /**
@@ -145,15 +195,52 @@ public final class MetricCatalogue {
         return e.range();
     }
 
-    /** The named per-map metrics (cross-model names are skipped); {@code key} names the configuration key in errors. */
+    /**
+     * The named per-map metrics (cross-model names are skipped), each with its options resolved over its defaults and
+     * wrapped in its map pre-processing; {@code key} names the configuration key in errors.
+     */
     public static List<Metric> create(List<String> names, Settings settings, String key) {
         List<Metric> out = new ArrayList<>();
         for (String n : names) {
             if (CROSS_MODEL.containsKey(n)) continue;
             Entry e = REGISTRY.get(n);
             if (e == null) throw Errors.invalidValue(key, n, "Use metric names from " + names() + ".");
-            out.add(e.factory().apply(settings));
+            MetricOptions o = settings.options().getOrDefault(n, MetricOptions.NONE).over(e.defaults());
+            out.add(new Preprocessed(e.factory().apply(settings, o), o.preprocessing()));
         }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Checks user options for metric {@code name} (under {@code key}): the metric exists, and it has a perturbation
+     * baseline or a prediction-change option where one is set.
+     */
+    public static void checkOptions(String name, MetricOptions o, String key) {
+        Entry e = REGISTRY.get(name);
+        if (e == null) throw Errors.invalidValue(key, name, "Options apply to per-map metrics: " + REGISTRY.keySet() + ".");
+        if (o.baseline() != null && e.defaults().baseline() == null) {
+            throw Errors.invalidValue(key + ".perturb_baseline", o.baseline().key(), "Metric '" + name
+                    + "' removes no features; perturb_baseline applies to " + withOption(d -> d.baseline() != null) + ".");
+        }
+        if (o.nanOnPredictionChange() != null && e.defaults().nanOnPredictionChange() == null) {
+            throw Errors.invalidValue(key + ".nan_on_prediction_change", o.nanOnPredictionChange(), "Metric '" + name
+                    + "' perturbs no inputs; nan_on_prediction_change applies to "
+                    + withOption(d -> d.nanOnPredictionChange() != null) + ".");
+        }
+    }
+
+    /** The default options of metric {@code name}. */
+    public static MetricOptions defaults(String name) {
+        Entry e = REGISTRY.get(name);
+        if (e == null) throw Errors.invalidValue("metric", name, "Use per-map metric names from " + REGISTRY.keySet() + ".");
+        return e.defaults();
+    }
+
+    private static List<String> withOption(java.util.function.Predicate<MetricOptions> has) {
+        List<String> out = new ArrayList<>();
+        REGISTRY.forEach((n, e) -> {
+            if (has.test(e.defaults())) out.add(n);
+        });
         return out;
     }
 }

@@ -40,7 +40,7 @@ public final class Autvc implements Metric {
     @Override
     public MetricInfo info() {
         return new MetricInfo("autvc", MetricCategory.COMPLEXITY, false, false, Map.of("downscale", downscale,
-                "min_side", minSide, "norm", 1, "normalise", "abs, min, 99th percentile, clip", "integral",
+                "min_side", minSide, "norm", 1, "heat_map_scaling", "abs, min, 99th percentile, clip", "integral",
                 "simpson(dx=1, even=avg)", "curve", "ATV per pyramid level"));
     }
 

@@ -17,7 +17,7 @@ public final class Complexity implements Metric {
     @Override
     public MetricInfo info() {
         return new MetricInfo("complexity", MetricCategory.COMPLEXITY, false, false,
-                Map.of("abs", true, "log", "natural", "feature", "pixel"));
+                Map.of("values", "|heat map|", "log", "natural", "feature", "pixel"));
     }
 
     @Override

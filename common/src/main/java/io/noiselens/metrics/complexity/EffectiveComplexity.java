@@ -10,9 +10,10 @@ import java.util.Map;
 
 /**
  * Effective complexity (Nguyen &amp; Martínez, "On Quantitative Aspects of Model Interpretability", 2020; Quantus
- * {@code EffectiveComplexity}, METHODS-2.md §B.4): the number of pixels whose |a|, normalised by the map's largest,
- * exceeds ε = 10⁻⁵. Lower is simpler. Quantus normalises over the whole batch, so its count depends on the batch; this
- * normalises each map by its own maximum, so a map's score does not (an all-zero map counts 0).
+ * {@code EffectiveComplexity}, METHODS-2.md §B.4): the number of pixels whose value exceeds ε = 10⁻⁵ after Quantus's
+ * default pre-processing, |a| normalised by the map's largest ({@link io.noiselens.metrics.MapPreprocessing}). Lower is
+ * simpler. Quantus normalises over the whole batch, so its count depends on the batch; here each map is normalised by
+ * its own maximum, so a map's score does not (an all-zero map counts 0).
  */
 public final class EffectiveComplexity implements Metric {
     static final double EPS = 1e-5;
@@ -20,17 +21,13 @@ public final class EffectiveComplexity implements Metric {
     @Override
     public MetricInfo info() {
         return new MetricInfo("effective_complexity", MetricCategory.COMPLEXITY, false, false, Map.of("eps", EPS,
-                "abs", true, "normalise", "by the map's max |a|", "feature", "pixel"));
+                "feature", "pixel"));
     }
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
-        float[] h = ctx.item(i).heatmap();
-        double max = 0;
-        for (float v : h) max = Math.max(max, Math.abs(v));
-        if (max == 0) return MetricValue.of(0);
         int n = 0;
-        for (float v : h) if (Math.abs(v) / max > EPS) n++;
+        for (float v : ctx.item(i).heatmap()) if (v > EPS) n++;
         return MetricValue.of(n);
     }
 }

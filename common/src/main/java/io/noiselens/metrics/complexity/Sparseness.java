@@ -18,7 +18,7 @@ public final class Sparseness implements Metric {
     @Override
     public MetricInfo info() {
         return new MetricInfo("sparseness", MetricCategory.COMPLEXITY, true, false,
-                Map.of("abs", true, "epsilon", 1e-7, "feature", "pixel"));
+                Map.of("values", "|heat map|", "epsilon", 1e-7, "feature", "pixel"));
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.PerturbBaseline;
 import io.noiselens.metrics.Similarity;
 import io.noiselens.metrics.Statistic;
 import io.noiselens.model.OutputSpace;
@@ -19,20 +20,20 @@ import java.util.Map;
  * better; NaN when either series is constant. Quantus perturbs single pixels (features_in_step = 1, H·W passes per
  * map); blocks keep ImageNet-sized maps to (224/8)² = 784 passes.
  */
-public record FaithfulnessEstimate(int patch) implements Metric {
-    public static final FaithfulnessEstimate DEFAULT = new FaithfulnessEstimate(8);
+public record FaithfulnessEstimate(int patch, PerturbBaseline baseline) implements Metric {
+    public static final FaithfulnessEstimate DEFAULT = new FaithfulnessEstimate(8, PerturbBaseline.BLACK);
 
     @Override
     public MetricInfo info() {
         return new MetricInfo("faithfulness_estimate", MetricCategory.FAITHFULNESS, true, false, Map.of("patch_size", patch,
-                "perturb_baseline", "image minimum", "order", "each block alone", "output", "logit",
+                "perturb_baseline", baseline.key(), "order", "each block alone", "output", "logit",
                 "similarity", "pearson"));
     }
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         Blocks blocks = Blocks.of(ctx.spec(), patch);
-        double[] logits = ctx.get(new Drops(patch))[i];
+        double[] logits = ctx.get(new Drops(patch, baseline))[i];
         double[] sums = blocks.sums(ctx.item(i).heatmap()), drops = new double[blocks.count()];
         for (int b = 0; b < drops.length; b++) drops[b] = logits[0] - logits[b + 1];
         double r = Similarity.pearson(sums, drops);
@@ -40,8 +41,8 @@ public record FaithfulnessEstimate(int patch) implements Metric {
                 : MetricValue.of(r);
     }
 
-    /** The batch's logits: index 0 the clean input, b + 1 with block b alone at the image minimum. */
-    record Drops(int patch) implements Statistic<double[][]> {
+    /** The batch's logits: index 0 the clean input, b + 1 with block b alone at the baseline. */
+    record Drops(int patch, PerturbBaseline baseline) implements Statistic<double[][]> {
         @Override
         public double[][] compute(MetricContext ctx) {
             Blocks blocks = Blocks.of(ctx.spec(), patch);
@@ -49,7 +50,7 @@ public record FaithfulnessEstimate(int patch) implements Metric {
             int[] targets = new int[n * points];
             for (int j = 0; j < targets.length; j++) targets[j] = ctx.item(j / points).target();
             float[][] black = new float[n][];
-            for (int k = 0; k < n; k++) black[k] = ctx.minimumImage(k);
+            for (int k = 0; k < n; k++) black[k] = baseline.image(ctx, k);
             double[] s = ctx.scores(n * points, (j, buf, off) -> {
                 int k = j / points, b = j % points - 1;
                 float[] x = ctx.item(k).input();

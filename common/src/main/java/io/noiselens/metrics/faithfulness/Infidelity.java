@@ -5,6 +5,7 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.PerturbBaseline;
 import io.noiselens.metrics.Statistic;
 import io.noiselens.model.OutputSpace;
 
@@ -13,29 +14,29 @@ import java.util.Map;
 /**
  * Infidelity (Yeh, Hsieh, Suggala, Inouye, Ravikumar, "On the (In)fidelity and Sensitivity of Explanations", NeurIPS
  * 2019) as Quantus computes it (METHODS-2.md §B.1): {@code patch}×{@code patch} blocks, all channels, are set to the
- * image minimum cumulatively in raster order; after block k, Δ_k = f(x) − f(x̃_k) on the logit and
+ * {@code perturb_baseline} (the image minimum by default) cumulatively in raster order; after block k, Δ_k = f(x) − f(x̃_k) on the logit and
  * s_k = Σ a ⊙ (x − x̃_k) (a one-channel map broadcast over the channels); the score is mean_k (Δ_k − s_k)². Lower is
  * better. The perturbation is Quantus's deterministic sequence, not Yeh's random I, and (x − x̃) is not divided by
  * x: the plain gradient scores 0 on a model linear in its input, Integrated Gradients does not (Captum's decorated
  * perturbation is the other convention).
  */
-public record Infidelity(int patch) implements Metric {
+public record Infidelity(int patch, PerturbBaseline baseline) implements Metric {
     /** Quantus's default patch size. */
-    public static final Infidelity DEFAULT = new Infidelity(4);
+    public static final Infidelity DEFAULT = new Infidelity(4, PerturbBaseline.BLACK);
 
     @Override
     public MetricInfo info() {
         return new MetricInfo("infidelity", MetricCategory.FAITHFULNESS, false, false, Map.of("patch_size", patch,
-                "perturb_baseline", "image minimum", "order", "raster, cumulative", "output", "logit",
+                "perturb_baseline", baseline.key(), "order", "raster, cumulative", "output", "logit",
                 "loss", "mse", "perturbation", "x - x~ (not divided by x)"));
     }
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         Blocks blocks = Blocks.of(ctx.spec(), patch);
-        double[] curve = ctx.get(new Curves(patch))[i];
+        double[] curve = ctx.get(new Curves(patch, baseline))[i];
         MetricContext.Item item = ctx.item(i);
-        float[] x = item.input(), map = item.map(), black = ctx.minimumImage(i);
+        float[] x = item.input(), map = item.map(), black = baseline.image(ctx, i);
         int plane = ctx.pixels(), channels = ctx.spec().channels(), mapChannels = map.length / plane;
         double s = 0, loss = 0;
         for (int b = 0; b < blocks.count(); b++) {
@@ -51,8 +52,8 @@ public record Infidelity(int patch) implements Metric {
         return MetricValue.of(loss / blocks.count());
     }
 
-    /** The batch's logits: point 0 the clean input, point k the first k raster blocks at the image minimum. */
-    record Curves(int patch) implements Statistic<double[][]> {
+    /** The batch's logits: point 0 the clean input, point k the first k raster blocks at the baseline. */
+    record Curves(int patch, PerturbBaseline baseline) implements Statistic<double[][]> {
         @Override
         public double[][] compute(MetricContext ctx) {
             Blocks blocks = Blocks.of(ctx.spec(), patch);
@@ -66,7 +67,7 @@ public record Infidelity(int patch) implements Metric {
                 orders[i] = flat[0];
                 bounds[i] = flat[1];
                 x[i] = ctx.item(i).input();
-                black[i] = ctx.minimumImage(i);
+                black[i] = baseline.image(ctx, i);
             }
             return ctx.curves(orders, bounds, x, black, OutputSpace.LOGIT);
         }

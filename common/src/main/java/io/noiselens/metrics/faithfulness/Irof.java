@@ -7,6 +7,7 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.PerturbBaseline;
 import io.noiselens.metrics.Statistic;
 import io.noiselens.model.OutputSpace;
 
@@ -16,27 +17,27 @@ import java.util.Map;
  * IROF, iterative removal of features (Rieger &amp; Hansen, "IROF: a low resource evaluation metric for explanation
  * methods", ICLR workshop 2020; Quantus {@code IROF}, METHODS-2.md §B.1): the image's SLIC superpixels (scikit-image's
  * algorithm, {@link Slic}, {@code segments} requested) are ranked by their mean attribution (ties in segment order) and removed cumulatively,
- * most relevant first, to the image's per-channel mean; r_k = p_c(x̃_k) / p_c(x) on the softmax, and the score is the
+ * most relevant first, to the {@code perturb_baseline} (by default "mean": the image's per-channel mean); r_k = p_c(x̃_k) / p_c(x) on the softmax, and the score is the
  * area over that curve per segment, 1 − trapz(r)/(n) with r₀ = 1 excluded as in Quantus (which returns the
  * unnormalised n − trapz(r)). Higher is better. Quantus recomputes the mean on the already-perturbed image at each
  * step; here it is the original image's, as the paper describes; Quantus 0.6.0 also fails on RGB (its mask and image
  * shapes differ).
  */
-public record Irof(int segments) implements Metric {
+public record Irof(int segments, PerturbBaseline baseline) implements Metric {
     /** scikit-image's default superpixel count, as Quantus calls it. */
-    public static final Irof DEFAULT = new Irof(100);
+    public static final Irof DEFAULT = new Irof(100, PerturbBaseline.MEAN);
 
     @Override
     public MetricInfo info() {
         return new MetricInfo("irof", MetricCategory.FAITHFULNESS, true, false, Map.of("segmentation", "slic",
                 "n_segments", segments, "compactness", 10.0, "order", "segment mean attribution, descending, cumulative",
-                "perturb_baseline", "per-channel mean of the original image", "output", "probability ratio",
+                "perturb_baseline", baseline.key(), "output", "probability ratio",
                 "score", "1 - trapz(r) / n"));
     }
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
-        double[] r = ctx.get(new Curves(segments))[i];
+        double[] r = ctx.get(new Curves(segments, baseline))[i];
         if (r.length == 1) return MetricValue.nan("the image has one superpixel: nothing to rank");
         double trapz = 0;
         for (int k = 1; k < r.length; k++) trapz += (r[k - 1] + r[k]) / 2;
@@ -44,7 +45,7 @@ public record Irof(int segments) implements Metric {
     }
 
     /** Per image, r_k for k = 1 … n segments removed (the ratio to the clean probability). */
-    record Curves(int segments) implements Statistic<double[][]> {
+    record Curves(int segments, PerturbBaseline baseline) implements Statistic<double[][]> {
         @Override
         public double[][] compute(MetricContext ctx) {
             int n = ctx.size(), plane = ctx.pixels(), channels = ctx.spec().channels();
@@ -70,12 +71,7 @@ public record Irof(int segments) implements Metric {
                 bounds[i] = new int[seg.count()];
                 int acc = 0;
                 for (int k = 0; k < rank.length; k++) bounds[i][k] = acc += size[rank[k]];
-                mean[i] = new float[x.length];
-                for (int c = 0; c < channels; c++) {
-                    double m = 0;
-                    for (int p = 0; p < plane; p++) m += x[c * plane + p];
-                    java.util.Arrays.fill(mean[i], c * plane, (c + 1) * plane, (float) (m / plane));
-                }
+                mean[i] = baseline.image(ctx, i);
                 offsets[i + 1] = offsets[i] + seg.count() + 1;
             }
             int[] targets = new int[offsets[n]];

@@ -5,6 +5,7 @@ import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
+import io.noiselens.metrics.PerturbBaseline;
 import io.noiselens.metrics.Statistic;
 import io.noiselens.model.OutputSpace;
 
@@ -13,25 +14,25 @@ import java.util.Map;
 /**
  * Selectivity (Montavon, Samek, Müller, "Methods for Interpreting and Understanding Deep Neural Networks", DSP 2018;
  * Quantus {@code Selectivity}, METHODS-2.md §B.1): {@code patch}×{@code patch} blocks ranked by their attribution sum
- * are removed cumulatively, most relevant first, to the image minimum ("black"); the curve is the softmax probability
+ * are removed cumulatively, most relevant first, to the {@code perturb_baseline} (the image minimum, "black", by default); the curve is the softmax probability
  * of the class after each removal (f(x) itself excluded, as in Quantus) and the score its trapezoid area over the K
  * steps divided by K − 1, in [0, 1] (Quantus leaves it unnormalised, dx = 1). Lower is better: a faithful map's
  * first blocks take the prediction away. Ties in the ranking keep raster order.
  */
-public record Selectivity(int patch) implements Metric {
+public record Selectivity(int patch, PerturbBaseline baseline) implements Metric {
     /** Quantus's default patch size. */
-    public static final Selectivity DEFAULT = new Selectivity(8);
+    public static final Selectivity DEFAULT = new Selectivity(8, PerturbBaseline.BLACK);
 
     @Override
     public MetricInfo info() {
         return new MetricInfo("selectivity", MetricCategory.FAITHFULNESS, false, false, Map.of("patch_size", patch,
-                "perturb_baseline", "image minimum", "output", "probability", "order", "block sum, descending, cumulative",
+                "perturb_baseline", baseline.key(), "output", "probability", "order", "block sum, descending, cumulative",
                 "auc", "trapezoid / (K - 1)"));
     }
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
-        double[] full = ctx.get(new Curves(patch))[i];
+        double[] full = ctx.get(new Curves(patch, baseline))[i];
         double[] curve = java.util.Arrays.copyOfRange(full, 1, full.length);
         return MetricValue.of(area(curve), curve);
     }
@@ -44,8 +45,8 @@ public record Selectivity(int patch) implements Metric {
         return a / (curve.length - 1);
     }
 
-    /** The batch's curves: point 0 the clean input, point k the first k blocks at the image minimum. */
-    record Curves(int patch) implements Statistic<double[][]> {
+    /** The batch's curves: point 0 the clean input, point k the first k blocks at the baseline. */
+    record Curves(int patch, PerturbBaseline baseline) implements Statistic<double[][]> {
         @Override
         public double[][] compute(MetricContext ctx) {
             Blocks blocks = Blocks.of(ctx.spec(), patch);
@@ -61,7 +62,7 @@ public record Selectivity(int patch) implements Metric {
                 orders[i] = flat[0];
                 bounds[i] = flat[1];
                 x[i] = ctx.item(i).input();
-                black[i] = ctx.minimumImage(i);
+                black[i] = baseline.image(ctx, i);
             }
             return ctx.curves(orders, bounds, x, black, OutputSpace.PROBABILITY);
         }

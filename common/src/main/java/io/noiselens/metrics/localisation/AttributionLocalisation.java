@@ -23,7 +23,7 @@ public final class AttributionLocalisation extends MaskedMetric {
     public MetricInfo info() {
         return new MetricInfo(weighted ? "attribution_localisation_weighted" : "attribution_localisation",
                 MetricCategory.LOCALISATION, true, true,
-                Map.of("abs", true, "weighted", weighted, "weight", weighted ? "|s|/(H*W)" : "1"));
+                Map.of("values", "|heat map|", "weighted", weighted, "weight", weighted ? "|s|/(H*W)" : "1"));
     }
 
     @Override

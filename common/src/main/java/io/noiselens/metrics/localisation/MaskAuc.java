@@ -16,7 +16,7 @@ import java.util.Map;
 public final class MaskAuc extends MaskedMetric {
     @Override
     public MetricInfo info() {
-        return new MetricInfo("auc", MetricCategory.LOCALISATION, true, true, Map.of("abs", false, "ties", "midrank"));
+        return new MetricInfo("auc", MetricCategory.LOCALISATION, true, true, Map.of("ties", "midrank"));
     }
 
     @Override

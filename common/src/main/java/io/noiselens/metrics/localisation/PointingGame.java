@@ -31,7 +31,7 @@ public final class PointingGame extends MaskedMetric {
     @Override
     public MetricInfo info() {
         return new MetricInfo(weighted ? "pointing_game_weighted" : "pointing_game", MetricCategory.LOCALISATION, true,
-                true, Map.of("tolerance_px", tolerance, "abs", false, "ties", "any maximum counts",
+                true, Map.of("tolerance_px", tolerance, "ties", "any maximum counts",
                         "weight", weighted ? "1 - mask area / image area" : "none"));
     }
 

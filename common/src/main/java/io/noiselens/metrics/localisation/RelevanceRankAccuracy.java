@@ -14,7 +14,7 @@ import java.util.Map;
 public final class RelevanceRankAccuracy extends MaskedMetric {
     @Override
     public MetricInfo info() {
-        return new MetricInfo("relevance_rank_accuracy", MetricCategory.LOCALISATION, true, true, Map.of("abs", false));
+        return new MetricInfo("relevance_rank_accuracy", MetricCategory.LOCALISATION, true, true, Map.of("ties", "raster order"));
     }
 
     @Override

@@ -25,7 +25,7 @@ public final class TopKIntersection extends MaskedMetric {
     @Override
     public MetricInfo info() {
         return new MetricInfo("top_k_intersection", MetricCategory.LOCALISATION, true, true,
-                Map.of("k", k, "abs", false, "concept_influence", false));
+                Map.of("k", k, "concept_influence", false));
     }
 
     @Override

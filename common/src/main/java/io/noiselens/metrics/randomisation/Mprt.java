@@ -53,7 +53,7 @@ public final class Mprt implements Metric {
         return new MetricInfo("mprt_" + mode.name().toLowerCase() + "_" + measure.name().toLowerCase(),
                 MetricCategory.RANDOMISATION, false, false, Map.of("mode", mode.name().toLowerCase(),
                 "layer_order", "top_down", "similarity", measure == Measure.SSIM ? "ssim_2d(window=7)" : "spearman",
-                "abs", true, "randomisation", "reset_parameters (U(±1/sqrt(fan_in)), BN γ=1 β=0 μ=0 σ²=1)",
+                "values", "|heat map|", "randomisation", "reset_parameters (U(±1/sqrt(fan_in)), BN γ=1 β=0 μ=0 σ²=1)",
                 "score", "mean over layers", "curve", "similarity per randomised layer, top layer first"));
     }
 

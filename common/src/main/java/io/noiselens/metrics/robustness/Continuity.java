@@ -7,6 +7,7 @@ import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
 import io.noiselens.metrics.PerturbedMaps;
+import io.noiselens.metrics.PredictionChanges;
 
 import java.util.Map;
 
@@ -17,7 +18,7 @@ import java.util.Map;
  * with τ = 0 skipped, and the score is max_τ ‖a(x) − a(x_τ)‖₁ / (‖x − x_τ‖₂ + 10⁻⁹) on the heat maps, not re-aligned
  * (as Quantus). Lower is better. Quantus uses 28 steps; the run's {@code metrics.robustness_samples} sets them here.
  */
-public record Continuity(int steps) implements Metric {
+public record Continuity(int steps, boolean nanOnChange) implements Metric {
     public Continuity {
         if (steps < 1) throw new IllegalArgumentException("steps ≥ 1 required, got " + steps);
     }
@@ -26,13 +27,15 @@ public record Continuity(int steps) implements Metric {
     public MetricInfo info() {
         return new MetricInfo("continuity", MetricCategory.ROBUSTNESS, false, false, Map.of("steps", steps,
                 "translation", "horizontal, vacated columns at the image minimum", "norm", "l1 / l2", "aligned", false,
-                "target", "original class"));
+                "target", "original class", "nan_on_prediction_change", nanOnChange));
     }
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
         Translation t = new Translation(ctx.spec().channels(), ctx.spec().height(), ctx.spec().width(), steps);
+        MetricValue changed = PredictionChanges.nanIfChanged(ctx, nanOnChange, t, t.shifts().length, i);
+        if (changed != null) return changed;
         PerturbedMaps.Maps p = ctx.get(new PerturbedMaps(t, t.shifts().length));
         float[] a = ctx.item(i).heatmap();
         double worst = 0;

@@ -6,6 +6,7 @@ import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
 import io.noiselens.metrics.PerturbedMaps;
+import io.noiselens.metrics.PredictionChanges;
 import io.noiselens.metrics.InputPerturbation;
 import io.noiselens.random.KeyedRandom;
 
@@ -20,27 +21,37 @@ import java.util.Map;
 public final class LocalLipschitzEstimate implements Metric {
     private final int samples;
     private final double sigma;
+    private final boolean nanOnChange;
 
     /** Quantus's perturbation standard deviation, σ = 0.1. */
     public static final double DEFAULT_SIGMA = 0.1;
 
     public LocalLipschitzEstimate(int samples, double sigma) {
+        this(samples, sigma, false);
+    }
+
+    /** {@code nanOnChange}: NaN when a copy changes the predicted class (Quantus's default: off). */
+    public LocalLipschitzEstimate(int samples, double sigma, boolean nanOnChange) {
         if (samples < 1 || !(sigma > 0)) throw new IllegalArgumentException("samples ≥ 1 and sigma > 0 required");
         this.samples = samples;
         this.sigma = sigma;
+        this.nanOnChange = nanOnChange;
     }
 
     @Override
     public MetricInfo info() {
         return new MetricInfo("local_lipschitz_estimate", MetricCategory.ROBUSTNESS, false, false,
                 Map.of("samples", samples, "perturbation", "gaussian", "sigma", sigma, "norm", "l2",
-                        "normalise", false, "target", "original class"));
+                        "target", "original class", "nan_on_prediction_change", nanOnChange));
     }
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
-        PerturbedMaps.Maps p = ctx.get(new PerturbedMaps(new GaussianNoise(sigma), samples));
+        GaussianNoise noise = new GaussianNoise(sigma);
+        MetricValue changed = PredictionChanges.nanIfChanged(ctx, nanOnChange, noise, samples, i);
+        if (changed != null) return changed;
+        PerturbedMaps.Maps p = ctx.get(new PerturbedMaps(noise, samples));
         float[] a = ctx.item(i).heatmap();
         double best = 0;
         for (int k = 0; k < samples; k++) {

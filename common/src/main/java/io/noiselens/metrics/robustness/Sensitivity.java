@@ -6,6 +6,7 @@ import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
 import io.noiselens.metrics.PerturbedMaps;
+import io.noiselens.metrics.PredictionChanges;
 import io.noiselens.metrics.InputPerturbation;
 import io.noiselens.random.KeyedRandom;
 
@@ -22,28 +23,38 @@ public final class Sensitivity implements Metric {
     private final boolean max;
     private final int samples;
     private final double radius;
+    private final boolean nanOnChange;
 
     /** Quantus's lower bound of the uniform noise, r = 0.2. */
     public static final double DEFAULT_RADIUS = 0.2;
 
     public Sensitivity(boolean max, int samples, double radius) {
+        this(max, samples, radius, false);
+    }
+
+    /** {@code nanOnChange}: NaN when a copy changes the predicted class (Quantus's default: off). */
+    public Sensitivity(boolean max, int samples, double radius, boolean nanOnChange) {
         if (samples < 1 || !(radius > 0)) throw new IllegalArgumentException("samples ≥ 1 and radius > 0 required");
         this.max = max;
         this.samples = samples;
         this.radius = radius;
+        this.nanOnChange = nanOnChange;
     }
 
     @Override
     public MetricInfo info() {
         return new MetricInfo(max ? "max_sensitivity" : "avg_sensitivity", MetricCategory.ROBUSTNESS, false, false,
                 Map.of("samples", samples, "perturbation", "uniform", "radius", radius, "norm", "frobenius",
-                        "relative", true, "normalise", false, "target", "original class"));
+                        "relative", true, "target", "original class", "nan_on_prediction_change", nanOnChange));
     }
 
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
-        PerturbedMaps.Maps p = ctx.get(new PerturbedMaps(new UniformNoise(radius), samples));
+        UniformNoise noise = new UniformNoise(radius);
+        MetricValue changed = PredictionChanges.nanIfChanged(ctx, nanOnChange, noise, samples, i);
+        if (changed != null) return changed;
+        PerturbedMaps.Maps p = ctx.get(new PerturbedMaps(noise, samples));
         float[] a = ctx.item(i).heatmap();
         double norm = 0;
         for (float v : a) norm += (double) v * v;

@@ -1,6 +1,8 @@
 package io.noiselens.metrics.complexity;
 
+import io.noiselens.metrics.Metric;
 import io.noiselens.metrics.MetricContext;
+import io.noiselens.metrics.catalogue.MetricCatalogue;
 import io.noiselens.metrics.localisation.PointingGame;
 import org.junit.jupiter.api.Test;
 
@@ -18,11 +20,15 @@ class EffectiveComplexityTest {
         map[3] = 2;
         map[5] = 4e-6f;
         map[9] = 8e-5f;
-        assertEquals(3, new EffectiveComplexity().score(ComplexityHandWorkedTest.ctx(map), 0).value());
-        assertEquals(0, new EffectiveComplexity().score(ComplexityHandWorkedTest.ctx(new float[16]), 0).value());
+        // As the catalogue builds it: Quantus's defaults, |a| normalised by its maximum, then counted.
+        Metric ec = MetricCatalogue.create(List.of("effective_complexity"), MetricCatalogue.Settings.defaults(), "t").get(0);
+        assertEquals(3, ec.score(ComplexityHandWorkedTest.ctx(map), 0).value());
+        assertEquals(0, ec.score(ComplexityHandWorkedTest.ctx(new float[16]), 0).value());
         float[] scaled = map.clone();
         for (int i = 0; i < 16; i++) scaled[i] *= 1000;
-        assertEquals(3, new EffectiveComplexity().score(ComplexityHandWorkedTest.ctx(scaled), 0).value(), "scale-free");
+        assertEquals(3, ec.score(ComplexityHandWorkedTest.ctx(scaled), 0).value(), "scale-free");
+        assertEquals(2, new EffectiveComplexity().score(ComplexityHandWorkedTest.ctx(map), 0).value(),
+                "without the pre-processing the raw values count: 2 and 8e-5 exceed ε, −4 and 4e-6 do not");
     }
 
     @Test

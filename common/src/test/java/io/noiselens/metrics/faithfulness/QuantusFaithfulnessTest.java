@@ -1,6 +1,9 @@
 package io.noiselens.metrics.faithfulness;
 
 import io.noiselens.metrics.ForwardEvaluator;
+import io.noiselens.metrics.MapPreprocessing;
+import io.noiselens.metrics.PerturbBaseline;
+import io.noiselens.metrics.Preprocessed;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.MetricValue;
 import io.noiselens.model.Architectures;
@@ -101,7 +104,7 @@ class QuantusFaithfulnessTest {
             }
             double area = 0;
             for (int k = 1; k < 4; k++) area += (curve[k - 1] + curve[k]) / 2;
-            MetricValue v = new Selectivity(4).score(ctx, 0);
+            MetricValue v = new Selectivity(4, PerturbBaseline.BLACK).score(ctx, 0);
             assertArrayEquals(curve, v.curve(), 1e-6);
             assertEquals(area / 3, v.value(), 1e-6);
         }
@@ -138,7 +141,7 @@ class QuantusFaithfulnessTest {
             try (SameDiffClassifier model = SameDiffClassifier.create(SPEC, w)) {
                 MetricContext ctx = new MetricContext(SPEC, new ForwardEvaluator(model, 64), null, 1,
                         List.of(new MetricContext.Item("m", x, a, null, 0)));
-                MetricValue v = new Monotonicity(1).score(ctx, 0);
+                MetricValue v = new Preprocessed(new Monotonicity(1, PerturbBaseline.BLACK), MapPreprocessing.MAX_ABS).score(ctx, 0);
                 assertEquals(H * W + 1, v.curve().length);
                 assertEquals(hurt ? 0 : 1, v.value(), hurt ? "a harmful pixel's insertion lowers p" : "monotone");
             }
@@ -156,7 +159,7 @@ class QuantusFaithfulnessTest {
             for (int p = 0; p < x.length; p++) exact[p] = (x[p] - m) * fc[p * K];
             MetricContext ctx = new MetricContext(SPEC, new ForwardEvaluator(model, 16), null, 1, List.of(
                     new MetricContext.Item("e", x, exact, null, 0), new MetricContext.Item("r", x, input(11), null, 0)));
-            FaithfulnessEstimate fe = new FaithfulnessEstimate(2);
+            FaithfulnessEstimate fe = new FaithfulnessEstimate(2, PerturbBaseline.BLACK);
             assertEquals(1, fe.score(ctx, 0).value(), 1e-5);
             assertTrue(fe.score(ctx, 1).value() < 0.9);
         }
@@ -192,7 +195,7 @@ class QuantusFaithfulnessTest {
         try (SameDiffClassifier model = SameDiffClassifier.create(spec, w)) {
             MetricContext ctx = new MetricContext(spec, new ForwardEvaluator(model, 16), null, 1, List.of(
                     new MetricContext.Item("f", x, faithful, null, 0), new MetricContext.Item("r", x, reverse, null, 0)));
-            Irof irof = new Irof(4);
+            Irof irof = new Irof(4, PerturbBaseline.MEAN);
             io.noiselens.attribution.perturbation.Segments seg = io.noiselens.attribution.perturbation.Slic.segment(x, 1,
                     size, size, spec.preprocessing(), 4, 10, 10);
             assertTrue(seg.count() >= 2, "the halves are different superpixels");

@@ -32,7 +32,7 @@ class ContinuityTest {
         float[] x = new float[H * W];
         KeyedRandom.fillGaussian(32, x, 0, x.length);
         int steps = 6;
-        Continuity continuity = new Continuity(steps);
+        Continuity continuity = new Continuity(steps, false);
         try (SameDiffClassifier model = SameDiffClassifier.create(SPEC, w)) {
             AttributionMethod gradient = MethodCatalogue.method("gradient");
             MetricContext g = Contexts.explained(model, gradient, List.of(x), new int[]{0}, 3);

@@ -37,7 +37,7 @@ class RelativeInputStabilityTest {
         ModelWeights w = new ModelWeights(ts);
         float[] x = new float[H * W];
         for (int p = 0; p < x.length; p++) x[p] = 0.5f + 0.01f * (p % 7);
-        RelativeInputStability ris = new RelativeInputStability(5);
+        RelativeInputStability ris = new RelativeInputStability(5, true);
         try (SameDiffClassifier model = SameDiffClassifier.create(SPEC, w)) {
             MetricContext g = Contexts.explained(model, MethodCatalogue.method("gradient"), List.of(x), new int[]{0}, 3);
             assertEquals(0, ris.score(g, 0).value(), 1e-9);
@@ -59,6 +59,10 @@ class RelativeInputStabilityTest {
             MetricContext ctx = Contexts.explained(model, MethodCatalogue.method("gradient"), List.of(flat), new int[]{0}, 3);
             MetricValue v = ris.score(ctx, 0);
             assertTrue(Double.isNaN(v.value()) && v.nanReason().contains("change the predicted class"), v.toString());
+            // The option off scores the copies anyway; on Max-Sensitivity (off by default) it NaNs the same copies.
+            assertTrue(Double.isFinite(new RelativeInputStability(5, false).score(ctx, 0).value()));
+            assertTrue(Double.isNaN(new Sensitivity(true, 5, 0.02, true).score(ctx, 0).value()));
+            assertTrue(Double.isFinite(new Sensitivity(true, 5, 0.02, false).score(ctx, 0).value()));
         }
     }
 }

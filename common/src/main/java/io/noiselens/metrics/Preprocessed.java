@@ -1,0 +1,29 @@
+package io.noiselens.metrics;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A metric scoring maps after a {@link MapPreprocessing} (composition, as a noise plan wraps a base explainer): it
+ * reads the batch through {@link MetricContext#preprocessed}, so metrics with the same options share one processed
+ * batch and its statistics, and it records {@code normalise} and {@code abs} with every value.
+ */
+public record Preprocessed(Metric base, MapPreprocessing preprocessing) implements Metric {
+    @Override
+    public MetricInfo info() {
+        MetricInfo b = base.info();
+        Map<String, Object> params = new HashMap<>(b.params());
+        for (Map.Entry<String, Object> e : preprocessing.params().entrySet()) {
+            if (params.put(e.getKey(), e.getValue()) != null) {
+                throw new IllegalStateException(b.name() + " records its own '" + e.getKey()
+                        + "': pre-processing options are recorded by Preprocessed");
+            }
+        }
+        return new MetricInfo(b.name(), b.category(), b.higherIsBetter(), b.needsMask(), params);
+    }
+
+    @Override
+    public MetricValue score(MetricContext context, int i) {
+        return base.score(context.preprocessed(preprocessing), i);
+    }
+}
