@@ -3,9 +3,7 @@ package io.noiselens.metrics;
 import io.noiselens.model.ClassifierModel;
 import io.noiselens.model.ModelSpec;
 import io.noiselens.model.OutputSpace;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Batched forward passes for metrics: perturbed inputs are generated on demand by an {@link InputWriter} and
@@ -46,9 +44,32 @@ public final class ForwardEvaluator {
 
     /** Logit, probability of class {@code targets[k]} and the arg-max class for each of the n generated inputs. */
     public Scores evaluate(int n, InputWriter writer, int[] targets) {
+        Scores out = new Scores(new double[n], new double[n], new double[n], new int[n]);
+        forEach(n, writer, (row, l) -> {
+            int t = targets[row], best = 0;
+            for (int c = 1; c < l.length; c++) if (l[c] > l[best]) best = c;
+            out.logit()[row] = l[t];
+            out.logProbability()[row] = OutputSpace.LOG_PROBABILITY.of(l, t);
+            out.probability()[row] = Math.exp(out.logProbability()[row]);
+            out.argmax()[row] = best;
+        });
+        return out;
+    }
+
+    /** Every class's logit for each of the n generated inputs ([n][classes]). */
+    public double[][] logits(int n, InputWriter writer) {
+        double[][] out = new double[n][];
+        forEach(n, writer, (row, l) -> out[row] = l);
+        return out;
+    }
+
+    private interface RowConsumer {
+        void accept(int row, double[] logits);
+    }
+
+    private void forEach(int n, InputWriter writer, RowConsumer consumer) {
         ModelSpec spec = model.spec();
         int size = spec.inputSize();
-        Scores out = new Scores(new double[n], new double[n], new double[n], new int[n]);
         float[] buf = new float[Math.min(n, microBatch) * size];
         for (int start = 0; start < n; start += microBatch) {
             int count = Math.min(microBatch, n - start);
@@ -58,18 +79,9 @@ public final class ForwardEvaluator {
             double[] all = io.noiselens.model.NativeArrays.drainDoubles(model.logits(input));
             io.noiselens.model.NativeArrays.close(input);
             int k = spec.numClasses();
-            for (int r = 0; r < count; r++) {
-                double[] l = java.util.Arrays.copyOfRange(all, r * k, (r + 1) * k);
-                int t = targets[start + r], best = 0;
-                for (int c = 1; c < l.length; c++) if (l[c] > l[best]) best = c;
-                out.logit()[start + r] = l[t];
-                out.logProbability()[start + r] = OutputSpace.LOG_PROBABILITY.of(l, t);
-                out.probability()[start + r] = Math.exp(out.logProbability()[start + r]);
-                out.argmax()[start + r] = best;
-            }
+            for (int r = 0; r < count; r++) consumer.accept(start + r, java.util.Arrays.copyOfRange(all, r * k, (r + 1) * k));
             rows += count;
         }
-        return out;
     }
 
     /** Rows per forward call. */

@@ -273,6 +273,11 @@ public final class MetricContext {
         return evaluator.evaluate(n, writer, targets);
     }
 
+    /** Every class's logit of arbitrary generated inputs (relative output stability). */
+    public double[][] logits(int n, ForwardEvaluator.InputWriter writer) {
+        return evaluator.logits(n, writer);
+    }
+
     /** The forward evaluation's micro-batch: how many inputs one model call takes. */
     public int microBatch() {
         return evaluator == null ? Integer.MAX_VALUE : evaluator.microBatch();

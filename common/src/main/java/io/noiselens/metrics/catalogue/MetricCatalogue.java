@@ -40,7 +40,7 @@ import io.noiselens.metrics.randomisation.Mprt;
 import io.noiselens.metrics.randomisation.RandomLogit;
 import io.noiselens.metrics.robustness.Continuity;
 import io.noiselens.metrics.robustness.LocalLipschitzEstimate;
-import io.noiselens.metrics.robustness.RelativeInputStability;
+import io.noiselens.metrics.robustness.RelativeStability;
 import io.noiselens.metrics.robustness.Sensitivity;
 import io.noiselens.metrics.stability.FidelityError;
 
@@ -147,8 +147,10 @@ public final class MetricCatalogue {
                 new LocalLipschitzEstimate(s.robustnessSamples(), LocalLipschitzEstimate.DEFAULT_SIGMA, o.nanOnPredictionChange()));
         add("continuity", 0, INF, options(MapPreprocessing.MAX_ABS, null, false),
                 (s, o) -> new Continuity(s.robustnessSamples(), o.nanOnPredictionChange()));
-        add("relative_input_stability", 0, INF, options(MapPreprocessing.NONE, null, true),
-                (s, o) -> new RelativeInputStability(s.robustnessSamples(), o.nanOnPredictionChange()));
+        for (RelativeStability.Kind kind : RelativeStability.Kind.values()) {
+            add(new RelativeStability(kind, 1, true).info().name(), 0, INF, options(MapPreprocessing.NONE, null, true),
+                    (s, o) -> new RelativeStability(kind, s.robustnessSamples(), o.nanOnPredictionChange()));
+        }
         add("random_logit", -1, 1, s -> new RandomLogit());
         for (Mprt.Mode mode : Mprt.Mode.values()) {
             for (Mprt.Measure measure : Mprt.Measure.values()) {
