@@ -24,12 +24,34 @@ public record PerturbedMaps(InputPerturbation perturbation, int samples) impleme
 
     @Override
     public Maps compute(MetricContext ctx) {
-        String key = perturbation.key();
-        int n = ctx.size(), total = n * samples;
+        int n = ctx.size();
         float[][][] out = new float[n][samples][];
         double[][] dist = new double[n][samples];
-        // One forward micro-batch of copies at a time: the copies and their full maps are dropped once reduced to
-        // heat maps, so the working set is the chunk plus n·samples heat maps, not n·samples inputs and maps.
+        forEach(ctx, perturbation, samples, MetricContext.Variant.SAME, (i, s, copy, heatmap) -> {
+            float[] x = ctx.item(i).input();
+            double d = 0;
+            for (int q = 0; q < copy.length; q++) d += (double) (copy[q] - x[q]) * (copy[q] - x[q]);
+            dist[i][s] = Math.sqrt(d);
+            out[i][s] = heatmap;
+        });
+        return new Maps(out, dist);
+    }
+
+    /** Receives copy s of item i and the heat map the method (or its variant) makes of it. */
+    @FunctionalInterface
+    public interface CopyConsumer {
+        void accept(int i, int s, float[] copy, float[] heatmap);
+    }
+
+    /**
+     * Re-explains {@code samples} keyed copies of every item with {@code variant} of the method, one forward
+     * micro-batch of copies at a time: a copy and its full map are dropped once {@code consumer} has its heat map, so
+     * the working set is one chunk, whatever the consumer keeps.
+     */
+    public static void forEach(MetricContext ctx, InputPerturbation perturbation, int samples,
+                               MetricContext.Variant variant, CopyConsumer consumer) {
+        String key = perturbation.key();
+        int total = ctx.size() * samples;
         int chunk = (int) Math.min(Math.max(1, total), ctx.microBatch());
         for (int from = 0; from < total; from += chunk) {
             int count = Math.min(chunk, total - from);
@@ -39,17 +61,14 @@ public record PerturbedMaps(InputPerturbation perturbation, int samples) impleme
             for (int j = 0; j < count; j++) {
                 int i = (from + j) / samples, s = (from + j) % samples;
                 MetricContext.Item it = ctx.item(i);
-                float[] xs = copy(ctx, perturbation, i, s);
-                double d = 0;
-                for (int q = 0; q < xs.length; q++) d += (double) (xs[q] - it.input()[q]) * (xs[q] - it.input()[q]);
-                dist[i][s] = Math.sqrt(d);
-                inputs.add(xs);
+                inputs.add(copy(ctx, perturbation, i, s));
                 ids.add(it.id() + "#" + key + "#" + s);
                 targets[j] = it.target();
             }
-            float[][] maps = ctx.reexplain(inputs, ids, targets, MetricContext.Variant.SAME);
-            for (int j = 0; j < count; j++) out[(from + j) / samples][(from + j) % samples] = ctx.heatmapOf(maps[j]);
+            float[][] maps = ctx.reexplain(inputs, ids, targets, variant);
+            for (int j = 0; j < count; j++) {
+                consumer.accept((from + j) / samples, (from + j) % samples, inputs.get(j), ctx.heatmapOf(maps[j]));
+            }
         }
-        return new Maps(out, dist);
     }
 }

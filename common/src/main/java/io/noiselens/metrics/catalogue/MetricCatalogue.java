@@ -36,7 +36,9 @@ import io.noiselens.metrics.localisation.PointingGame;
 import io.noiselens.metrics.localisation.RelevanceMassAccuracy;
 import io.noiselens.metrics.localisation.RelevanceRankAccuracy;
 import io.noiselens.metrics.localisation.TopKIntersection;
+import io.noiselens.metrics.randomisation.EfficientMprt;
 import io.noiselens.metrics.randomisation.Mprt;
+import io.noiselens.metrics.randomisation.SmoothMprt;
 import io.noiselens.metrics.randomisation.RandomLogit;
 import io.noiselens.metrics.robustness.Continuity;
 import io.noiselens.metrics.robustness.LocalLipschitzEstimate;
@@ -158,6 +160,8 @@ public final class MetricCatalogue {
                 add(m.info().name(), -1, 1, s -> new Mprt(mode, measure));
             }
         }
+        add("efficient_mprt", -1, INF, s -> new EfficientMprt());
+        add("smooth_mprt", -1, 1, options(MapPreprocessing.MAX_ABS, null, null), (s, o) -> new SmoothMprt(s.robustnessSamples()));
         add("fidelity_error", 0, INF, s -> new FidelityError());
         add("adversarial_retrieval", 0, 1, s -> new AdversarialRetrieval(s.adversarial()));
         add("attack_top_k_intersection", 0, 1, s -> new AttackRobustness(

@@ -69,9 +69,7 @@ public final class Mprt implements Metric {
         double sum = 0;
         for (int k = 0; k < layers.size(); k++) {
             Set<String> randomised = Set.copyOf(mode == Mode.CASCADING ? layers.subList(0, k + 1) : layers.subList(k, k + 1));
-            String key = "mprt/" + mode + "/" + k;
-            ModelWeights weights = ctx.get(new RandomisedWeights(Set.copyOf(randomised)));
-            float[][] maps = ctx.get(new VariantMaps(new MetricContext.Variant(key, false, weights)));
+            float[][] maps = ctx.get(new VariantMaps(variant(ctx, "mprt/" + mode + "/" + k, randomised)));
             float[] changed = abs(ctx.heatmapOf(maps[i]));
             curve[k] = measure == Measure.SSIM ? Similarity.ssim(original, changed, h, w) : Similarity.spearman(original, changed);
             sum += curve[k];
@@ -79,7 +77,15 @@ public final class Mprt implements Metric {
         return MetricValue.of(sum / layers.size(), curve);
     }
 
-    /** The scored model's weights with the named layers reset, shared by the MPRT metrics of the batch. */
+    /**
+     * The scored method on the model with the named layers reset, as a variant keyed {@code key}: metrics naming the
+     * same key and layers (the cascading test's last step and eMPRT's fully randomised model) share its maps.
+     */
+    static MetricContext.Variant variant(MetricContext ctx, String key, Set<String> layers) {
+        return new MetricContext.Variant(key, false, ctx.get(new RandomisedWeights(Set.copyOf(layers))));
+    }
+
+    /** The scored model's weights with the named layers reset, shared by the randomisation metrics of the batch. */
     private record RandomisedWeights(Set<String> layers) implements Statistic<ModelWeights> {
         @Override
         public ModelWeights compute(MetricContext ctx) {
