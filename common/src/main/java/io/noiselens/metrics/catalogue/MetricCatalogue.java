@@ -14,6 +14,9 @@ import io.noiselens.adversarial.Pgd;
 import io.noiselens.lang.Errors;
 import io.noiselens.metrics.adversarial.AdversarialRetrieval;
 import io.noiselens.metrics.adversarial.AttackRobustness;
+import io.noiselens.metrics.axiomatic.Completeness;
+import io.noiselens.metrics.axiomatic.InputInvariance;
+import io.noiselens.metrics.axiomatic.NonSensitivity;
 import io.noiselens.metrics.complexity.Autvc;
 import io.noiselens.metrics.complexity.Complexity;
 import io.noiselens.metrics.complexity.EffectiveComplexity;
@@ -162,6 +165,11 @@ public final class MetricCatalogue {
         }
         add("efficient_mprt", -1, INF, s -> new EfficientMprt());
         add("smooth_mprt", -1, 1, options(MapPreprocessing.MAX_ABS, null, null), (s, o) -> new SmoothMprt(s.robustnessSamples()));
+        add("completeness", 0, INF, s -> new Completeness(false, Completeness.TOLERANCE));
+        add("completeness_holds", 0, 1, s -> new Completeness(true, Completeness.TOLERANCE));
+        add("non_sensitivity", 0, INF, options(MapPreprocessing.MAX_ABS, PerturbBaseline.BLACK, null),
+                (s, o) -> new NonSensitivity(FaithfulnessEstimate.DEFAULT.patch(), o.baseline()));
+        add("input_invariance", 0, 1, s -> new InputInvariance());
         add("fidelity_error", 0, INF, s -> new FidelityError());
         add("adversarial_retrieval", 0, 1, s -> new AdversarialRetrieval(s.adversarial()));
         add("attack_top_k_intersection", 0, 1, s -> new AttackRobustness(

@@ -4,20 +4,21 @@ import io.noiselens.model.ModelSpec;
 
 /**
  * Square blocks of {@code size} pixels on an H×W grid, in raster order (blocks at the right and bottom edges partial),
- * the features of Quantus's patch-based faithfulness metrics (Selectivity, Infidelity, Faithfulness Estimate).
+ * the features of Quantus's patch-based metrics (Selectivity, Infidelity, Faithfulness Estimate, Monotonicity
+ * Correlation, Non-Sensitivity).
  */
-record Blocks(int size, int rows, int cols, int height, int width) {
-    static Blocks of(ModelSpec spec, int size) {
+public record Blocks(int size, int rows, int cols, int height, int width) {
+    public static Blocks of(ModelSpec spec, int size) {
         int s = Math.min(size, Math.max(spec.height(), spec.width()));
         return new Blocks(s, (spec.height() + s - 1) / s, (spec.width() + s - 1) / s, spec.height(), spec.width());
     }
 
-    int count() {
+    public int count() {
         return rows * cols;
     }
 
     /** The pixels (y·W + x) of block b. */
-    int[] pixels(int b) {
+    public int[] pixels(int b) {
         int y0 = b / cols * size, x0 = b % cols * size;
         int h = Math.min(size, height - y0), w = Math.min(size, width - x0);
         int[] out = new int[h * w];
@@ -26,7 +27,7 @@ record Blocks(int size, int rows, int cols, int height, int width) {
     }
 
     /** Σ of {@code heat} over each block. */
-    double[] sums(float[] heat) {
+    public double[] sums(float[] heat) {
         double[] s = new double[count()];
         for (int b = 0; b < s.length; b++) for (int p : pixels(b)) s[b] += heat[p];
         return s;

@@ -7,8 +7,6 @@ import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
 import io.noiselens.metrics.PerturbBaseline;
 import io.noiselens.metrics.Similarity;
-import io.noiselens.metrics.Statistic;
-import io.noiselens.model.OutputSpace;
 
 import java.util.Map;
 
@@ -33,36 +31,11 @@ public record FaithfulnessEstimate(int patch, PerturbBaseline baseline) implemen
     @Override
     public MetricValue score(MetricContext ctx, int i) {
         Blocks blocks = Blocks.of(ctx.spec(), patch);
-        double[] logits = ctx.get(new Drops(patch, baseline))[i];
+        double[] logits = ctx.get(new BlockDrops(patch, baseline)).logits()[i];
         double[] sums = blocks.sums(ctx.item(i).heatmap()), drops = new double[blocks.count()];
         for (int b = 0; b < drops.length; b++) drops[b] = logits[0] - logits[b + 1];
         double r = Similarity.pearson(sums, drops);
         return Double.isNaN(r) ? MetricValue.nan("a constant series (all block sums or all logit drops equal)")
                 : MetricValue.of(r);
-    }
-
-    /** The batch's logits: index 0 the clean input, b + 1 with block b alone at the baseline. */
-    record Drops(int patch, PerturbBaseline baseline) implements Statistic<double[][]> {
-        @Override
-        public double[][] compute(MetricContext ctx) {
-            Blocks blocks = Blocks.of(ctx.spec(), patch);
-            int n = ctx.size(), points = blocks.count() + 1, plane = ctx.pixels(), channels = ctx.spec().channels();
-            int[] targets = new int[n * points];
-            for (int j = 0; j < targets.length; j++) targets[j] = ctx.item(j / points).target();
-            float[][] black = new float[n][];
-            for (int k = 0; k < n; k++) black[k] = baseline.image(ctx, k);
-            double[] s = ctx.scores(n * points, (j, buf, off) -> {
-                int k = j / points, b = j % points - 1;
-                float[] x = ctx.item(k).input();
-                System.arraycopy(x, 0, buf, off, x.length);
-                if (b < 0) return;
-                for (int p : blocks.pixels(b)) {
-                    for (int c = 0; c < channels; c++) buf[off + c * plane + p] = black[k][c * plane + p];
-                }
-            }, targets, OutputSpace.LOGIT);
-            double[][] out = new double[n][points];
-            for (int j = 0; j < s.length; j++) out[j / points][j % points] = s[j];
-            return out;
-        }
     }
 }

@@ -54,6 +54,12 @@ public record Infidelity(int patch, PerturbBaseline baseline) implements Metric 
 
     /** The batch's logits: point 0 the clean input, point k the first k raster blocks at the baseline. */
     record Curves(int patch, PerturbBaseline baseline) implements Statistic<double[][]> {
+        /** Raster order does not depend on the map: every method scored on the batch shares the curves. */
+        @Override
+        public boolean methodIndependent() {
+            return true;
+        }
+
         @Override
         public double[][] compute(MetricContext ctx) {
             Blocks blocks = Blocks.of(ctx.spec(), patch);
