@@ -17,6 +17,14 @@ public enum PerturbBaseline {
 
     /** The replacement image of item {@code i}: the values its removed features take. */
     public float[] image(MetricContext ctx, int i) {
+        return image(ctx, i, 0);
+    }
+
+    /**
+     * Draw {@code sample} of item {@code i}'s replacement image: UNIFORM draws anew per sample (Monotonicity
+     * Correlation's repeated draws), the other baselines are the same for every sample.
+     */
+    public float[] image(MetricContext ctx, int i, int sample) {
         float[] x = ctx.item(i).input();
         int plane = ctx.pixels(), channels = ctx.spec().channels();
         float[] out = new float[x.length];
@@ -35,13 +43,28 @@ public enum PerturbBaseline {
                     min = Math.min(min, v);
                     max = Math.max(max, v);
                 }
-                long key = KeyedRandom.key(ctx.seed(), KeyedRandom.Purpose.PERTURBATION,
-                        KeyedRandom.hash(ctx.item(i).id()), KeyedRandom.hash("perturb_baseline/uniform"));
-                for (int k = 0; k < out.length; k++) out[k] = (float) (min + (max - min) * KeyedRandom.uniform(key, k));
+                long key = uniformKey(ctx, i, sample);
+                for (int k = 0; k < out.length; k++) out[k] = uniform(key, k, min, max);
             }
             case BLUR -> System.arraycopy(ctx.get(BlurredInputs.RISE)[i], 0, out, 0, out.length);
         }
         return out;
+    }
+
+    /** The stream of UNIFORM's draw {@code sample} for item {@code i}. */
+    public static long uniformKey(MetricContext ctx, int i, int sample) {
+        return KeyedRandom.key(ctx.seed(), KeyedRandom.Purpose.PERTURBATION, KeyedRandom.hash(ctx.item(i).id()),
+                KeyedRandom.hash("perturb_baseline/uniform"), sample);
+    }
+
+    /** Value {@code index} of a UNIFORM draw from stream {@code key} between min and max: one value without the image. */
+    public static float uniform(long key, int index, float min, float max) {
+        return (float) (min + (max - min) * KeyedRandom.uniform(key, index));
+    }
+
+    /** Whether draws differ from sample to sample. */
+    public boolean random() {
+        return this == UNIFORM;
     }
 
     /** The replacement images of every item of the batch. */

@@ -53,7 +53,11 @@ public final class Similarity {
      * {@code scipy.stats.spearmanr}; commons-math3's {@link SpearmansCorrelation}). NaN when either map is constant.
      */
     public static double spearman(float[] a, float[] b) {
-        double[] x = toDouble(a), y = toDouble(b);
+        return spearman(toDouble(a), toDouble(b));
+    }
+
+    /** Spearman's rank correlation of two series, as {@link #spearman(float[], float[])}. */
+    public static double spearman(double[] x, double[] y) {
         return constant(x) || constant(y) ? Double.NaN : new SpearmansCorrelation().correlation(x, y);
     }
 

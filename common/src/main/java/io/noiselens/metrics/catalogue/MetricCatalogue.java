@@ -28,6 +28,7 @@ import io.noiselens.metrics.faithfulness.FaithfulnessEstimate;
 import io.noiselens.metrics.faithfulness.Infidelity;
 import io.noiselens.metrics.faithfulness.Irof;
 import io.noiselens.metrics.faithfulness.Monotonicity;
+import io.noiselens.metrics.faithfulness.MonotonicityCorrelation;
 import io.noiselens.metrics.faithfulness.PixelFlipping;
 import io.noiselens.metrics.faithfulness.RegionPerturbation;
 import io.noiselens.metrics.faithfulness.Road;
@@ -132,6 +133,8 @@ public final class MetricCatalogue {
                 (s, o) -> new Infidelity(Infidelity.DEFAULT.patch(), o.baseline()));
         add("monotonicity", 0, 1, options(MapPreprocessing.MAX_ABS, PerturbBaseline.BLACK, null),
                 (s, o) -> new Monotonicity(s.causalStep(), o.baseline()));
+        add("monotonicity_correlation", -1, 1, options(MapPreprocessing.MAX_ABS, PerturbBaseline.UNIFORM, null),
+                (s, o) -> new MonotonicityCorrelation(FaithfulnessEstimate.DEFAULT.patch(), s.robustnessSamples(), o.baseline()));
         add("faithfulness_estimate", -1, 1, options(MapPreprocessing.MAX, PerturbBaseline.BLACK, null),
                 (s, o) -> new FaithfulnessEstimate(FaithfulnessEstimate.DEFAULT.patch(), o.baseline()));
         add("irof", NEG_INF, 1, options(MapPreprocessing.MAX, PerturbBaseline.MEAN, null),

@@ -166,6 +166,38 @@ class QuantusFaithfulnessTest {
     }
 
     /**
+     * Monotonicity correlation written out on the linear model: each 2×2 block alone to the baseline, v_b the mean
+     * squared relative change of p, for the black baseline (one draw) and for uniform draws regenerated from the
+     * baseline's own images; the score is Spearman(block sums, v).
+     */
+    @Test
+    void monotonicityCorrelationIsSpearmanOfBlockSumsAndEffects() {
+        ModelWeights w = Architectures.initialWeights(SPEC, 26);
+        try (SameDiffClassifier model = SameDiffClassifier.create(SPEC, w)) {
+            float[] x = input(12), a = input(13);
+            MetricContext ctx = new MetricContext(SPEC, new ForwardEvaluator(model, 16), null, 5, List.of(
+                    new MetricContext.Item("a", x, a, null, 0)));
+            Blocks blocks = Blocks.of(SPEC, 2);
+            double clean = prob(w, x, 0);
+            for (PerturbBaseline baseline : List.of(PerturbBaseline.BLACK, PerturbBaseline.UNIFORM)) {
+                int samples = baseline.random() ? 3 : 1;
+                double[] v = new double[blocks.count()];
+                for (int b = 0; b < v.length; b++) {
+                    for (int s = 0; s < samples; s++) {
+                        float[] xs = x.clone(), r = baseline.image(ctx, 0, s);
+                        for (int q : blocks.pixels(b)) xs[q] = r[q];
+                        double d = prob(w, xs, 0) - clean;
+                        v[b] += d * d / (clean * clean) / samples;
+                    }
+                }
+                double expected = io.noiselens.metrics.Similarity.spearman(blocks.sums(a), v);
+                MetricValue got = new MonotonicityCorrelation(2, 3, baseline).score(ctx, 0);
+                assertEquals(expected, got.value(), 1e-5, baseline.key());
+            }
+        }
+    }
+
+    /**
      * IROF on a two-tone image whose class evidence lies in its right half: removing the right half's superpixels first
      * (the faithful map) takes the probability away at once, the reverse map keeps it to the end; both against the
      * curve written out from the same superpixels and the model's closed form.
