@@ -11,15 +11,19 @@ import java.util.Map;
 public record Preprocessed(Metric base, MapPreprocessing preprocessing) implements Metric {
     @Override
     public MetricInfo info() {
-        MetricInfo b = base.info();
-        Map<String, Object> params = new HashMap<>(b.params());
+        return withParams(base.info(), preprocessing);
+    }
+
+    /** {@code info} with the pre-processing's options added to its parameters (a metric may not record its own). */
+    static MetricInfo withParams(MetricInfo info, MapPreprocessing preprocessing) {
+        Map<String, Object> params = new HashMap<>(info.params());
         for (Map.Entry<String, Object> e : preprocessing.params().entrySet()) {
             if (params.put(e.getKey(), e.getValue()) != null) {
-                throw new IllegalStateException(b.name() + " records its own '" + e.getKey()
+                throw new IllegalStateException(info.name() + " records its own '" + e.getKey()
                         + "': pre-processing options are recorded by Preprocessed");
             }
         }
-        return new MetricInfo(b.name(), b.category(), b.higherIsBetter(), b.needsMask(), params);
+        return new MetricInfo(info.name(), info.category(), info.higherIsBetter(), info.needsMask(), params);
     }
 
     @Override

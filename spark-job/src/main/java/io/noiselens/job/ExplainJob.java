@@ -135,6 +135,8 @@ public final class ExplainJob {
         long nErr = commit.stage(results.filter(col("kind").equalTo(Tables.KIND_ERROR))
                 .select(cols(Tables.ERROR_COLUMNS)).dropDuplicates(), Tables.ERRORS);
         Dataset<Row> metricRows = results.filter(col("kind").equalTo(Tables.KIND_METRIC)).select(cols(Tables.METRIC_COLUMNS));
+        Dataset<Row> grouped = GroupMetrics.of(commit.staged(Tables.ATTRIBUTIONS), cfg, runId, total);
+        if (grouped != null) metricRows = metricRows.unionByName(grouped);
         if (models.size() > 1) {
             Dataset<Row> stability = Stability.of(commit.staged(Tables.ATTRIBUTIONS), cfg.metrics().names(), runId);
             if (stability != null) metricRows = metricRows.unionByName(stability);

@@ -101,8 +101,10 @@ class ExplainJobTest {
         assertEquals("before_aggregation", params.getString(1));
 
         // Metrics: every map scored by every metric (the built-in set has masks), values in range, and a summary.
-        int nMetrics = io.noiselens.metrics.catalogue.MetricCatalogue.create(io.noiselens.metrics.catalogue.MetricCatalogue.names(),
-                io.noiselens.metrics.catalogue.MetricCatalogue.Settings.defaults(), "t").size();
+        var catalogue = io.noiselens.metrics.catalogue.MetricCatalogue.names();
+        var defaults = io.noiselens.metrics.catalogue.MetricCatalogue.Settings.defaults();
+        int nMetrics = io.noiselens.metrics.catalogue.MetricCatalogue.create(catalogue, defaults, "t").size()
+                + io.noiselens.metrics.catalogue.MetricCatalogue.createGroups(catalogue, defaults).size();
         assertEquals(24L * N_METHODS * nMetrics, o.metricValues());
         table(out, "metrics").createOrReplaceTempView("metrics");
         assertEquals(0, spark.sql("SELECT image_id, method, metric FROM metrics WHERE run_id = 'a' "
@@ -243,10 +245,20 @@ class ExplainJobTest {
     @Test
     void onePartitionAndFourGiveEqualMapsAndARerunGivesIdenticalRows() {
         Path out = dir.resolve("determinism");
-        ExplainJob.run(spark, config(out, "run.id=p1", "spark.partitions=1"));
+        // The group metrics score each map among the maps of its group, which a hash of the image id picks.
+        String metrics = "metrics.names=[sparseness, deletion_auc, sufficiency, consistency]";
+        ExplainJob.run(spark, config(out, "run.id=p1", "spark.partitions=1", metrics));
         Map<String, float[]> one = maps(table(out, "attributions").where("run_id = 'p1'"));
-        ExplainJob.run(spark, config(out, "run.id=p4", "spark.partitions=4", "engine.batch_size=3"));
+        ExplainJob.run(spark, config(out, "run.id=p4", "spark.partitions=4", "engine.batch_size=3", metrics));
         Map<String, float[]> four = maps(table(out, "attributions").where("run_id = 'p4'"));
+        Dataset<Row> m = table(out, "metrics");
+        Row group = m.as("a").join(m.as("b"), org.apache.spark.sql.functions.expr("a.image_id = b.image_id AND "
+                + "a.method = b.method AND a.metric = b.metric AND a.run_id = 'p1' AND b.run_id = 'p4' AND "
+                + "a.metric IN ('sufficiency', 'consistency')")).selectExpr("count(*)", "max(abs(a.value - b.value))",
+                "min(a.value)", "max(a.value)").first();
+        assertEquals(2L * 24 * N_METHODS, group.getLong(0));
+        assertEquals(0, group.getDouble(1), 1e-9, "group metrics depend on the partitioning");
+        assertTrue(group.getDouble(2) >= 0 && group.getDouble(3) <= 1);
         assertEquals(one.keySet(), four.keySet());
         for (String k : one.keySet()) {
             float[] a = one.get(k), b = four.get(k);
@@ -255,7 +267,7 @@ class ExplainJobTest {
             for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-5 * max, k + " element " + i);
         }
         List<Row> before = table(out, "attributions").where("run_id = 'p1'").drop("run_id").collectAsList();
-        ExplainJob.run(spark, config(out, "run.id=p1", "spark.partitions=1"));
+        ExplainJob.run(spark, config(out, "run.id=p1", "spark.partitions=1", metrics));
         Dataset<Row> again = table(out, "attributions").where("run_id = 'p1'").drop("run_id");
         assertEquals(before.size(), again.count());
         assertEquals(0, spark.createDataFrame(before, again.schema()).except(again).count(), "re-run changed rows");

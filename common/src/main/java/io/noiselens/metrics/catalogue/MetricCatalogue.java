@@ -3,6 +3,7 @@ package io.noiselens.metrics.catalogue;
 import io.noiselens.metrics.Metric;
 import io.noiselens.metrics.MetricCategory;
 import io.noiselens.metrics.MetricInfo;
+import io.noiselens.metrics.GroupMetric;
 import io.noiselens.metrics.MapPreprocessing;
 import io.noiselens.metrics.MapPreprocessing.Normalise;
 import io.noiselens.metrics.MetricOptions;
@@ -33,6 +34,7 @@ import io.noiselens.metrics.faithfulness.PixelFlipping;
 import io.noiselens.metrics.faithfulness.RegionPerturbation;
 import io.noiselens.metrics.faithfulness.Road;
 import io.noiselens.metrics.faithfulness.Selectivity;
+import io.noiselens.metrics.faithfulness.Sufficiency;
 import io.noiselens.metrics.faithfulness.SensitivityN;
 import io.noiselens.metrics.localisation.AttributionLocalisation;
 import io.noiselens.metrics.localisation.MaskAuc;
@@ -44,6 +46,7 @@ import io.noiselens.metrics.randomisation.EfficientMprt;
 import io.noiselens.metrics.randomisation.Mprt;
 import io.noiselens.metrics.randomisation.SmoothMprt;
 import io.noiselens.metrics.randomisation.RandomLogit;
+import io.noiselens.metrics.robustness.Consistency;
 import io.noiselens.metrics.robustness.Continuity;
 import io.noiselens.metrics.robustness.LocalLipschitzEstimate;
 import io.noiselens.metrics.robustness.RelativeStability;
@@ -95,7 +98,8 @@ public final class MetricCatalogue {
      * A registered metric: its range, its default options (a null baseline or NaN option: the metric has none, and
      * setting it is refused), and how to build it from the run's settings and its resolved options.
      */
-    private record Entry(Range range, MetricOptions defaults, BiFunction<Settings, MetricOptions, Metric> factory) {}
+    private record Entry(Range range, MetricOptions defaults, BiFunction<Settings, MetricOptions, Metric> factory,
+                         java.util.function.Function<Settings, GroupMetric> group) {}
 
     private static final double INF = Double.POSITIVE_INFINITY, NEG_INF = Double.NEGATIVE_INFINITY;
     private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
@@ -113,7 +117,13 @@ public final class MetricCatalogue {
 
     private static void add(String name, double min, double max, MetricOptions defaults,
                             BiFunction<Settings, MetricOptions, Metric> factory) {
-        REGISTRY.put(name, new Entry(new Range(min, max), defaults, factory));
+        REGISTRY.put(name, new Entry(new Range(min, max), defaults, factory, null));
+    }
+
+    /** A {@link GroupMetric}, scored by the job over groups of maps; its options are the map pre-processing only. */
+    private static void addGroup(String name, double min, double max, MapPreprocessing defaults,
+                                 java.util.function.Function<Settings, GroupMetric> factory) {
+        REGISTRY.put(name, new Entry(new Range(min, max), options(defaults, null, null), null, factory));
     }
 
     static {
@@ -127,6 +137,7 @@ public final class MetricCatalogue {
         add("aupc", NEG_INF, INF, s -> Aupc.DEFAULT.withPatches(s.aupcPatches()));
         add("faithfulness_correlation", -1, 1, s -> FaithfulnessCorrelation.DEFAULT);
         add("sensitivity_n", -1, 1, s -> SensitivityN.DEFAULT);
+        addGroup("sufficiency", 0, 1, MapPreprocessing.MAX_ABS, s -> new Sufficiency(Sufficiency.THRESHOLD));
         add("selectivity", 0, 1, options(MapPreprocessing.MAX, PerturbBaseline.BLACK, null),
                 (s, o) -> new Selectivity(Selectivity.DEFAULT.patch(), o.baseline()));
         add("infidelity", 0, INF, options(MapPreprocessing.NONE, PerturbBaseline.BLACK, null),
@@ -159,6 +170,7 @@ public final class MetricCatalogue {
             add(new RelativeStability(kind, 1, true).info().name(), 0, INF, options(MapPreprocessing.NONE, null, true),
                     (s, o) -> new RelativeStability(kind, s.robustnessSamples(), o.nanOnPredictionChange()));
         }
+        addGroup("consistency", 0, 1, MapPreprocessing.MAX_ABS, s -> new Consistency(FaithfulnessEstimate.DEFAULT.patch()));
         add("random_logit", -1, 1, s -> new RandomLogit());
         for (Mprt.Mode mode : Mprt.Mode.values()) {
             for (Mprt.Measure measure : Mprt.Measure.values()) {
@@ -198,7 +210,13 @@ public final class MetricCatalogue {
 
     private MetricCatalogue() {}
 
-    /** Every metric name a run accepts: the per-map metrics, then the cross-model ones. */
+    /** Whether {@code name} is a {@link GroupMetric}, scored by the job over groups of maps. */
+    public static boolean isGroup(String name) {
+        Entry e = REGISTRY.get(name);
+        return e != null && e.group() != null;
+    }
+
+    /** Every metric name a run accepts: the per-map and group metrics, then the cross-model ones. */
     public static List<String> names() {
         List<String> all = new ArrayList<>(REGISTRY.keySet());
         all.addAll(new java.util.TreeSet<>(CROSS_MODEL.keySet()));
@@ -222,8 +240,21 @@ public final class MetricCatalogue {
             if (CROSS_MODEL.containsKey(n)) continue;
             Entry e = REGISTRY.get(n);
             if (e == null) throw Errors.invalidValue(key, n, "Use metric names from " + names() + ".");
+            if (e.factory() == null) continue;
             MetricOptions o = settings.options().getOrDefault(n, MetricOptions.NONE).over(e.defaults());
             out.add(new Preprocessed(e.factory().apply(settings, o), o.preprocessing()));
+        }
+        return List.copyOf(out);
+    }
+
+    /** The named {@link GroupMetric}s (other names are skipped), each in its map pre-processing. */
+    public static List<GroupMetric> createGroups(List<String> names, Settings settings) {
+        List<GroupMetric> out = new ArrayList<>();
+        for (String n : names) {
+            Entry e = REGISTRY.get(n);
+            if (e == null || e.group() == null) continue;
+            MetricOptions o = settings.options().getOrDefault(n, MetricOptions.NONE).over(e.defaults());
+            out.add(new GroupMetric.Preprocessed(e.group().apply(settings), o.preprocessing()));
         }
         return List.copyOf(out);
     }
