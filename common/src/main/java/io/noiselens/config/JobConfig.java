@@ -23,7 +23,7 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
      */
     public record Metrics(List<String> names, boolean explicit, int causalStep, int robustnessSamples,
                           int aupcPatches, io.noiselens.adversarial.Pgd adversarial, int attackIterations,
-                          int bootstrapSamples, Map<String, io.noiselens.metrics.MetricOptions> options)
+                          int bootstrapSamples, Map<String, io.noiselens.metrics.MetricOptions> options, Meta meta)
             implements Serializable {
         public Metrics {
             options = Map.copyOf(options);
@@ -32,6 +32,17 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
         public io.noiselens.metrics.catalogue.MetricCatalogue.Settings settings() {
             return new io.noiselens.metrics.catalogue.MetricCatalogue.Settings(causalStep, robustnessSamples, aupcPatches, adversarial,
                     attackIterations, options);
+        }
+    }
+
+    /**
+     * metrics.meta_*: MetaQuantus's meta-evaluation of the metrics (off by default), its K iterations and N
+     * perturbations, and about how many images it covers (0: all).
+     */
+    public record Meta(boolean enabled, int iterations, int perturbations, int images) implements Serializable {
+        /** The share of a run's {@code total} images that the meta-evaluation covers. */
+        public double fraction(long total) {
+            return images == 0 || total <= images ? 1 : (double) images / total;
         }
     }
 

@@ -127,7 +127,16 @@ public final class JobConfigLoader {
                     + "of ImageNet JPEGs, read as a few tasks each)."),
             ConfigKey.of("replicas.eval_images", INT, 256, "Labelled images on which each NoiseGrad/FusionGrad "
                     + "replica's accuracy is measured (the replicas table); 0 turns it off."),
-            ConfigKey.of("metrics.bootstrap_samples", INT, 1000, "Bootstrap resamples for the summary's 95 % interval."));
+            ConfigKey.of("metrics.bootstrap_samples", INT, 1000, "Bootstrap resamples for the summary's 95 % interval."),
+            ConfigKey.of("metrics.meta_evaluation", BOOLEAN, false, "MetaQuantus's meta-evaluation of the metrics: "
+                    + "each metric's resilience to minor and reactivity to disruptive perturbations of the model and the "
+                    + "input, written to the meta table and the summary (costs 4 x iterations x perturbations runs of "
+                    + "the methods and metrics on the images it covers)."),
+            ConfigKey.of("metrics.meta_iterations", INT, 2, "Iterations K of the meta-evaluation (MetaQuantus: 5); "
+                    + "MC's standard deviation is over them."),
+            ConfigKey.of("metrics.meta_perturbations", INT, 3, "Perturbations N per iteration and test (MetaQuantus: 10)."),
+            ConfigKey.of("metrics.meta_images", INT, 64, "About how many images the meta-evaluation covers, chosen by "
+                    + "a hash of (run seed, image id); 0: every image."));
 
     /**
      * Per-metric options, {@code metrics.options.<metric>.<option>} with options {@link MetricOptions#KEYS}
@@ -265,7 +274,9 @@ public final class JobConfigLoader {
                 metricNames.isEmpty() ? MetricCatalogue.names() : metricNames, !metricNames.isEmpty(),
                 atLeast(c, "metrics.causal_step", 0), atLeast(c, "metrics.robustness_samples", 1),
                 atLeast(c, "metrics.aupc_patches", 1), adversarialAttack(c), atLeast(c, "metrics.attack_iterations", 1),
-                atLeast(c, "metrics.bootstrap_samples", 100), metricOptions(c));
+                atLeast(c, "metrics.bootstrap_samples", 100), metricOptions(c), new JobConfig.Meta(
+                        bool(c, "metrics.meta_evaluation"), atLeast(c, "metrics.meta_iterations", 1),
+                        atLeast(c, "metrics.meta_perturbations", 1), atLeast(c, "metrics.meta_images", 0)));
         String json = c.root().render(ConfigRenderOptions.concise());
         JobConfig.Replicas replicas = new JobConfig.Replicas(atLeast(c, "replicas.eval_images", 0));
         return new JobConfig(run, spark, dataset, model, engine, methods, metrics, replicas, json);
@@ -411,6 +422,14 @@ public final class JobConfigLoader {
         int v = integer(c, path, path);
         if (v < min) throw Errors.invalidValue(path, v, "It must be ≥ " + min + ".");
         return v;
+    }
+
+    private static boolean bool(Config c, String path) {
+        try {
+            return c.getBoolean(path);
+        } catch (ConfigException.WrongType e) {
+            throw Errors.wrongType(path, c.getValue(path).unwrapped(), "true or false");
+        }
     }
 
     private static long atLeastLong(Config c, String path, long min) {

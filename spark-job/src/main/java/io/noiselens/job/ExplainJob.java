@@ -113,7 +113,8 @@ public final class ExplainJob {
         try {
             Dataset<Row> explained = null;
             for (Broadcast<ModelBroadcast> b : broadcasts) {
-                Dataset<Row> one = images.mapPartitions(new PartitionExplainer(cfg, b, imagesDone, threads),
+                Dataset<Row> one = images.mapPartitions(new PartitionExplainer(cfg, b, imagesDone, threads,
+                                cfg.metrics().meta().enabled() ? cfg.metrics().meta().fraction(total) : 0),
                         Encoders.row(Tables.RESULTS));
                 explained = explained == null ? one : explained.union(one);
             }
@@ -142,8 +143,13 @@ public final class ExplainJob {
             if (stability != null) metricRows = metricRows.unionByName(stability);
         }
         long nMetrics = commit.stage(metricRows, Tables.METRICS);
-        commit.stage(Summaries.of(commit.staged(Tables.METRICS), runId, cfg.run().seed(),
-                cfg.metrics().bootstrapSamples()), Tables.SUMMARY);
+        Dataset<Row> summary = Summaries.of(commit.staged(Tables.METRICS), runId, cfg.run().seed(),
+                cfg.metrics().bootstrapSamples());
+        if (cfg.metrics().meta().enabled()) {
+            commit.stage(MetaRows.table(spark, results, cfg, runId), Tables.META);
+            summary = summary.unionByName(MetaRows.summary(commit.staged(Tables.META)));
+        }
+        commit.stage(summary, Tables.SUMMARY);
         Dataset<Row> replicaRows = spark.createDataFrame(List.of(), ReplicaEvaluation.SCHEMA);
         if (cfg.replicas().evalImages() > 0 && !ReplicaEvaluation.plan(cfg).isEmpty()) {
             for (int k = 0; k < models.size(); k++) {

@@ -12,10 +12,11 @@ import io.noiselens.attribution.TargetSource;
 import io.noiselens.config.JobConfig;
 import io.noiselens.methods.MethodSpec;
 import io.noiselens.data.LabeledImage;
-import io.noiselens.metrics.EngineReexplainer;
+import io.noiselens.metrics.BatchScorer;
 import io.noiselens.metrics.ForwardEvaluator;
 import io.noiselens.metrics.Metric;
-import io.noiselens.metrics.MetricContext;
+import io.noiselens.metrics.meta.MetaAnalysis;
+import io.noiselens.metrics.meta.MetaEvaluation;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.MetricValue;
 import io.noiselens.metrics.catalogue.MetricCatalogue;
@@ -31,7 +32,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +52,17 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
     private final Broadcast<ModelBroadcast> model;
     private final LongAccumulator imagesDone;
     private final int nativeThreads;
+    private final double metaFraction;
 
     public PartitionExplainer(JobConfig config, Broadcast<ModelBroadcast> model, LongAccumulator imagesDone,
                               int nativeThreads) {
+        this(config, model, imagesDone, nativeThreads, 0);
+    }
+
+    /** {@code metaFraction}: the share of images the meta-evaluation covers (0 when it is off). */
+    public PartitionExplainer(JobConfig config, Broadcast<ModelBroadcast> model, LongAccumulator imagesDone,
+                              int nativeThreads, double metaFraction) {
+        this.metaFraction = metaFraction;
         this.config = config;
         this.model = model;
         this.imagesDone = imagesDone;
@@ -87,8 +95,8 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
         private final AttributionEngine engine;
         private final ImageLoader loader;
         private final boolean needsLabel;
-        private final List<Metric> metrics;
-        private final ForwardEvaluator evaluator;
+        private final BatchScorer scorer;
+        private final MetaEvaluation meta;
 
         Batches(Iterator<Row> input, ClassifierModel classifier) {
             this.input = input;
@@ -101,9 +109,13 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
             this.engine = new AttributionEngine(classifier, options);
             this.loader = new ImageLoader(config, spec);
             this.needsLabel = methods.stream().anyMatch(m -> m.target() == TargetSource.LABEL);
-            this.metrics = MetricCatalogue.create(config.metrics().names(), config.metrics().settings(), "metrics.names");
             // Forward passes in the engine's budget-capped micro-batches (a forward row needs less than a gradient row).
-            this.evaluator = new ForwardEvaluator(classifier, engine.microBatch());
+            this.scorer = new BatchScorer(classifier, options, new ForwardEvaluator(classifier, engine.microBatch()),
+                    MetricCatalogue.create(config.metrics().names(), config.metrics().settings(), "metrics.names"),
+                    config.metrics().explicit(), PartitionExplainer::endExecutorOnFatalDeviceError);
+            JobConfig.Meta m = config.metrics().meta();
+            this.meta = metaFraction > 0 ? new MetaEvaluation(classifier, options, methods, scorer, m.iterations(),
+                    m.perturbations()) : null;
         }
 
         @Override
@@ -179,7 +191,6 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
         }
 
         private void emit(List<Row> rows, List<float[]> inputs, List<boolean[]> masks, Explanation e) {
-            Map<AttributionMethod, List<AttributionResult>> byMethod = new LinkedHashMap<>();
             for (AttributionResult res : e.results()) {
                 Row r = rows.get(res.index());
                 if (!finite(res.map())) {
@@ -187,7 +198,6 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                             + res.method().id() + " map")));
                     continue;
                 }
-                byMethod.computeIfAbsent(res.method(), k -> new ArrayList<>()).add(res);
                 Map<String, Object> params = res.method().params(config.run().seed());
                 params.putAll(res.details());
                 params.put("engine_backend", config.engine().backend().key());
@@ -195,41 +205,57 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                 out.add(Tables.mapRow(key(r), res, json(params), e.predicted()[res.index()],
                         e.predictedProbability()[res.index()]));
             }
-            Map<Object, Object> batchShared = new HashMap<>();
-            for (Map.Entry<AttributionMethod, List<AttributionResult>> g : byMethod.entrySet()) {
-                score(rows, inputs, masks, g.getKey(), g.getValue(), batchShared);
+            ExplainBatch batch = batchOf(rows, inputs);
+            Map<String, Map<String, double[]>> clean = new HashMap<>();
+            for (Map.Entry<AttributionMethod, BatchScorer.Scored> g : scorer.score(batch, masks, e, res -> finite(res.map())).entrySet()) {
+                String method = g.getKey().id();
+                List<AttributionResult> results = g.getValue().results();
+                for (Map.Entry<Metric, MetricValue[]> mv : g.getValue().values().entrySet()) {
+                    MetricInfo info = mv.getKey().info();
+                    String params = json(new java.util.TreeMap<>(info.params()));
+                    double[] values = new double[rows.size()];
+                    java.util.Arrays.fill(values, Double.NaN);
+                    for (int i = 0; i < results.size(); i++) {
+                        MetricValue v = mv.getValue()[i];
+                        if (v == null) continue;
+                        values[results.get(i).index()] = v.value();
+                        out.add(Tables.metricRow(key(rows.get(results.get(i).index())), method, info, v, params));
+                    }
+                    clean.computeIfAbsent(method, k -> new HashMap<>()).put(info.name(), values);
+                }
             }
+            if (meta != null) metaEvaluate(rows, batch, masks, e, clean);
         }
 
-        /**
-         * Scores one method's maps of the batch with every configured metric, sharing one context; statistics
-         * that do not depend on the method (adversarial inputs) are shared by all methods through batchShared.
-         */
-        private void score(List<Row> rows, List<float[]> inputs, List<boolean[]> masks, AttributionMethod m,
-                           List<AttributionResult> results, Map<Object, Object> batchShared) {
-            List<MetricContext.Item> items = new ArrayList<>();
-            int plane = spec.height() * spec.width();
-            for (AttributionResult res : results) {
-                items.add(new MetricContext.Item(rows.get(res.index()).getAs("image_id"), inputs.get(res.index()),
-                        MetricContext.heatmap(res.map(), res.channels(), plane), masks.get(res.index()), res.target(),
-                        res.map()));
+        /** The meta-evaluation of the batch's images that it covers (a hash of run seed and image id picks them). */
+        private void metaEvaluate(List<Row> rows, ExplainBatch batch, List<boolean[]> masks, Explanation e,
+                                  Map<String, Map<String, double[]>> clean) {
+            List<Integer> covered = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) if (MetaRows.covers(config.run().seed(), batch.ids().get(i), metaFraction)) covered.add(i);
+            if (covered.isEmpty()) return;
+            List<String> ids = new ArrayList<>();
+            List<float[]> inputs = new ArrayList<>();
+            List<boolean[]> m = new ArrayList<>();
+            int[] labels = new int[covered.size()], predicted = new int[covered.size()];
+            Map<String, Map<String, double[]>> q = new HashMap<>();
+            for (int k = 0; k < covered.size(); k++) {
+                int i = covered.get(k);
+                ids.add(batch.ids().get(i));
+                inputs.add(batch.inputs().get(i));
+                m.add(masks.get(i));
+                labels[k] = batch.labels()[i];
+                predicted[k] = e.predicted()[i];
             }
-            MetricContext ctx = new MetricContext(spec, evaluator, new EngineReexplainer(classifier, options, m),
-                    config.run().seed(), items, batchShared);
-            for (Metric metric : metrics) {
-                MetricInfo info = metric.info();
-                String params = json(new java.util.TreeMap<>(info.params()));
-                for (int i = 0; i < items.size(); i++) {
-                    if (info.needsMask() && items.get(i).mask() == null && !config.metrics().explicit()) continue;
-                    MetricValue mv;
-                    try {
-                        mv = metric.score(ctx, i);
-                    } catch (RuntimeException ex) {
-                        endExecutorOnFatalDeviceError(ex);
-                        mv = MetricValue.nan("metric failed: " + ex);
-                    }
-                    out.add(Tables.metricRow(key(rows.get(results.get(i).index())), m.id(), info, mv, params));
-                }
+            clean.forEach((method, byMetric) -> byMetric.forEach((metric, v) -> {
+                double[] sub = new double[covered.size()];
+                for (int k = 0; k < sub.length; k++) sub[k] = v[covered.get(k)];
+                q.computeIfAbsent(method, x -> new HashMap<>()).put(metric, sub);
+            }));
+            Map<String, Row> byId = new HashMap<>();
+            for (int i : covered) byId.put(batch.ids().get(i), rows.get(i));
+            for (MetaAnalysis.Observation o : meta.run(new ExplainBatch(ids, inputs, labels), m, predicted, q,
+                    res -> finite(res.map()))) {
+                out.add(Tables.metaRow(key(byId.get(o.image())), o));
             }
         }
     }

@@ -30,6 +30,9 @@ public final class Tables {
     public static final String KIND_MAP = "map";
     public static final String KIND_ERROR = "error";
     public static final String KIND_METRIC = "metric";
+    /** A metric value under one of MetaQuantus's perturbations, with its clean value (meta-evaluation). */
+    public static final String KIND_META = "meta";
+    public static final String META = "meta";
     public static final String METRICS = "metrics";
     public static final String SUMMARY = "summary";
     public static final String REPLICAS = "replicas";
@@ -109,6 +112,20 @@ public final class Tables {
         v.put("curve", mv.curve() == null ? null : boxed(mv.curve()));
         v.put("metric_params", metricParamsJson);
         v.put("nan_reason", mv.nanReason());
+        return row(v);
+    }
+
+    /** One meta-evaluation observation: the metric's value under a perturbation, its clean value, the prediction. */
+    static Row metaRow(ImageKey key, io.noiselens.metrics.meta.MetaAnalysis.Observation o) {
+        Map<String, Object> v = keyColumns(key, KIND_META);
+        v.put("method", o.method());
+        v.put("metric", o.metric());
+        v.put("value", o.perturbed());
+        v.put("clean_value", o.clean());
+        v.put("meta_test", o.test().key());
+        v.put("meta_iteration", o.iteration());
+        v.put("meta_perturbation", o.perturbation());
+        v.put("prediction_changed", o.predictionChanged());
         return row(v);
     }
 
@@ -196,7 +213,12 @@ public final class Tables {
             field("nan_reason", StringType, true),
             field("error_stage", StringType, true),
             field("error_class", StringType, true),
-            field("error_message", StringType, true)});
+            field("error_message", StringType, true),
+            field("meta_test", StringType, true),
+            field("meta_iteration", IntegerType, true),
+            field("meta_perturbation", IntegerType, true),
+            field("clean_value", DoubleType, true),
+            field("prediction_changed", BooleanType, true)});
 
     /** Columns of the attributions table, in order. */
     public static final String[] ATTRIBUTION_COLUMNS = {"image_id", "method", "path", "label", "label_name",

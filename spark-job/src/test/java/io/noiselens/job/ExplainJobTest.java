@@ -242,6 +242,50 @@ class ExplainJobTest {
                 + "AND label_name IS NULL").count());
     }
 
+    /**
+     * metrics.meta_evaluation: every metric is meta-evaluated under the four MetaQuantus tests on the covered images,
+     * ranked within each perturbation kind in the meta table, and summarised; a re-partitioned run covers the same
+     * images and writes the same table.
+     */
+    @Test
+    void theMetaEvaluationRanksTheMetricsAndIsSummarised() {
+        Path out = dir.resolve("meta");
+        List<String> sets = List.of("metrics.names=[sparseness, deletion_auc, pointing_game, completeness]",
+                "metrics.meta_evaluation=true", "metrics.meta_iterations=2", "metrics.meta_perturbations=2",
+                "metrics.meta_images=8", "dataset.builtin.images=16");
+        List<String> first = new ArrayList<>(sets);
+        first.addAll(List.of("run.id=m1", "spark.partitions=1"));
+        ExplainJob.run(spark, config(out, first.toArray(String[]::new)));
+        Dataset<Row> meta = table(out, "meta").where("run_id = 'm1'");
+        assertEquals(8, meta.count(), "4 metrics × model and input perturbations");
+        assertEquals(0, meta.where("NOT (iac_nr BETWEEN 0 AND 1 AND iac_ar BETWEEN 0 AND 1 AND iec_nr BETWEEN 0 AND 1 "
+                + "AND iec_ar BETWEEN 0 AND 1 AND mc BETWEEN 0 AND 1)").count(), "criteria in [0, 1]");
+        for (String kind : List.of("model", "input")) {
+            List<Row> ranks = meta.where("perturbation = '" + kind + "'").orderBy("rank").select("rank", "mc").collectAsList();
+            for (int i = 0; i < ranks.size(); i++) {
+                assertEquals(i + 1, ranks.get(i).getInt(0));
+                if (i > 0) assertTrue(ranks.get(i).getDouble(1) <= ranks.get(i - 1).getDouble(1), "ranked by MC");
+            }
+        }
+        // Each test selects among the covered images (about half of the 16).
+        Row images = meta.selectExpr("max(greatest(images_resilience, images_adversary))").first();
+        assertTrue(images.getDouble(0) >= 1 && images.getDouble(0) <= 16, "the covered images: " + images);
+        // Model adversary (σ = 2) changes most predictions, model resilience (σ = 0.001) almost none: both tests
+        // select most of the covered images.
+        Row model = meta.where("perturbation = 'model'").selectExpr("avg(images_adversary)", "avg(images_resilience)").first();
+        double covered = images.getDouble(0);
+        assertTrue(model.getDouble(0) >= covered / 2 && model.getDouble(1) >= 0.9 * covered, model.toString());
+        assertEquals(8, table(out, "summary").where("run_id = 'm1' AND method LIKE 'meta_evaluation:%'").count());
+
+        List<String> second = new ArrayList<>(sets);
+        second.addAll(List.of("run.id=m4", "spark.partitions=4", "engine.batch_size=3"));
+        ExplainJob.run(spark, config(out, second.toArray(String[]::new)));
+        Dataset<Row> again = table(out, "meta").where("run_id = 'm4'").drop("run_id");
+        assertEquals(0, meta.drop("run_id").select("model_id", "metric", "perturbation", "images_resilience",
+                "images_adversary", "rank").except(again.select("model_id", "metric", "perturbation", "images_resilience",
+                "images_adversary", "rank")).count(), "the same images, selections and ranks however partitioned");
+    }
+
     @Test
     void onePartitionAndFourGiveEqualMapsAndARerunGivesIdenticalRows() {
         Path out = dir.resolve("determinism");
