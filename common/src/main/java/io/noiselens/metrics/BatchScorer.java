@@ -27,9 +27,17 @@ public final class BatchScorer {
     private final List<Metric> metrics;
     private final boolean explicit;
     private final Consumer<RuntimeException> onFailure;
+    private final List<MetricContext.Partner> partners;
 
     public BatchScorer(ClassifierModel model, EngineOptions options, ForwardEvaluator evaluator, List<Metric> metrics,
                        boolean explicit, Consumer<RuntimeException> onFailure) {
+        this(model, options, evaluator, metrics, explicit, onFailure, List.of());
+    }
+
+    /** {@code partners}: the run's pool of labelled images for Focus's mosaics. */
+    public BatchScorer(ClassifierModel model, EngineOptions options, ForwardEvaluator evaluator, List<Metric> metrics,
+                       boolean explicit, Consumer<RuntimeException> onFailure, List<MetricContext.Partner> partners) {
+        this.partners = partners;
         this.model = model;
         this.options = options;
         this.evaluator = evaluator;
@@ -63,7 +71,7 @@ public final class BatchScorer {
                         res.map()));
             }
             MetricContext ctx = new MetricContext(model.spec(), evaluator, new EngineReexplainer(model, options, m),
-                    options.runSeed(), items, batchShared);
+                    options.runSeed(), items, batchShared, partners);
             Map<Metric, MetricValue[]> values = new LinkedHashMap<>();
             for (Metric metric : metrics) {
                 MetricValue[] v = new MetricValue[items.size()];

@@ -68,6 +68,7 @@ public final class MetricContext {
     private final long seed;
     private final Map<Statistic<?>, Object> statistics = new HashMap<>();
     private final Map<Object, Object> batchShared;
+    private final List<Partner> partners;
     private final Map<MapPreprocessing, MetricContext> preprocessed = new HashMap<>();
     private String itemsKey;
 
@@ -87,7 +88,14 @@ public final class MetricContext {
      */
     public MetricContext(ModelSpec spec, ForwardEvaluator evaluator, Reexplainer reexplainer, long seed, List<Item> items,
                          Map<Object, Object> batchShared) {
+        this(spec, evaluator, reexplainer, seed, items, batchShared, List.of());
+    }
+
+    /** A context with {@code partners}: the run's fixed pool of labelled images that Focus builds mosaics from. */
+    public MetricContext(ModelSpec spec, ForwardEvaluator evaluator, Reexplainer reexplainer, long seed, List<Item> items,
+                         Map<Object, Object> batchShared, List<Partner> partners) {
         this.batchShared = batchShared;
+        this.partners = List.copyOf(partners);
         int plane = spec.height() * spec.width();
         for (Item it : items) {
             if (it.heatmap().length != plane || (it.mask() != null && it.mask().length != plane)) {
@@ -143,7 +151,7 @@ public final class MetricContext {
                     return reexplainer.method();
                 }
             };
-            return new MetricContext(spec, evaluator, r, seed, out, batchShared);
+            return new MetricContext(spec, evaluator, r, seed, out, batchShared, partners);
         });
     }
 
@@ -155,6 +163,17 @@ public final class MetricContext {
     /** Item i's pixels by increasing heat (LeRF orders). */
     public int[] ascendingRanking(int i) {
         return get(Rankings.LEAST_RELEVANT_FIRST)[i];
+    }
+
+    /**
+     * A labelled image of the run's partner pool (model input, C×H×W): the same for every batch and executor, chosen
+     * by the job from the whole dataset by a hash of (run seed, image id).
+     */
+    public record Partner(String id, int label, float[] input) implements java.io.Serializable {}
+
+    /** The run's partner pool (empty when the run gave none). */
+    public List<Partner> partners() {
+        return partners;
     }
 
     /** The scored method's output space and baseline ({@link ScoredMethod#UNKNOWN} without a re-explainer). */

@@ -27,9 +27,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.sql.Timestamp;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * The driver side of a run: resolve and broadcast the model, read the dataset, explain and score every partition
@@ -112,9 +115,12 @@ public final class ExplainJob {
         spark.sparkContext().addSparkListener(progress);
         try {
             Dataset<Row> explained = null;
-            for (Broadcast<ModelBroadcast> b : broadcasts) {
+            List<Row> pool = cfg.metrics().names().contains("focus") ? partnerRows(images, cfg.run().seed()) : List.of();
+            for (int k = 0; k < broadcasts.size(); k++) {
+                Broadcast<ModelBroadcast> b = broadcasts.get(k);
                 Dataset<Row> one = images.mapPartitions(new PartitionExplainer(cfg, b, imagesDone, threads,
-                                cfg.metrics().meta().enabled() ? cfg.metrics().meta().fraction(total) : 0),
+                                cfg.metrics().meta().enabled() ? cfg.metrics().meta().fraction(total) : 0,
+                                partners(pool, cfg, models.get(k).loaded().spec())),
                         Encoders.row(Tables.RESULTS));
                 explained = explained == null ? one : explained.union(one);
             }
@@ -175,6 +181,31 @@ public final class ExplainJob {
         LOG.info("Run {} done in {} s: {} images, {} maps, {} metric values, {} errors", runId,
                 String.format("%.1f", seconds), nImages, nAttr, nMetrics, nErr);
         return new Outcome(runId, out, nImages, nAttr, nErr, nMetrics, seconds, imagesDone.value());
+    }
+
+    /** Focus's partner pool: this many labelled images, the same for every batch of the run. */
+    static final int PARTNERS = 16;
+
+    /** The labelled images with the smallest hash of (run seed, image id): the same whatever the partitioning. */
+    static List<Row> partnerRows(Dataset<Row> images, long seed) {
+        return images.where(col("label").isNotNull()).orderBy(xxhash64(lit(seed), col("image_id")), col("image_id"))
+                .limit(PARTNERS).collectAsList();
+    }
+
+    /** The partner rows decoded for one model (rows that cannot be read are left out: the pool is a sample). */
+    static List<io.noiselens.metrics.MetricContext.Partner> partners(List<Row> rows, JobConfig cfg, ModelSpec spec) {
+        ImageLoader loader = new ImageLoader(cfg, spec);
+        List<io.noiselens.metrics.MetricContext.Partner> out = new ArrayList<>();
+        for (Row r : rows) {
+            try {
+                out.add(new io.noiselens.metrics.MetricContext.Partner(r.getAs("image_id"), r.getAs("label"),
+                        loader.load(r).input()));
+            } catch (ImageLoader.Failure f) {
+                LOG.warn("Focus partner {} cannot be read ({}); left out of the pool", (Object) r.getAs("image_id"),
+                        f.getMessage());
+            }
+        }
+        return out;
     }
 
     /** The preprocessing each model's inputs had, as JSON (defaults resolved, e.g. ImageNet's mean for ONNX). */

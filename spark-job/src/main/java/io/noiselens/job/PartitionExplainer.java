@@ -13,6 +13,7 @@ import io.noiselens.config.JobConfig;
 import io.noiselens.methods.MethodSpec;
 import io.noiselens.data.LabeledImage;
 import io.noiselens.metrics.BatchScorer;
+import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.ForwardEvaluator;
 import io.noiselens.metrics.Metric;
 import io.noiselens.metrics.meta.MetaAnalysis;
@@ -53,16 +54,21 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
     private final LongAccumulator imagesDone;
     private final int nativeThreads;
     private final double metaFraction;
+    private final List<MetricContext.Partner> partners;
 
     public PartitionExplainer(JobConfig config, Broadcast<ModelBroadcast> model, LongAccumulator imagesDone,
                               int nativeThreads) {
-        this(config, model, imagesDone, nativeThreads, 0);
+        this(config, model, imagesDone, nativeThreads, 0, List.of());
     }
 
-    /** {@code metaFraction}: the share of images the meta-evaluation covers (0 when it is off). */
+    /**
+     * {@code metaFraction}: the share of images the meta-evaluation covers (0 when it is off); {@code partners}: the
+     * run's pool of labelled images for Focus (empty when Focus is not computed).
+     */
     public PartitionExplainer(JobConfig config, Broadcast<ModelBroadcast> model, LongAccumulator imagesDone,
-                              int nativeThreads, double metaFraction) {
+                              int nativeThreads, double metaFraction, List<MetricContext.Partner> partners) {
         this.metaFraction = metaFraction;
+        this.partners = List.copyOf(partners);
         this.config = config;
         this.model = model;
         this.imagesDone = imagesDone;
@@ -112,7 +118,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
             // Forward passes in the engine's budget-capped micro-batches (a forward row needs less than a gradient row).
             this.scorer = new BatchScorer(classifier, options, new ForwardEvaluator(classifier, engine.microBatch()),
                     MetricCatalogue.create(config.metrics().names(), config.metrics().settings(), "metrics.names"),
-                    config.metrics().explicit(), PartitionExplainer::endExecutorOnFatalDeviceError);
+                    config.metrics().explicit(), PartitionExplainer::endExecutorOnFatalDeviceError, partners);
             JobConfig.Meta m = config.metrics().meta();
             this.meta = metaFraction > 0 ? new MetaEvaluation(classifier, options, methods, scorer, m.iterations(),
                     m.perturbations()) : null;

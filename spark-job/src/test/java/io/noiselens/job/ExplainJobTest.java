@@ -114,6 +114,11 @@ class ExplainJobTest {
         assertEquals(0, spark.sql("SELECT * FROM metrics WHERE run_id = 'a' AND isnan(value) AND nan_reason IS NULL").count());
         assertEquals(0, spark.sql("SELECT * FROM metrics WHERE run_id = 'a' AND category = 'robustness' "
                 + "AND NOT (value >= 0) AND method <> 'gradient'").count());
+        // Focus (mosaics with the run's partner pool) and the group metrics score every map.
+        for (String metric : List.of("focus", "sufficiency", "consistency", "completeness", "smooth_mprt")) {
+            assertEquals(24L * N_METHODS, spark.sql("SELECT * FROM metrics WHERE run_id = 'a' AND metric = '" + metric
+                    + "' AND NOT isnan(value)").count(), metric);
+        }
         Row del = spark.sql("SELECT count(*), min(size(curve)), max(value) FROM metrics WHERE run_id = 'a' "
                 + "AND metric = 'deletion_auc'").first();
         assertEquals(24L * N_METHODS, del.getLong(0));

@@ -37,6 +37,7 @@ import io.noiselens.metrics.faithfulness.Selectivity;
 import io.noiselens.metrics.faithfulness.Sufficiency;
 import io.noiselens.metrics.faithfulness.SensitivityN;
 import io.noiselens.metrics.localisation.AttributionLocalisation;
+import io.noiselens.metrics.localisation.Focus;
 import io.noiselens.metrics.localisation.MaskAuc;
 import io.noiselens.metrics.localisation.PointingGame;
 import io.noiselens.metrics.localisation.RelevanceMassAccuracy;
@@ -152,6 +153,7 @@ public final class MetricCatalogue {
                 (s, o) -> new Irof(Irof.DEFAULT.segments(), o.baseline()));
         add("pointing_game", 0, 1, s -> new PointingGame(0));
         add("pointing_game_weighted", 0, 1, options(MapPreprocessing.MAX, null, null), (s, o) -> new PointingGame(0, true));
+        add("focus", 0, 1, options(MapPreprocessing.MAX, null, null), (s, o) -> new Focus());
         add("attribution_localisation", 0, 1, s -> new AttributionLocalisation(false));
         add("attribution_localisation_weighted", 0, 1, s -> new AttributionLocalisation(true));
         add("top_k_intersection", 0, 1, s -> TopKIntersection.DEFAULT);
