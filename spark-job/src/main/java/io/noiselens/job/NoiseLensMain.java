@@ -35,6 +35,7 @@ public final class NoiseLensMain {
             "       noiselens ingest [--config FILE] --set dataset.folder.path=DIR --set ingest.output=PATH [--set key=value]...",
             "       noiselens bench [--help]   (the benchmark: bin/noiselens bench, main class io.noiselens.bench.Bench)",
             "       noiselens methods [--markdown]   (every method kind with its keys and defaults)",
+            "       noiselens metrics [--markdown]   (every metric with its direction and option defaults)",
             "       noiselens train [--config FILE] [--set key=value]...   (trains the built-in models model.path names "
                     + "into model.cache_dir, printing their files)",
             "Keys: " + String.join(", ", JobConfigLoader.KEYS.stream().map(k -> k.path()).toList()));
@@ -103,6 +104,14 @@ public final class NoiseLensMain {
                 throw new NoiseLensException("Unknown argument '" + rest.get(0) + "'; 'methods' takes only --markdown.");
             }
             out.print(rest.equals(List.of("--markdown")) ? MethodCatalogue.markdownTable() : MethodCatalogue.help());
+            return 0;
+        }
+        if (command.equals("metrics")) {
+            List<String> rest = List.of(args).subList(1, args.length);
+            if (!rest.isEmpty() && !rest.equals(List.of("--markdown"))) {
+                throw new NoiseLensException("Unknown argument '" + rest.get(0) + "'; 'metrics' takes only --markdown.");
+            }
+            out.print(io.noiselens.metrics.catalogue.MetricCatalogue.markdownTable());
             return 0;
         }
         if (command.equals("bench")) {

@@ -212,6 +212,27 @@ public final class MetricCatalogue {
 
     private MetricCatalogue() {}
 
+    /**
+     * README's table of every metric's direction and option defaults ({@code noiselens metrics --markdown}): what a
+     * value was computed with when {@code metrics.options} leaves the metric alone. "—": the option does not apply.
+     */
+    public static String markdownTable() {
+        StringBuilder out = new StringBuilder("| metric | category | better | normalise | abs | perturb_baseline | "
+                + "nan_on_prediction_change |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+        for (String name : REGISTRY.keySet()) {
+            Entry e = REGISTRY.get(name);
+            MetricInfo info = e.factory() != null ? e.factory().apply(Settings.defaults(), e.defaults()).info()
+                    : e.group().apply(Settings.defaults()).info();
+            MetricOptions d = e.defaults();
+            out.append("| `").append(name).append("` | ").append(info.category().name().toLowerCase()).append(" | ")
+                    .append(info.higherIsBetter() ? "higher" : "lower").append(" | ").append(d.normalise().key())
+                    .append(" | ").append(d.abs()).append(" | ").append(d.baseline() == null ? "—" : d.baseline().key())
+                    .append(" | ").append(d.nanOnPredictionChange() == null ? "—" : d.nanOnPredictionChange())
+                    .append(" |\n");
+        }
+        return out.toString();
+    }
+
     /** Whether {@code name} is a {@link GroupMetric}, scored by the job over groups of maps. */
     public static boolean isGroup(String name) {
         Entry e = REGISTRY.get(name);
