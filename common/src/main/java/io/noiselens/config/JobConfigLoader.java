@@ -110,7 +110,8 @@ public final class JobConfigLoader {
             ConfigKey.of("metrics.causal_step", INT, METRIC_DEFAULTS.causalStep(), "Pixels moved per step of the deletion/insertion curves; "
                     + "0: one image row (RISE's 224 on 224×224)."),
             ConfigKey.of("metrics.robustness_samples", INT, METRIC_DEFAULTS.robustnessSamples(), "Perturbed copies each robustness metric re-explains "
-                    + "per map (Quantus uses 200; each costs one full run of the method)."),
+                    + "per map (Quantus uses 200; each costs one full run of the method); also smooth_mprt's denoising "
+                    + "copies (Quantus 50) and monotonicity_correlation's draws per block (Quantus 100)."),
             ConfigKey.of("metrics.aupc_patches", INT, METRIC_DEFAULTS.aupcPatches(), "Random patches tried per window of SmoothTaylor's "
                     + "perturbation curve (aupc); each is one forward pass, 30 windows per map."),
             ConfigKey.of("metrics.adversarial_epsilon", DOUBLE, METRIC_DEFAULTS.adversarial().epsilon(), "L∞ radius of the PGD attack of "

@@ -1,7 +1,5 @@
 package io.noiselens.job;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noiselens.config.JobConfig;
 import io.noiselens.metrics.GroupMetric;
 import io.noiselens.metrics.MetricInfo;
@@ -30,8 +28,6 @@ import java.util.TreeMap;
  * the {@code metrics} table like every other value.
  */
 final class GroupMetrics {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private GroupMetrics() {}
 
     /** The requested group metrics as {@code metrics} rows; null when none is requested. */
@@ -75,30 +71,16 @@ final class GroupMetrics {
             Map<String, Object> params = new TreeMap<>(info.params());
             params.put("groups", groups);
             params.put("group_images", rows.size());
-            String json = json(params);
+            String json = Tables.json(params);
             MetricValue[] v = metric.scores(group);
             for (int i = 0; i < rows.size(); i++) {
                 Row r = rows.get(i);
                 out.add(RowFactory.create(r.getAs("image_id"), r.getAs("method"), info.name(), r.getAs("label"),
                         r.getAs("label_name"), r.getAs("model_id"), info.category().name().toLowerCase(),
-                        info.higherIsBetter(), v[i].value(), v[i].curve() == null ? null : boxed(v[i].curve()), json,
+                        info.higherIsBetter(), v[i].value(), v[i].curve() == null ? null : Tables.boxed(v[i].curve()), json,
                         v[i].nanReason(), runId));
             }
         }
         return out;
-    }
-
-    private static Double[] boxed(double[] c) {
-        Double[] out = new Double[c.length];
-        for (int k = 0; k < c.length; k++) out[k] = c[k];
-        return out;
-    }
-
-    private static String json(Map<String, Object> params) {
-        try {
-            return JSON.writeValueAsString(params);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

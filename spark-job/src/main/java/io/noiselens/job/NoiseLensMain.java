@@ -244,7 +244,9 @@ public final class NoiseLensMain {
         out.printf("%nRun %s: %d images, %d maps, %d errors in %.1f s%n", o.runId(), o.images(), o.attributions(),
                 o.errors(), o.seconds());
         out.println("Tables (Parquet, partitioned by run_id):");
-        for (String t : List.of(Tables.ATTRIBUTIONS, Tables.METRICS, Tables.SUMMARY, Tables.REPLICAS, Tables.ERRORS, Tables.RUNS)) {
+        for (String t : List.of(Tables.ATTRIBUTIONS, Tables.METRICS, Tables.SUMMARY, Tables.META, Tables.REPLICAS,
+                Tables.ERRORS, Tables.RUNS)) {
+            if (t.equals(Tables.META) && !java.nio.file.Files.isDirectory(Path.of(o.output(), t, "run_id=" + o.runId()))) continue;
             out.println("  " + t + ": " + Path.of(o.output(), t).toAbsolutePath());
         }
         out.println();
@@ -257,6 +259,24 @@ public final class NoiseLensMain {
         }
         printReplicas(spark, o, out);
         printRankings(spark, o, out);
+        printMeta(spark, o, out);
+    }
+
+    /** The meta-evaluation's ranking of the metrics per perturbation kind, most consistent first. */
+    static void printMeta(SparkSession spark, ExplainJob.Outcome o, PrintStream out) {
+        java.nio.file.Path meta = Path.of(o.output(), Tables.META, "run_id=" + o.runId());
+        if (!java.nio.file.Files.isDirectory(meta)) return;
+        spark.read().parquet(meta.toString()).createOrReplaceTempView("nl_meta");
+        String kind = null;
+        for (Row r : spark.sql("SELECT perturbation, rank, metric, mc, mc_std, model_id FROM nl_meta "
+                + "ORDER BY model_id, perturbation, rank").collectAsList()) {
+            if (!r.getString(0).equals(kind)) {
+                kind = r.getString(0);
+                out.printf("%nMETRIC RELIABILITY (MetaQuantus, %s perturbations; MC: 1 is ideal) %s%n", kind, r.getString(5));
+            }
+            out.printf("    %d. %-34s %s%n", r.getInt(1), r.getString(2), r.isNullAt(3) ? "undefined"
+                    : String.format("%.3f ± %.3f", r.getDouble(3), r.isNullAt(4) ? 0 : r.getDouble(4)));
+        }
     }
 
     /** The weight-noise replicas' accuracy against the clean model's, per σ_w. */
@@ -279,7 +299,7 @@ public final class NoiseLensMain {
         spark.read().parquet(summary.toString()).createOrReplaceTempView("nl_summary");
         boolean severalModels = spark.sql("SELECT count(DISTINCT model_id) FROM nl_summary").first().getLong(0) > 1;
         List<Row> rows = spark.sql("SELECT category, metric, higher_is_better, method, n, mean, ci95_low, ci95_high, model_id "
-                + "FROM nl_summary WHERE label_name IS NULL AND mean IS NOT NULL "
+                + "FROM nl_summary WHERE label_name IS NULL AND mean IS NOT NULL AND method NOT LIKE 'meta_evaluation:%' "
                 + "ORDER BY category, metric, CASE WHEN higher_is_better THEN -mean ELSE mean END").collectAsList();
         String category = null, metric = null;
         int rank = 0;

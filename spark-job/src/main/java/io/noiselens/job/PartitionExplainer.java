@@ -1,7 +1,5 @@
 package io.noiselens.job;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noiselens.attribution.AttributionEngine;
 import io.noiselens.attribution.AttributionMethod;
 import io.noiselens.attribution.AttributionResult;
@@ -47,7 +45,6 @@ import java.util.NoSuchElementException;
  */
 public final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PartitionExplainer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final JobConfig config;
     private final Broadcast<ModelBroadcast> model;
@@ -208,7 +205,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                 params.putAll(res.details());
                 params.put("engine_backend", config.engine().backend().key());
                 params.remove(AttributionResult.RELATIVE_SE);
-                out.add(Tables.mapRow(key(r), res, json(params), e.predicted()[res.index()],
+                out.add(Tables.mapRow(key(r), res, Tables.json(params), e.predicted()[res.index()],
                         e.predictedProbability()[res.index()]));
             }
             ExplainBatch batch = batchOf(rows, inputs);
@@ -218,7 +215,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                 List<AttributionResult> results = g.getValue().results();
                 for (Map.Entry<Metric, MetricValue[]> mv : g.getValue().values().entrySet()) {
                     MetricInfo info = mv.getKey().info();
-                    String params = json(new java.util.TreeMap<>(info.params()));
+                    String params = Tables.json(new java.util.TreeMap<>(info.params()));
                     double[] values = new double[rows.size()];
                     java.util.Arrays.fill(values, Double.NaN);
                     for (int i = 0; i < results.size(); i++) {
@@ -269,14 +266,6 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
     private static boolean finite(float[] v) {
         for (float f : v) if (!Float.isFinite(f)) return false;
         return true;
-    }
-
-    private static String json(Map<String, Object> m) {
-        try {
-            return JSON.writeValueAsString(m);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**

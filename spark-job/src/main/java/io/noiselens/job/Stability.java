@@ -1,7 +1,5 @@
 package io.noiselens.job;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noiselens.metrics.MetricInfo;
 import io.noiselens.metrics.catalogue.MetricCatalogue;
 import org.apache.spark.sql.Column;
@@ -22,8 +20,6 @@ import static org.apache.spark.sql.functions.*;
  * summary gives stability per method next to each model's fidelity error.
  */
 final class Stability {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private Stability() {}
 
     /** The requested cross-model metrics as {@code metrics} rows; null when none is requested. */
@@ -42,20 +38,12 @@ final class Stability {
                     col("a.label").as("label"), col("a.label_name").as("label_name"),
                     concat(col("a.model_id"), lit(" vs "), col("b.model_id")).as("model_id"),
                     lit(info.category().name().toLowerCase()).as("category"), lit(info.higherIsBetter()).as("higher_is_better"),
-                    value.as("value"), lit(null).cast("array<double>").as("curve"), lit(json(info.params())).as("metric_params"),
+                    value.as("value"), lit(null).cast("array<double>").as("curve"), lit(Tables.json(new TreeMap<>(info.params()))).as("metric_params"),
                     when(isnan(value), lit("a map of the pair is all zero, so it cannot be normalised"))
                             .cast("string").as("nan_reason"),
                     lit(runId).as("run_id"));
             all = all == null ? rows : all.unionByName(rows);
         }
         return all;
-    }
-
-    private static String json(Map<String, Object> params) {
-        try {
-            return JSON.writeValueAsString(new TreeMap<>(params));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

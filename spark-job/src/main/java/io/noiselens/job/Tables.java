@@ -157,7 +157,18 @@ public final class Tables {
         return RowFactory.create(v);
     }
 
-    private static Double[] boxed(double[] v) {
+    /** {@code m} as JSON, in its own key order (callers pass a sorted map where the order matters). */
+    static String json(Map<String, ?> m) {
+        try {
+            return JSON.writeValueAsString(m);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    static Double[] boxed(double[] v) {
         Double[] b = new Double[v.length];
         for (int i = 0; i < v.length; i++) b[i] = v[i];
         return b;

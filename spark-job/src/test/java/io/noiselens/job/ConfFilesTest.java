@@ -99,6 +99,10 @@ class ConfFilesTest {
         assertEquals(new java.util.TreeSet<>(io.noiselens.methods.MethodCatalogue.kinds()),
                 new java.util.TreeSet<>(full.methods().stream().map(m -> m.build().kind()).toList()),
                 "conf/demo-full.conf runs every method family: add the new one");
+        // The metrics demo computes every metric that applies and meta-evaluates them.
+        JobConfig metrics = JobConfigLoader.load(CONF.resolve("demo-metrics.conf"), List.of());
+        assertEquals(io.noiselens.metrics.catalogue.MetricCatalogue.names(), metrics.metrics().names());
+        assertTrue(metrics.metrics().meta().enabled());
     }
 
     @Test
