@@ -14,6 +14,14 @@ public record MetricValue(double value, double[] curve, String nanReason) {
                 : new MetricValue(value, curve, null);
     }
 
+    /** A curve's mean over its steps, NaN with {@code reason} when a step is undefined (the curve is kept). */
+    public static MetricValue meanOf(double[] curve, String reason) {
+        double sum = 0;
+        for (double c : curve) sum += c;
+        double v = sum / curve.length;
+        return Double.isNaN(v) ? new MetricValue(v, curve, reason) : new MetricValue(v, curve, null);
+    }
+
     public static MetricValue nan(String reason) {
         return new MetricValue(Double.NaN, null, reason);
     }

@@ -40,6 +40,9 @@ public final class Mprt implements Metric {
     /** The similarity of |original| and |randomised| heat maps. */
     public enum Measure { SPEARMAN, SSIM }
 
+    /** Why a step's similarity is NaN: a map without variation has no ranks (a randomised ReLU net's CAM can be all 0). */
+    static final String UNDEFINED = "a map is constant after randomisation (or before): its rank correlation is undefined";
+
     private final Mode mode;
     private final Measure measure;
 
@@ -66,15 +69,13 @@ public final class Mprt implements Metric {
         float[] original = abs(ctx.item(i).heatmap());
         int h = ctx.spec().height(), w = ctx.spec().width();
         double[] curve = new double[layers.size()];
-        double sum = 0;
         for (int k = 0; k < layers.size(); k++) {
             Set<String> randomised = Set.copyOf(mode == Mode.CASCADING ? layers.subList(0, k + 1) : layers.subList(k, k + 1));
             float[][] maps = ctx.get(new VariantMaps(variant(ctx, "mprt/" + mode + "/" + k, randomised)));
             float[] changed = abs(ctx.heatmapOf(maps[i]));
             curve[k] = measure == Measure.SSIM ? Similarity.ssim(original, changed, h, w) : Similarity.spearman(original, changed);
-            sum += curve[k];
         }
-        return MetricValue.of(sum / layers.size(), curve);
+        return MetricValue.meanOf(curve, UNDEFINED);
     }
 
     /**

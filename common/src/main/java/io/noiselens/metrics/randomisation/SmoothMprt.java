@@ -48,9 +48,7 @@ public record SmoothMprt(int samples) implements Metric {
         if (!ctx.canReexplain()) return MetricValue.nan("the method cannot be re-run in this context");
         double[][] curves = ctx.get(new Curves(samples));
         if (curves[i].length == 0) return MetricValue.nan("the model has no trainable layers");
-        double sum = 0;
-        for (double c : curves[i]) sum += c;
-        return MetricValue.of(sum / curves[i].length, curves[i]);
+        return MetricValue.meanOf(curves[i], Mprt.UNDEFINED);
     }
 
     /**
