@@ -49,8 +49,8 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
     /** What {@code noiselens ingest} reads (a folder dataset), and where and how it writes it. */
     public record Ingest(Dataset dataset, Spark spark, String output, int imagesPerFile) implements Serializable {}
 
-    /** run.*: identity of the run and where its tables go. */
-    public record Run(String id, long seed, String output) implements Serializable {}
+    /** run.*: identity of the run and where its tables go; report.enabled: whether the run ends with its report. */
+    public record Run(String id, long seed, String output, boolean report) implements Serializable {}
 
     /** spark.*: master (empty: spark-submit's or local[*]) and partitions (0: twice the default parallelism). */
     public record Spark(String master, int partitions) implements Serializable {}

@@ -52,6 +52,8 @@ public final class JobConfigLoader {
                     + "replaces that run's rows only."),
             ConfigKey.of("run.seed", LONG, 42L, "Seed of every random stream (weight replicas, input noise)."),
             ConfigKey.of("run.output", STRING, "noiselens-out", "Directory or URI under which the tables are written."),
+            ConfigKey.of("report.enabled", BOOLEAN, true, "Write the run's HTML report (read from its tables) under "
+                    + "<run.output>/reports/<run_id>/ at the end of the run; 'noiselens report' writes it any time."),
             ConfigKey.of("spark.master", STRING, "", "Spark master; empty: the one spark-submit gives, else local[*]."),
             ConfigKey.of("spark.partitions", INT, 0, "Partitions of the image dataset; 0: twice the default parallelism."),
             ConfigKey.oneOf("dataset.kind", "builtin", "Where images come from: the built-in synthetic set, an "
@@ -239,7 +241,8 @@ public final class JobConfigLoader {
             throw Errors.invalidValue("run.id", runId, "Use letters, digits, '.', '_' or '-' (at most 128), "
                     + "starting with a letter or digit, e.g. nightly-2026-11-24.");
         }
-        JobConfig.Run run = new JobConfig.Run(runId, lng(c, "run.seed"), nonEmpty(c, "run.output"));
+        JobConfig.Run run = new JobConfig.Run(runId, lng(c, "run.seed"), nonEmpty(c, "run.output"),
+                bool(c, "report.enabled"));
         JobConfig.Spark spark = new JobConfig.Spark(str(c, "spark.master"), atLeast(c, "spark.partitions", 0));
         JobConfig.Dataset dataset = dataset(c);
         String cacheDir = str(c, "model.cache_dir");

@@ -1,0 +1,123 @@
+package io.noiselens.report;
+
+import io.noiselens.config.JobConfigLoader;
+import io.noiselens.image.ImageDecoder;
+import io.noiselens.data.LabeledImage;
+import io.noiselens.data.SyntheticShapes;
+import io.noiselens.job.ExplainJob;
+import io.noiselens.model.Architectures;
+import io.noiselens.model.ModelFile;
+import io.noiselens.model.ModelSpec;
+import io.noiselens.model.Preprocessing;
+import io.noiselens.model.SmallCnn;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The run report of a real run (a folder of images with hostile file names that are quarantined), opened in headless
+ * Chromium: it loads without console messages, its plots are drawn, nothing is fetched from anywhere, and the file
+ * names render as text.
+ */
+class ReportTest {
+    @TempDir
+    static Path dir;
+    static SparkSession spark;
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSession.builder().master("local[2]").appName("noiselens-report-test").config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "4").config("spark.sql.session.timeZone", "UTC").getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    @Test
+    void theReportOpensOfflineInABrowserWithItsPlotsAndHostileNamesInert() throws Exception {
+        Path root = dir.resolve("images");
+        SyntheticShapes shapes = new SyntheticShapes(3, 64);
+        for (int i = 0; i < 6; i++) {
+            LabeledImage img = shapes.image("report", i);
+            Path classDir = root.resolve(SyntheticShapes.CLASSES.get(img.label()));
+            Files.createDirectories(classDir);
+            Files.write(classDir.resolve("img" + i + ".png"), ImageDecoder.encode(img.pixels(), 3, 64, 64, "png"));
+        }
+        // A corrupt file named as markup, and one whose path spells a script element (a directory "<script>alert(1)<"
+        // holding "script>.jpg"): both quarantined, both shown in the errors table.
+        Path circle = root.resolve(SyntheticShapes.CLASSES.get(0));
+        Files.createDirectories(circle);
+        Files.write(circle.resolve("<img src=x onerror=alert(1)>.jpg"), new byte[]{(byte) 0xFF, (byte) 0xD8, 1, 2});
+        Path scriptDir = circle.resolve("<script>alert(1)<");
+        Files.createDirectories(scriptDir);
+        Files.write(scriptDir.resolve("script>.jpg"), new byte[]{1, 2, 3});
+
+        Path out = dir.resolve("out"), model = dir.resolve("model.nlm");
+        ModelSpec spec = new ModelSpec(SmallCnn.NAME, 3, 64, 64, 5, SyntheticShapes.CLASSES, Preprocessing.identity(3));
+        ModelFile.save(model, spec, Architectures.initialWeights(spec, 17));
+        ExplainJob.run(spark, JobConfigLoader.fromString("methods = [{kind = gradient}, {kind = smoothgrad, samples = 2}]",
+                List.of("run.id=r1", "run.output=" + out, "dataset.kind=folder", "dataset.folder.path=" + root,
+                        "model.path=" + model, "engine.batch_size=4",
+                        "metrics.names=[deletion_auc, insertion_auc, sparseness]", "metrics.causal_step=512")));
+        String page = Report.write(spark, out.toString(), "r1", out.resolve("reports/r1").toString());
+        Path html = Path.of(java.net.URI.create(page));
+        String source = Files.readString(html);
+
+        // Self-contained: no script, and nothing referenced by URL (SVG's namespace is a name, not a fetch).
+        assertFalse(source.contains("<script"), "the report has no script");
+        Matcher fetch = Pattern.compile("(src|href)\\s*=\\s*\"(?!#|data:)", Pattern.CASE_INSENSITIVE).matcher(source);
+        assertFalse(fetch.find(), "the report references an outside resource: " + (fetch.find(0) ? source.substring(
+                fetch.start(), Math.min(source.length(), fetch.start() + 80)) : ""));
+        assertTrue(source.contains("&lt;script&gt;alert(1)&lt;/script&gt;.jpg"), "the hostile path is escaped");
+
+        Chromium.Page p = Chromium.open(html, dir.resolve("browser"), 1280, 2400);
+        assertEquals(List.of(), p.console(), "console messages while loading the report");
+        assertFalse(p.dom().contains("<script"), "a file name became a script element");
+        assertEquals(0, count(p.dom(), "<img"), "a file name became an image element");
+        assertTrue(p.dom().contains("&lt;script&gt;alert(1)&lt;/script&gt;.jpg"), "the path is shown as text");
+        assertTrue(p.dom().contains("&lt;img src=x onerror=alert(1)&gt;.jpg"), "the file name is shown as text");
+        assertEquals(2, count(p.dom(), "class=\"plot\""), "deletion and insertion curves");
+        for (String metric : List.of("deletion_auc", "insertion_auc", "sparseness")) {
+            assertTrue(p.dom().contains(metric), metric + " missing from the page");
+        }
+
+        // The screenshot: a page with text, tables and plotted lines in the palette's colours, not a blank canvas.
+        BufferedImage shot = ImageIO.read(p.screenshot().toFile());
+        long coloured = 0, plotted = 0, total = (long) shot.getWidth() * shot.getHeight();
+        for (int y = 0; y < shot.getHeight(); y++) {
+            for (int x = 0; x < shot.getWidth(); x++) {
+                int rgb = shot.getRGB(x, y) & 0xFFFFFF;
+                if (rgb != 0xFFFFFF) coloured++;
+                if (near(rgb, 0x1f77b4) || near(rgb, 0xff7f0e)) plotted++;
+            }
+        }
+        assertTrue(coloured > total / 100, "the screenshot is nearly blank: " + coloured + " of " + total);
+        assertTrue(plotted > 200, "no plotted lines in the screenshot: " + plotted + " pixels in the series colours");
+    }
+
+    private static boolean near(int rgb, int target) {
+        int dr = ((rgb >> 16) & 0xFF) - ((target >> 16) & 0xFF), dg = ((rgb >> 8) & 0xFF) - ((target >> 8) & 0xFF),
+                db = (rgb & 0xFF) - (target & 0xFF);
+        return Math.abs(dr) + Math.abs(dg) + Math.abs(db) < 40;
+    }
+
+    private static int count(String s, String part) {
+        int n = 0;
+        for (int i = s.indexOf(part); i >= 0; i = s.indexOf(part, i + 1)) n++;
+        return n;
+    }
+}
