@@ -34,6 +34,8 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class Report {
     static final int MAX_ERRORS = 200;
+    /** The most images the gallery shows (each with every method's map, twice). */
+    static final int GALLERY_IMAGES = 16;
     private static final Mustache TEMPLATE = new DefaultMustacheFactory("report").compile("index.mustache");
 
     private Report() {}
@@ -78,6 +80,9 @@ public final class Report {
         page.put("config", pretty(run.getAs("config_json")));
         page.put("categories", leaderboards(t));
         page.put("curves", curves(t));
+        List<Map<String, Object>> gallery = t.gallery();
+        page.put("gallery", gallery);
+        page.put("galleryMetric", gallery.isEmpty() ? "" : gallery.get(0).get("metric"));
         List<Map<String, Object>> meta = t.meta();
         page.put("meta", meta);
         page.put("hasMeta", !meta.isEmpty());
@@ -217,6 +222,68 @@ public final class Report {
                         p.stream().mapToDouble(a -> a[1]).toArray(), p.stream().mapToDouble(a -> a[2]).toArray())));
                 out.put(metric, series);
             });
+            return out;
+        }
+
+        /**
+         * The gallery: the best, median and worst image by the run's ranking metric (deletion AUC when the run has it,
+         * else the first metric by name; per image its mean over the methods) and the first image of each class, at
+         * most {@link #GALLERY_IMAGES}, each with every method's map drawn signed and as |a|.
+         */
+        List<Map<String, Object>> gallery() {
+            org.apache.spark.sql.Dataset<Row> metrics = table(io.noiselens.job.Tables.METRICS).where("NOT isnan(value)");
+            List<Row> names = metrics.select("metric", "higher_is_better").distinct().orderBy("metric").collectAsList();
+            if (names.isEmpty()) return List.of();
+            Row chosen = names.stream().filter(r -> r.getString(0).equals("deletion_auc")).findFirst().orElse(names.get(0));
+            String metric = chosen.getString(0);
+            boolean higher = chosen.getBoolean(1);
+            List<Row> scores = metrics.where(col("metric").equalTo(metric)).groupBy("image_id")
+                    .agg(org.apache.spark.sql.functions.avg("value").as("v")).orderBy(higher ? col("v").desc() : col("v"),
+                            col("image_id")).collectAsList();
+            Map<String, String> why = new LinkedHashMap<>();
+            if (!scores.isEmpty()) {
+                why.put(scores.get(0).getString(0), "best by " + metric);
+                why.putIfAbsent(scores.get(scores.size() / 2).getString(0), "median by " + metric);
+                why.putIfAbsent(scores.get(scores.size() - 1).getString(0), "worst by " + metric);
+            }
+            org.apache.spark.sql.Dataset<Row> maps = table(io.noiselens.job.Tables.ATTRIBUTIONS);
+            for (Row r : maps.groupBy("label_name").agg(org.apache.spark.sql.functions.min("image_id").as("id"))
+                    .where("label_name IS NOT NULL").orderBy("label_name").limit(GALLERY_IMAGES).collectAsList()) {
+                why.putIfAbsent(r.getString(1), "first of class " + r.getString(0));
+            }
+            List<String> ids = new ArrayList<>(why.keySet()).subList(0, Math.min(GALLERY_IMAGES, why.size()));
+            Map<String, Map<String, Object>> images = new LinkedHashMap<>();
+            for (String id : ids) images.put(id, null);
+            for (Row r : maps.where(col("image_id").isin(ids.toArray())).orderBy("image_id", "model_id", "method")
+                    .collectAsList()) {
+                String id = r.getAs("image_id");
+                Map<String, Object> img = images.get(id);
+                if (img == null) {
+                    img = new LinkedHashMap<>();
+                    img.put("id", id);
+                    img.put("why", why.get(id));
+                    img.put("metric", metric);
+                    img.put("label", r.getAs("label_name") == null ? "—" : r.getAs("label_name"));
+                    img.put("predicted", r.getAs("predicted"));
+                    img.put("probability", String.format(Locale.ROOT, "%.3f", r.<Float>getAs("probability")));
+                    img.put("maps", new ArrayList<Map<String, Object>>());
+                    images.put(id, img);
+                }
+                List<Float> m = r.getList(r.fieldIndex("map"));
+                float[] a = new float[m.size()];
+                for (int k = 0; k < a.length; k++) a[k] = m.get(k);
+                int c = r.getAs("channels"), h = r.getAs("height"), w = r.getAs("width");
+                Map<String, Object> cell = new LinkedHashMap<>();
+                cell.put("method", r.getAs("method"));
+                cell.put("model", r.getAs("model_id"));
+                cell.put("signed", Heatmaps.dataUri(Heatmaps.render(a, c, h, w, Heatmaps.Sign.ALL, Heatmaps.OUTLIER_PERCENT)));
+                cell.put("absolute", Heatmaps.dataUri(Heatmaps.render(a, c, h, w, Heatmaps.Sign.ABSOLUTE, Heatmaps.OUTLIER_PERCENT)));
+                @SuppressWarnings("unchecked")
+                List<Map<String, Object>> cells = (List<Map<String, Object>>) img.get("maps");
+                cells.add(cell);
+            }
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (Map<String, Object> img : images.values()) if (img != null) out.add(img);
             return out;
         }
 

@@ -84,10 +84,27 @@ class ReportTest {
                 fetch.start(), Math.min(source.length(), fetch.start() + 80)) : ""));
         assertTrue(source.contains("&lt;script&gt;alert(1)&lt;/script&gt;.jpg"), "the hostile path is escaped");
 
-        Chromium.Page p = Chromium.open(html, dir.resolve("browser"), 1280, 2400);
+        Chromium.Page p = Chromium.open(html, dir.resolve("browser"), 1280, 6000);
         assertEquals(List.of(), p.console(), "console messages while loading the report");
         assertFalse(p.dom().contains("<script"), "a file name became a script element");
-        assertEquals(0, count(p.dom(), "<img"), "a file name became an image element");
+        // The only images are the gallery's heat maps (data URIs): the file name did not become one.
+        assertFalse(p.dom().contains("onerror=\""), "a file name became an attribute");
+        int images = count(p.dom(), "<img");
+        assertEquals(images, count(p.dom(), "<img class=\"heatmap\""), "an image that is not a heat map");
+        assertEquals(images, count(p.dom(), "src=\"data:image/png;base64,"), "a heat map that is not an inline PNG");
+        // Best, median and worst by deletion AUC and one per class, deduplicated: 3 to 3 + 5 images, 2 maps × 2 methods.
+        assertTrue(images % 4 == 0 && images >= 12 && images <= 32, images + " heat maps");
+        Matcher uri = Pattern.compile("src=\"data:image/png;base64,([^\"]+)\"").matcher(source);
+        int drawn = 0;
+        while (uri.find()) {
+            BufferedImage map = ImageIO.read(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(
+                    uri.group(1).replace("&#61;", "="))));
+            assertEquals(64, map.getWidth());
+            java.util.Set<Integer> colours = new java.util.HashSet<>();
+            for (int y = 0; y < 64; y++) for (int x = 0; x < 64; x++) colours.add(map.getRGB(x, y));
+            if (colours.size() > 10) drawn++;
+        }
+        assertEquals(images, drawn, "every heat map has structure (more than 10 colours)");
         assertTrue(p.dom().contains("&lt;script&gt;alert(1)&lt;/script&gt;.jpg"), "the path is shown as text");
         assertTrue(p.dom().contains("&lt;img src=x onerror=alert(1)&gt;.jpg"), "the file name is shown as text");
         assertEquals(2, count(p.dom(), "class=\"plot\""), "deletion and insertion curves");
