@@ -9,7 +9,6 @@ import io.noiselens.attribution.Explanation;
 import io.noiselens.attribution.TargetSource;
 import io.noiselens.config.JobConfig;
 import io.noiselens.methods.MethodSpec;
-import io.noiselens.data.LabeledImage;
 import io.noiselens.metrics.BatchScorer;
 import io.noiselens.metrics.MetricContext;
 import io.noiselens.metrics.ForwardEvaluator;

@@ -2,6 +2,7 @@ package io.noiselens.report;
 
 import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
+import io.noiselens.job.Tables;
 import io.noiselens.lang.Errors;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -63,7 +64,7 @@ public final class Report {
 
     /** The page of run {@code runId}. */
     static String render(SparkSession spark, String output, String runId) {
-        Tables t = new Tables(spark, output, runId);
+        RunTables t = new RunTables(spark, output, runId);
         Row run = t.run();
         Map<String, Object> page = new LinkedHashMap<>();
         page.put("runId", runId);
@@ -96,7 +97,7 @@ public final class Report {
     }
 
     /** Per category, per metric: the methods ranked best first by their mean, with the 95 % interval. */
-    private static List<Map<String, Object>> leaderboards(Tables t) {
+    private static List<Map<String, Object>> leaderboards(RunTables t) {
         Map<String, Map<String, Map<String, Object>>> byCategory = new TreeMap<>();
         for (Row r : t.summary()) {
             String category = r.getAs("category"), metric = r.getAs("metric");
@@ -126,7 +127,7 @@ public final class Report {
     }
 
     /** Per metric with curves, the mean curve per method with its pointwise 95 % band, as SVG. */
-    private static List<Map<String, Object>> curves(Tables t) {
+    private static List<Map<String, Object>> curves(RunTables t) {
         List<Map<String, Object>> out = new ArrayList<>();
         t.curves().forEach((metric, series) -> out.add(Map.of("metric", metric, "svg",
                 Charts.curves(metric, "step", "mean over images (95 % band)", series, 640, 360))));
@@ -147,11 +148,11 @@ public final class Report {
     }
 
     /** The run's tables, filtered to the run. */
-    static final class Tables {
+    static final class RunTables {
         private final SparkSession spark;
         private final String output, runId;
 
-        Tables(SparkSession spark, String output, String runId) {
+        RunTables(SparkSession spark, String output, String runId) {
             this.spark = spark;
             this.output = output;
             this.runId = runId;
@@ -171,15 +172,15 @@ public final class Report {
         }
 
         Row run() {
-            if (!exists(io.noiselens.job.Tables.RUNS)) {
+            if (!exists(Tables.RUNS)) {
                 throw Errors.invalidValue("--run", runId, "No run with this id under " + output + ": list the runs "
                         + "with SELECT run_id FROM parquet.`" + output + "/runs`, or point run.output at their tables.");
             }
-            return table(io.noiselens.job.Tables.RUNS).first();
+            return table(Tables.RUNS).first();
         }
 
         List<Row> summary() {
-            return table(io.noiselens.job.Tables.SUMMARY).where("label_name IS NULL AND mean IS NOT NULL "
+            return table(Tables.SUMMARY).where("label_name IS NULL AND mean IS NOT NULL "
                     + "AND method NOT LIKE 'meta_evaluation:%'")
                     .orderBy(col("category"), col("metric"), org.apache.spark.sql.functions.expr(
                             "CASE WHEN higher_is_better THEN -mean ELSE mean END")).collectAsList();
@@ -187,8 +188,8 @@ public final class Report {
 
         List<Map<String, Object>> meta() {
             List<Map<String, Object>> out = new ArrayList<>();
-            if (!exists(io.noiselens.job.Tables.META)) return out;
-            for (Row r : table(io.noiselens.job.Tables.META).orderBy("model_id", "perturbation", "rank").collectAsList()) {
+            if (!exists(Tables.META)) return out;
+            for (Row r : table(Tables.META).orderBy("model_id", "perturbation", "rank").collectAsList()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 for (String k : List.of("model_id", "perturbation", "rank", "metric")) m.put(k, r.getAs(k));
                 for (String k : List.of("mc", "mc_std", "iac_nr", "iac_ar", "iec_nr", "iec_ar")) m.put(k, num(r.getAs(k)));
@@ -199,7 +200,7 @@ public final class Report {
 
         /** Per metric, per (model, method): the curve's mean, low and high per position over the images. */
         Map<String, List<Charts.Series>> curves() {
-            List<Row> rows = table(io.noiselens.job.Tables.METRICS).where("curve IS NOT NULL")
+            List<Row> rows = table(Tables.METRICS).where("curve IS NOT NULL")
                     .selectExpr("metric", "model_id", "method", "posexplode(curve) AS (pos, v)").where("NOT isnan(v)")
                     .groupBy("metric", "model_id", "method", "pos")
                     .agg(org.apache.spark.sql.functions.avg("v").as("mean"),
@@ -231,7 +232,7 @@ public final class Report {
          * most {@link #GALLERY_IMAGES}, each with every method's map drawn signed and as |a|.
          */
         List<Map<String, Object>> gallery() {
-            org.apache.spark.sql.Dataset<Row> metrics = table(io.noiselens.job.Tables.METRICS).where("NOT isnan(value)");
+            org.apache.spark.sql.Dataset<Row> metrics = table(Tables.METRICS).where("NOT isnan(value)");
             List<Row> names = metrics.select("metric", "higher_is_better").distinct().orderBy("metric").collectAsList();
             if (names.isEmpty()) return List.of();
             Row chosen = names.stream().filter(r -> r.getString(0).equals("deletion_auc")).findFirst().orElse(names.get(0));
@@ -246,7 +247,7 @@ public final class Report {
                 why.putIfAbsent(scores.get(scores.size() / 2).getString(0), "median by " + metric);
                 why.putIfAbsent(scores.get(scores.size() - 1).getString(0), "worst by " + metric);
             }
-            org.apache.spark.sql.Dataset<Row> maps = table(io.noiselens.job.Tables.ATTRIBUTIONS);
+            org.apache.spark.sql.Dataset<Row> maps = table(Tables.ATTRIBUTIONS);
             for (Row r : maps.groupBy("label_name").agg(org.apache.spark.sql.functions.min("image_id").as("id"))
                     .where("label_name IS NOT NULL").orderBy("label_name").limit(GALLERY_IMAGES).collectAsList()) {
                 why.putIfAbsent(r.getString(1), "first of class " + r.getString(0));
@@ -289,8 +290,8 @@ public final class Report {
 
         List<Map<String, Object>> errors(int limit) {
             List<Map<String, Object>> out = new ArrayList<>();
-            if (!exists(io.noiselens.job.Tables.ERRORS)) return out;
-            for (Row r : table(io.noiselens.job.Tables.ERRORS).orderBy("image_id").limit(limit).collectAsList()) {
+            if (!exists(Tables.ERRORS)) return out;
+            for (Row r : table(Tables.ERRORS).orderBy("image_id").limit(limit).collectAsList()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("file", r.getAs("path") != null ? r.getAs("path") : r.getAs("image_id"));
                 m.put("stage", r.getAs("error_stage"));
