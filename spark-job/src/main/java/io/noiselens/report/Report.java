@@ -84,6 +84,10 @@ public final class Report {
         List<Map<String, Object>> gallery = t.gallery();
         page.put("gallery", gallery);
         page.put("galleryMetric", gallery.isEmpty() ? "" : gallery.get(0).get("metric"));
+        page.put("sampling", t.sampling());
+        List<Map<String, Object>> replicas = t.replicas();
+        page.put("replicas", replicas);
+        page.put("hasReplicas", !replicas.isEmpty());
         List<Map<String, Object>> meta = t.meta();
         page.put("meta", meta);
         page.put("hasMeta", !meta.isEmpty());
@@ -285,6 +289,47 @@ public final class Report {
             }
             List<Map<String, Object>> out = new ArrayList<>();
             for (Map<String, Object> img : images.values()) if (img != null) out.add(img);
+            return out;
+        }
+
+        /** Per model and method: the draws its maps took and their relative standard error (adaptive sampling). */
+        List<Map<String, Object>> sampling() {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (Row r : table(Tables.ATTRIBUTIONS).groupBy("model_id", "method").agg(
+                            org.apache.spark.sql.functions.count("*").as("maps"),
+                            org.apache.spark.sql.functions.avg("draws").as("draws"),
+                            org.apache.spark.sql.functions.max("draws").as("max_draws"),
+                            org.apache.spark.sql.functions.avg("relative_se").as("se"),
+                            org.apache.spark.sql.functions.max("relative_se").as("max_se"))
+                    .orderBy("model_id", "method").collectAsList()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("model", r.getAs("model_id"));
+                m.put("method", r.getAs("method"));
+                m.put("maps", r.getAs("maps"));
+                m.put("draws", num(r.getAs("draws")));
+                m.put("maxDraws", r.getAs("max_draws"));
+                m.put("se", num(r.getAs("se")));
+                m.put("maxSe", num(r.getAs("max_se")));
+                out.add(m);
+            }
+            return out;
+        }
+
+        /** The weight-noise replicas' accuracy against the clean model's. */
+        List<Map<String, Object>> replicas() {
+            List<Map<String, Object>> out = new ArrayList<>();
+            if (!exists(Tables.REPLICAS)) return out;
+            for (Row r : table(Tables.REPLICAS).orderBy("model_id", "sigma_w", "replica_idx").collectAsList()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("model", r.getAs("model_id"));
+                m.put("sigma", r.getAs("sigma_w"));
+                m.put("replica", r.getAs("replica_idx"));
+                m.put("images", r.getAs("n_images"));
+                m.put("accuracy", num(r.getAs("accuracy")));
+                m.put("clean", num(r.getAs("clean_accuracy")));
+                m.put("drop", num(r.getAs("acc_drop")));
+                out.add(m);
+            }
             return out;
         }
 

@@ -108,6 +108,9 @@ class ReportTest {
         assertTrue(p.dom().contains("&lt;script&gt;alert(1)&lt;/script&gt;.jpg"), "the path is shown as text");
         assertTrue(p.dom().contains("&lt;img src=x onerror=alert(1)&gt;.jpg"), "the file name is shown as text");
         assertEquals(2, count(p.dom(), "class=\"plot\""), "deletion and insertion curves");
+        // Sampling: one row per method; no weight-noise replica in this run.
+        assertEquals(2, count(p.dom(), "<tr><td>small_cnn@"), "a sampling row per method");
+        assertTrue(p.dom().contains("No weight-noise replicas in this run."));
         for (String metric : List.of("deletion_auc", "insertion_auc", "sparseness")) {
             assertTrue(p.dom().contains(metric), metric + " missing from the page");
         }
