@@ -164,8 +164,9 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
         private void explain(List<Row> rows, List<float[]> inputs, List<boolean[]> masks) {
             if (rows.isEmpty()) return;
             Explanation e;
+            ExplainBatch batch = batchOf(rows, inputs);
             try {
-                e = engine.explain(batchOf(rows, inputs), methods);
+                e = engine.explain(batch, methods);
             } catch (RuntimeException batchFailure) {
                 endExecutorOnFatalDeviceError(batchFailure);
                 if (rows.size() == 1) {
@@ -177,7 +178,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                 }
                 return;
             }
-            emit(rows, inputs, masks, e);
+            emit(rows, batch, masks, e);
         }
 
         private ExplainBatch batchOf(List<Row> rows, List<float[]> inputs) {
@@ -192,7 +193,7 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
             return new ExplainBatch(ids, inputs, labels);
         }
 
-        private void emit(List<Row> rows, List<float[]> inputs, List<boolean[]> masks, Explanation e) {
+        private void emit(List<Row> rows, ExplainBatch batch, List<boolean[]> masks, Explanation e) {
             for (AttributionResult res : e.results()) {
                 Row r = rows.get(res.index());
                 if (!finite(res.map())) {
@@ -207,7 +208,6 @@ public final class PartitionExplainer implements MapPartitionsFunction<Row, Row>
                 out.add(Tables.mapRow(key(r), res, Tables.json(params), e.predicted()[res.index()],
                         e.predictedProbability()[res.index()]));
             }
-            ExplainBatch batch = batchOf(rows, inputs);
             Map<String, Map<String, double[]>> clean = new HashMap<>();
             for (Map.Entry<AttributionMethod, BatchScorer.Scored> g : scorer.score(batch, masks, e, res -> finite(res.map())).entrySet()) {
                 String method = g.getKey().id();

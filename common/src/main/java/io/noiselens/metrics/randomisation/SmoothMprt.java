@@ -9,6 +9,7 @@ import io.noiselens.metrics.MetricValue;
 import io.noiselens.metrics.PerturbedMaps;
 import io.noiselens.metrics.Similarity;
 import io.noiselens.metrics.Statistic;
+import io.noiselens.model.ModelWeights;
 import io.noiselens.random.KeyedRandom;
 
 import java.util.ArrayList;
@@ -63,7 +64,10 @@ public record SmoothMprt(int samples) implements Metric {
             float[][] original = denoised(ctx, MetricContext.Variant.SAME);
             double[][] out = new double[ctx.size()][bottomUp.size()];
             for (int k = 0; k < bottomUp.size(); k++) {
-                float[][] randomised = denoised(ctx, Mprt.variant(ctx, "smprt/" + k, new HashSet<>(bottomUp.subList(0, k + 1))));
+                // Each step's weights are used once: made here, not cached in the batch's statistics (a model copy
+                // per layer would stay in memory until the batch ends).
+                ModelWeights weights = Mprt.randomise(ctx.weights(), new HashSet<>(bottomUp.subList(0, k + 1)), ctx.seed());
+                float[][] randomised = denoised(ctx, new MetricContext.Variant("smprt/" + k, false, weights));
                 for (int i = 0; i < out.length; i++) out[i][k] = Similarity.spearman(original[i], randomised[i]);
             }
             return out;
