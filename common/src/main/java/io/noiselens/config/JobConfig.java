@@ -49,8 +49,19 @@ public record JobConfig(Run run, Spark spark, Dataset dataset, Model model, Engi
     /** What {@code noiselens ingest} reads (a folder dataset), and where and how it writes it. */
     public record Ingest(Dataset dataset, Spark spark, String output, int imagesPerFile) implements Serializable {}
 
-    /** run.*: identity of the run and where its tables go; report.enabled: whether the run ends with its report. */
-    public record Run(String id, long seed, String output, boolean report) implements Serializable {}
+    /** run.*: identity of the run and where its tables go; report.*: the run's HTML report. */
+    public record Run(String id, long seed, String output, Report report) implements Serializable {}
+
+    /**
+     * report.*: whether a run ends with its report, and how the report's gallery draws maps (Captum's
+     * {@code visualize_image_attr} options): how many images, chosen by which metrics, which views (heat map,
+     * blended overlay) and sign filters, and the share of attribution mass left out of the colour scale.
+     */
+    public record Report(boolean enabled, int galleryImages, List<String> galleryMetrics, List<String> views,
+                         List<String> signs, double outlierPercent) implements Serializable {
+        public static final List<String> VIEWS = List.of("heat_map", "blended_heat_map");
+        public static final List<String> SIGNS = List.of("all", "positive", "negative", "absolute");
+    }
 
     /** spark.*: master (empty: spark-submit's or local[*]) and partitions (0: twice the default parallelism). */
     public record Spark(String master, int partitions) implements Serializable {}

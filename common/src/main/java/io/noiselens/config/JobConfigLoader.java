@@ -54,6 +54,16 @@ public final class JobConfigLoader {
             ConfigKey.of("run.output", STRING, "noiselens-out", "Directory or URI under which the tables are written."),
             ConfigKey.of("report.enabled", BOOLEAN, true, "Write the run's HTML report (read from its tables) under "
                     + "<run.output>/reports/<run_id>/ at the end of the run; 'noiselens report' writes it any time."),
+            ConfigKey.of("report.gallery.images", INT, 16, "Most images in the report's gallery (each with every "
+                    + "method's maps); the best, median and worst by each gallery metric, then the best of each class."),
+            ConfigKey.of("report.gallery.metrics", LIST, List.of(), "Metrics that choose the gallery's images (mean "
+                    + "over the methods per image); empty: deletion_auc when the run has it, else its first metric."),
+            ConfigKey.of("report.gallery.views", LIST, JobConfig.Report.VIEWS, "How each map is drawn (Captum's "
+                    + "visualize_image_attr methods): heat_map, blended_heat_map (over the greyscale input)."),
+            ConfigKey.of("report.gallery.signs", LIST, List.of("all", "absolute"), "Sign filters of the drawn maps "
+                    + "(Captum's sign): all (red negative, green positive), positive, negative, absolute."),
+            ConfigKey.of("report.gallery.outlier_percent", DOUBLE, 2.0, "Share (%) of the attribution mass above "
+                    + "the colour scale's top (Captum's outlier_perc): values beyond it are clipped."),
             ConfigKey.of("spark.master", STRING, "", "Spark master; empty: the one spark-submit gives, else local[*]."),
             ConfigKey.of("spark.partitions", INT, 0, "Partitions of the image dataset; 0: twice the default parallelism."),
             ConfigKey.oneOf("dataset.kind", "builtin", "Where images come from: the built-in synthetic set, an "
@@ -241,8 +251,7 @@ public final class JobConfigLoader {
             throw Errors.invalidValue("run.id", runId, "Use letters, digits, '.', '_' or '-' (at most 128), "
                     + "starting with a letter or digit, e.g. nightly-2026-11-24.");
         }
-        JobConfig.Run run = new JobConfig.Run(runId, lng(c, "run.seed"), nonEmpty(c, "run.output"),
-                bool(c, "report.enabled"));
+        JobConfig.Run run = new JobConfig.Run(runId, lng(c, "run.seed"), nonEmpty(c, "run.output"), report(c));
         JobConfig.Spark spark = new JobConfig.Spark(str(c, "spark.master"), atLeast(c, "spark.partitions", 0));
         JobConfig.Dataset dataset = dataset(c);
         String cacheDir = str(c, "model.cache_dir");
@@ -534,6 +543,26 @@ public final class JobConfigLoader {
             throw Errors.wrongType(where + "." + key, m.getValue(key).unwrapped(), "true or false");
         }
         return m.getBoolean(key);
+    }
+
+    private static JobConfig.Report report(Config c) {
+        double outlier = finiteNonNegative(c, "report.gallery.outlier_percent", "report.gallery.outlier_percent");
+        if (outlier >= 100) {
+            throw Errors.invalidValue("report.gallery.outlier_percent", outlier, "It is a percentage of the attribution "
+                    + "mass below 100; Captum's default is 2.");
+        }
+        return new JobConfig.Report(bool(c, "report.enabled"), atLeast(c, "report.gallery.images", 0),
+                strings(c, "report.gallery.metrics"), choices(c, "report.gallery.views", JobConfig.Report.VIEWS),
+                choices(c, "report.gallery.signs", JobConfig.Report.SIGNS), outlier);
+    }
+
+    /** A list of strings at {@code path}, each one of {@code allowed}. */
+    private static List<String> choices(Config c, String path, List<String> allowed) {
+        List<String> v = strings(c, path);
+        for (String s : v) {
+            if (!allowed.contains(s)) throw Errors.invalidValue(path, s, "Use any of " + allowed + ".");
+        }
+        return v;
     }
 
     private static List<String> strings(Config c, String path) {

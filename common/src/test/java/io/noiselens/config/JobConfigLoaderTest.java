@@ -44,6 +44,23 @@ class JobConfigLoaderTest {
     }
 
     @Test
+    void reportGallerySettingsHaveCaptumsDefaultsAndRefuseWhatCannotBeDrawn() {
+        JobConfig.Report r = JobConfigLoader.fromString(METHODS, List.of()).run().report();
+        assertEquals(new JobConfig.Report(true, 16, List.of(), List.of("heat_map", "blended_heat_map"),
+                List.of("all", "absolute"), 2.0), r);
+        r = JobConfigLoader.fromString(METHODS, List.of("report.gallery.signs=[positive]", "report.gallery.views=[heat_map]",
+                "report.gallery.outlier_percent=0.5", "report.gallery.metrics=[pointing_game]")).run().report();
+        assertEquals(List.of("positive"), r.signs());
+        assertEquals(List.of("heat_map"), r.views());
+        assertEquals(0.5, r.outlierPercent());
+        assertEquals(List.of("pointing_game"), r.galleryMetrics());
+        assertMessage(METHODS, List.of("report.gallery.signs=[sideways]"), "report.gallery.signs", "'sideways'", "absolute");
+        assertMessage(METHODS, List.of("report.gallery.views=[histogram]"), "report.gallery.views", "blended_heat_map");
+        assertMessage(METHODS, List.of("report.gallery.outlier_percent=100"), "report.gallery.outlier_percent", "below 100");
+        assertMessage(METHODS, List.of("report.gallery.images=-1"), "report.gallery.images");
+    }
+
+    @Test
     void unknownKeyIsNamedWithTheKnownOnes() {
         NoiseLensException e = assertThrows(NoiseLensException.class,
                 () -> JobConfigLoader.fromString(METHODS + "engine.batchsize = 3", List.of()));

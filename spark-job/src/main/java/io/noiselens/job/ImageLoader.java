@@ -39,16 +39,32 @@ final class ImageLoader {
     }
 
     private final JobConfig config;
-    private final ModelSpec spec;
+    private final int channels, height, width;
+    private final io.noiselens.model.Preprocessing preprocessing;
     private final SyntheticShapes synthetic;
 
     ImageLoader(JobConfig config, ModelSpec spec) {
+        this(config, spec.channels(), spec.height(), spec.width(), spec.preprocessing());
+    }
+
+    /** A loader of C×H×W images; {@code preprocessing} null when only {@link #pixels} is called (the report). */
+    ImageLoader(JobConfig config, int channels, int height, int width, io.noiselens.model.Preprocessing preprocessing) {
         this.config = config;
-        this.spec = spec;
-        this.synthetic = config.dataset().builtin() ? new SyntheticShapes(config.dataset().builtinSeed(), spec.height()) : null;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.preprocessing = preprocessing;
+        this.synthetic = config.dataset().builtin() ? new SyntheticShapes(config.dataset().builtinSeed(), height) : null;
     }
 
     Loaded load(Row r) throws Failure {
+        Loaded raw = pixels(r);
+        preprocessing.normaliseInPlace(raw.input(), height * width);
+        return raw;
+    }
+
+    /** The image as the model sees it before normalisation (pixels in [0, 1]), and its mask. */
+    Loaded pixels(Row r) throws Failure {
         float[] x;
         boolean[] mask = null;
         if (synthetic != null) {
@@ -64,13 +80,13 @@ final class ImageLoader {
             }
             ImageDecoder.Decoded d;
             try {
-                d = ImageDecoder.decode((byte[]) r.get(r.fieldIndex("content")), spec.channels(), config.dataset().maxPixels());
+                d = ImageDecoder.decode((byte[]) r.get(r.fieldIndex("content")), channels, config.dataset().maxPixels());
             } catch (ImageDecoder.BadImageException | RuntimeException e) {
                 throw new Failure("decode", e);
             }
             Geometry g;
             try {
-                g = Geometry.of(d.height(), d.width(), config.dataset().resize(), spec.height(), spec.width());
+                g = Geometry.of(d.height(), d.width(), config.dataset().resize(), height, width);
                 x = g.apply(d.pixels(), d.channels());
             } catch (RuntimeException e) {
                 throw new Failure("preprocess", e);
@@ -78,7 +94,6 @@ final class ImageLoader {
             List<BoundingBox> boxes = boxes(r);
             if (boxes != null) mask = g.mask(boxes);
         }
-        spec.preprocessing().normaliseInPlace(x, spec.height() * spec.width());
         return new Loaded(x, mask);
     }
 

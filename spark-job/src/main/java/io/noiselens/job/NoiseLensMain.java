@@ -36,8 +36,9 @@ public final class NoiseLensMain {
             "       noiselens bench [--help]   (the benchmark: bin/noiselens bench, main class io.noiselens.bench.Bench)",
             "       noiselens methods [--markdown]   (every method kind with its keys and defaults)",
             "       noiselens metrics [--markdown]   (every metric with its direction and option defaults)",
-            "       noiselens report --run RUN_ID [--output DIR] [--config FILE] [--set key=value]...   (a run's HTML "
-                    + "report from its tables under run.output; default DIR: <run.output>/reports/<RUN_ID>)",
+            "       noiselens report --run RUN_ID [--compare RUN_ID] [--output DIR] [--config FILE] [--set key=value]...   "
+                    + "(a run's HTML report from its tables under run.output, with the changes since an earlier run; "
+                    + "default DIR: <run.output>/reports/<RUN_ID>; gallery settings: report.gallery.*)",
             "       noiselens train [--config FILE] [--set key=value]...   (trains the built-in models model.path names "
                     + "into model.cache_dir, printing their files)",
             "Keys: " + String.join(", ", JobConfigLoader.KEYS.stream().map(k -> k.path()).toList()));
@@ -127,13 +128,14 @@ public final class NoiseLensMain {
         }
         Path configFile = null;
         List<String> sets = new ArrayList<>();
-        String runId = null, reportDir = null;
+        String runId = null, reportDir = null, compare = null;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
                 case "--set" -> sets.add(value(args, ++i, "--set"));
                 case "--run" -> runId = value(args, ++i, "--run");
                 case "--output" -> reportDir = value(args, ++i, "--output");
+                case "--compare" -> compare = value(args, ++i, "--compare");
                 case "-h", "--help" -> {
                     out.println(USAGE);
                     return 0;
@@ -141,13 +143,13 @@ public final class NoiseLensMain {
                 default -> throw new NoiseLensException("Unknown argument '" + args[i] + "'." + System.lineSeparator() + USAGE);
             }
         }
-        if (!command.equals("report") && (runId != null || reportDir != null)) {
-            throw new NoiseLensException("--run and --output belong to 'report'." + System.lineSeparator() + USAGE);
+        if (!command.equals("report") && (runId != null || reportDir != null || compare != null)) {
+            throw new NoiseLensException("--run, --compare and --output belong to 'report'." + System.lineSeparator() + USAGE);
         }
         if (command.equals("report")) {
             if (runId == null) throw new NoiseLensException("'report' needs --run RUN_ID." + System.lineSeparator() + USAGE);
             return report(configFile == null ? JobConfigLoader.fromString(demoConfig(), sets)
-                    : JobConfigLoader.load(configFile, sets), runId, reportDir, out);
+                    : JobConfigLoader.load(configFile, sets), runId, compare, reportDir, out);
         }
         if (command.equals("ingest")) return ingest(JobConfigLoader.ingest(configFile, sets), out);
         if (command.equals("train")) {
@@ -176,9 +178,9 @@ public final class NoiseLensMain {
         try {
             ExplainJob.Outcome o = ExplainJob.run(spark, cfg, models);
             printSummary(spark, o, out);
-            if (cfg.run().report()) {
+            if (cfg.run().report().enabled()) {
                 out.println(System.lineSeparator() + "Report: " + io.noiselens.report.Report.write(spark, o.output(), o.runId(),
-                        io.noiselens.report.Report.defaultLocation(o.output(), o.runId())));
+                        io.noiselens.report.Report.defaultLocation(o.output(), o.runId()), cfg.run().report(), null));
             }
             return 0;
         } finally {
@@ -186,12 +188,16 @@ public final class NoiseLensMain {
         }
     }
 
-    /** {@code noiselens report}: the report of a finished run, from its tables under {@code run.output}. */
-    static int report(JobConfig cfg, String runId, String dir, PrintStream out) {
+    /**
+     * {@code noiselens report}: the report of a finished run, from its tables under {@code run.output}, compared with
+     * run {@code compare} when not null.
+     */
+    static int report(JobConfig cfg, String runId, String compare, String dir, PrintStream out) {
         SparkSession spark = session(cfg.spark(), "NoiseLens report " + runId);
         try {
             out.println("Report: " + io.noiselens.report.Report.write(spark, cfg.run().output(), runId,
-                    dir != null ? dir : io.noiselens.report.Report.defaultLocation(cfg.run().output(), runId)));
+                    dir != null ? dir : io.noiselens.report.Report.defaultLocation(cfg.run().output(), runId),
+                    cfg.run().report(), compare));
             return 0;
         } finally {
             spark.stop();

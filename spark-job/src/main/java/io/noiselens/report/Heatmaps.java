@@ -19,8 +19,9 @@ final class Heatmaps {
     enum Sign {
         ALL, POSITIVE, NEGATIVE, ABSOLUTE;
 
-        String key() {
-            return name().toLowerCase(Locale.ROOT);
+        /** The sign of a {@code report.gallery.signs} entry. */
+        static Sign of(String key) {
+            return valueOf(key.toUpperCase(Locale.ROOT));
         }
     }
 
@@ -89,6 +90,70 @@ final class Heatmaps {
 
     private static int mix(int from, int to, double f) {
         return (int) Math.round(from + (to - from) * f);
+    }
+
+    /** Captum's {@code alpha_overlay}: the heat map's weight over the greyscale input in a blended view. */
+    static final double OVERLAY_ALPHA = 0.5;
+    /** The colour of an object mask's outline (apart from every colour scale). */
+    static final int OUTLINE = 0xD100D1;
+
+    /** Captum's {@code original_image}: C×H×W pixels in [0, 1] as RGB (one channel as grey). */
+    static BufferedImage original(float[] pixels, int channels, int height, int width) {
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        int plane = height * width;
+        for (int p = 0; p < plane; p++) {
+            int r = byteOf(pixels[p]), g = channels >= 3 ? byteOf(pixels[plane + p]) : r, b = channels >= 3 ? byteOf(pixels[2 * plane + p]) : r;
+            img.setRGB(p % width, p / width, (r << 16) | (g << 8) | b);
+        }
+        return img;
+    }
+
+    /**
+     * Captum's {@code blended_heat_map}: the input's channel mean drawn in grey (scaled to its own range, as
+     * matplotlib's {@code imshow} does) under the heat map at {@link #OVERLAY_ALPHA}.
+     */
+    static BufferedImage blended(float[] map, int channels, int height, int width, Sign sign, double outlierPercent,
+                                 float[] pixels, int pixelChannels) {
+        BufferedImage heat = render(map, channels, height, width, sign, outlierPercent);
+        int plane = height * width;
+        double[] grey = new double[plane];
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (int p = 0; p < plane; p++) {
+            for (int c = 0; c < pixelChannels; c++) grey[p] += pixels[c * plane + p] / (double) pixelChannels;
+            lo = Math.min(lo, grey[p]);
+            hi = Math.max(hi, grey[p]);
+        }
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int p = 0; p < plane; p++) {
+            double g = hi > lo ? (grey[p] - lo) / (hi - lo) * 255 : 0;
+            int h = heat.getRGB(p % width, p / width);
+            int r = blend((h >> 16) & 0xFF, g), gr = blend((h >> 8) & 0xFF, g), b = blend(h & 0xFF, g);
+            img.setRGB(p % width, p / width, (r << 16) | (gr << 8) | b);
+        }
+        return img;
+    }
+
+    /** Draws the outline of {@code mask} (its pixels with a 4-neighbour outside it) onto {@code img}. */
+    static BufferedImage outline(BufferedImage img, boolean[] mask) {
+        int w = img.getWidth(), h = img.getHeight();
+        if (mask == null || mask.length != w * h) return img;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                if (!mask[y * w + x]) continue;
+                boolean edge = x == 0 || y == 0 || x == w - 1 || y == h - 1 || !mask[y * w + x - 1] || !mask[y * w + x + 1]
+                        || !mask[(y - 1) * w + x] || !mask[(y + 1) * w + x];
+                if (edge) img.setRGB(x, y, OUTLINE);
+            }
+        }
+        return img;
+    }
+
+    private static int blend(int heat, double grey) {
+        return (int) Math.round(OVERLAY_ALPHA * heat + (1 - OVERLAY_ALPHA) * grey);
+    }
+
+    private static int byteOf(float v) {
+        return (int) Math.round(Math.max(0, Math.min(1, v)) * 255);
     }
 
     static String dataUri(BufferedImage img) {

@@ -2,8 +2,8 @@ package io.noiselens.report;
 
 import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
-import io.noiselens.job.Tables;
-import io.noiselens.lang.Errors;
+import io.noiselens.config.JobConfig;
+import io.noiselens.config.JobConfigLoader;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -23,7 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-import static org.apache.spark.sql.functions.col;
 
 /**
  * The run report ({@code noiselens report}, and at the end of every run with {@code report.enabled}): one static HTML
@@ -35,8 +34,6 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class Report {
     static final int MAX_ERRORS = 200;
-    /** The most images the gallery shows (each with every method's map, twice). */
-    static final int GALLERY_IMAGES = 16;
     private static final Mustache TEMPLATE = new DefaultMustacheFactory("report").compile("index.mustache");
 
     private Report() {}
@@ -46,9 +43,13 @@ public final class Report {
         return output + "/reports/" + runId;
     }
 
-    /** Reads run {@code runId}'s tables under {@code output}, writes the report into {@code dir}; returns the page. */
-    public static String write(SparkSession spark, String output, String runId, String dir) {
-        String html = render(spark, output, runId);
+    /**
+     * Reads run {@code runId}'s tables under {@code output}, writes the report into {@code dir}; returns the page.
+     * {@code options} draws the gallery; {@code compare}, when not null, is a previous run (same output) to compare with.
+     */
+    public static String write(SparkSession spark, String output, String runId, String dir, JobConfig.Report options,
+                               String compare) {
+        String html = render(spark, output, runId, options, compare);
         Path page = new Path(dir, "index.html");
         try {
             FileSystem fs = page.getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -63,9 +64,9 @@ public final class Report {
     }
 
     /** The page of run {@code runId}. */
-    static String render(SparkSession spark, String output, String runId) {
+    static String render(SparkSession spark, String output, String runId, JobConfig.Report options, String compare) {
         RunTables t = new RunTables(spark, output, runId);
-        Row run = t.run();
+        Row run = t.run("--run");
         Map<String, Object> page = new LinkedHashMap<>();
         page.put("runId", runId);
         page.put("status", run.getAs("status"));
@@ -79,11 +80,21 @@ public final class Report {
         page.put("dataset", run.getAs("dataset"));
         page.put("methods", String.join(", ", run.<String>getList(run.fieldIndex("methods"))));
         page.put("config", pretty(run.getAs("config_json")));
-        page.put("categories", leaderboards(t));
-        page.put("curves", curves(t));
-        List<Map<String, Object>> gallery = t.gallery();
+        List<Row> summary = t.summary();
+        page.put("categories", leaderboards(summary));
+        page.put("curves", plots(t.curves(), "step", false));
+        List<Map<String, Object>> sweeps = plots(t.sweeps(), "σ", true);
+        page.put("sweeps", sweeps);
+        page.put("hasSweeps", !sweeps.isEmpty());
+        List<Map<String, Object>> gallery = Gallery.of(t, options, recordedConfig(run.getAs("config_json")),
+                inputShape(run.getAs("preprocessing_json")));
         page.put("gallery", gallery);
-        page.put("galleryMetric", gallery.isEmpty() ? "" : gallery.get(0).get("metric"));
+        page.put("views", String.join(", ", options.views()));
+        List<String> order = new ArrayList<>();
+        for (String v : options.views()) for (String sign : options.signs()) order.add(v.replace('_', ' ') + " (" + sign + ")");
+        page.put("order", String.join(", ", order));
+        page.put("signs", String.join(", ", options.signs()));
+        page.put("outlierPercent", options.outlierPercent());
         page.put("sampling", t.sampling());
         List<Map<String, Object>> replicas = t.replicas();
         page.put("replicas", replicas);
@@ -91,6 +102,13 @@ public final class Report {
         List<Map<String, Object>> meta = t.meta();
         page.put("meta", meta);
         page.put("hasMeta", !meta.isEmpty());
+        if (compare != null) {
+            RunTables previous = new RunTables(spark, output, compare);
+            previous.run("--compare");
+            List<Comparison.Change> changes = Comparison.of(summary, previous.summary());
+            page.put("compare", Map.of("runId", compare, "rows", Comparison.rows(changes),
+                    "flagged", changes.stream().filter(c -> !c.flag().equals("unchanged")).count(), "total", changes.size()));
+        }
         List<Map<String, Object>> errors = t.errors(MAX_ERRORS);
         page.put("errors", errors);
         page.put("errorsShown", errors.size());
@@ -100,10 +118,30 @@ public final class Report {
         return w.toString();
     }
 
+    /** The run's configuration as this version reads it; null when it cannot (the gallery then omits the inputs). */
+    private static JobConfig recordedConfig(String json) {
+        try {
+            return JobConfigLoader.fromString(json, List.of());
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The first model's input shape C×H×W from the run's recorded preprocessing. */
+    private static int[] inputShape(String json) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode in = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json)
+                    .get(0).get("input");
+            return new int[]{in.get(0).asInt(), in.get(1).asInt(), in.get(2).asInt()};
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("The run's preprocessing_json has no input shape: " + json, e);
+        }
+    }
+
     /** Per category, per metric: the methods ranked best first by their mean, with the 95 % interval. */
-    private static List<Map<String, Object>> leaderboards(RunTables t) {
+    private static List<Map<String, Object>> leaderboards(List<Row> summary) {
         Map<String, Map<String, Map<String, Object>>> byCategory = new TreeMap<>();
-        for (Row r : t.summary()) {
+        for (Row r : summary) {
             String category = r.getAs("category"), metric = r.getAs("metric");
             Map<String, Object> m = byCategory.computeIfAbsent(category, k -> new TreeMap<>()).computeIfAbsent(metric, k -> {
                 Map<String, Object> v = new LinkedHashMap<>();
@@ -130,11 +168,11 @@ public final class Report {
         return out;
     }
 
-    /** Per metric with curves, the mean curve per method with its pointwise 95 % band, as SVG. */
-    private static List<Map<String, Object>> curves(RunTables t) {
+    /** One SVG plot per metric of its series (mean with a 95 % band) against {@code x}. */
+    private static List<Map<String, Object>> plots(Map<String, List<Charts.Series>> byMetric, String x, boolean points) {
         List<Map<String, Object>> out = new ArrayList<>();
-        t.curves().forEach((metric, series) -> out.add(Map.of("metric", metric, "svg",
-                Charts.curves(metric, "step", "mean over images (95 % band)", series, 640, 360))));
+        byMetric.forEach((metric, series) -> out.add(Map.of("metric", metric, "svg",
+                Charts.curves(metric, x, "mean over images (95 % band)", series, points, 640, 360))));
         return out;
     }
 
@@ -148,202 +186,6 @@ public final class Report {
             return m.writerWithDefaultPrettyPrinter().writeValueAsString(m.readTree(json));
         } catch (IOException e) {
             return json;
-        }
-    }
-
-    /** The run's tables, filtered to the run. */
-    static final class RunTables {
-        private final SparkSession spark;
-        private final String output, runId;
-
-        RunTables(SparkSession spark, String output, String runId) {
-            this.spark = spark;
-            this.output = output;
-            this.runId = runId;
-        }
-
-        private org.apache.spark.sql.Dataset<Row> table(String name) {
-            return spark.read().parquet(output + "/" + name).where(col("run_id").equalTo(runId));
-        }
-
-        private boolean exists(String name) {
-            Path p = new Path(output + "/" + name + "/run_id=" + runId);
-            try {
-                return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        Row run() {
-            if (!exists(Tables.RUNS)) {
-                throw Errors.invalidValue("--run", runId, "No run with this id under " + output + ": list the runs "
-                        + "with SELECT run_id FROM parquet.`" + output + "/runs`, or point run.output at their tables.");
-            }
-            return table(Tables.RUNS).first();
-        }
-
-        List<Row> summary() {
-            return table(Tables.SUMMARY).where("label_name IS NULL AND mean IS NOT NULL "
-                    + "AND method NOT LIKE 'meta_evaluation:%'")
-                    .orderBy(col("category"), col("metric"), org.apache.spark.sql.functions.expr(
-                            "CASE WHEN higher_is_better THEN -mean ELSE mean END")).collectAsList();
-        }
-
-        List<Map<String, Object>> meta() {
-            List<Map<String, Object>> out = new ArrayList<>();
-            if (!exists(Tables.META)) return out;
-            for (Row r : table(Tables.META).orderBy("model_id", "perturbation", "rank").collectAsList()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                for (String k : List.of("model_id", "perturbation", "rank", "metric")) m.put(k, r.getAs(k));
-                for (String k : List.of("mc", "mc_std", "iac_nr", "iac_ar", "iec_nr", "iec_ar")) m.put(k, num(r.getAs(k)));
-                out.add(m);
-            }
-            return out;
-        }
-
-        /** Per metric, per (model, method): the curve's mean, low and high per position over the images. */
-        Map<String, List<Charts.Series>> curves() {
-            List<Row> rows = table(Tables.METRICS).where("curve IS NOT NULL")
-                    .selectExpr("metric", "model_id", "method", "posexplode(curve) AS (pos, v)").where("NOT isnan(v)")
-                    .groupBy("metric", "model_id", "method", "pos")
-                    .agg(org.apache.spark.sql.functions.avg("v").as("mean"),
-                            org.apache.spark.sql.functions.stddev_samp("v").as("sd"),
-                            org.apache.spark.sql.functions.count("v").as("n"))
-                    .orderBy("metric", "model_id", "method", "pos").collectAsList();
-            Map<String, Map<String, List<double[]>>> points = new TreeMap<>();
-            boolean severalModels = rows.stream().map(r -> r.<String>getAs("model_id")).distinct().count() > 1;
-            for (Row r : rows) {
-                String who = severalModels ? r.getAs("method") + " @ " + r.getAs("model_id") : r.getAs("method");
-                double mean = r.getAs("mean"), sd = r.isNullAt(r.fieldIndex("sd")) ? 0 : r.<Double>getAs("sd");
-                double half = 1.96 * sd / Math.sqrt(r.<Long>getAs("n"));
-                points.computeIfAbsent(r.getAs("metric"), k -> new TreeMap<>()).computeIfAbsent(who, k -> new ArrayList<>())
-                        .add(new double[]{mean, mean - half, mean + half});
-            }
-            Map<String, List<Charts.Series>> out = new TreeMap<>();
-            points.forEach((metric, byMethod) -> {
-                List<Charts.Series> series = new ArrayList<>();
-                byMethod.forEach((who, p) -> series.add(new Charts.Series(who, p.stream().mapToDouble(a -> a[0]).toArray(),
-                        p.stream().mapToDouble(a -> a[1]).toArray(), p.stream().mapToDouble(a -> a[2]).toArray())));
-                out.put(metric, series);
-            });
-            return out;
-        }
-
-        /**
-         * The gallery: the best, median and worst image by the run's ranking metric (deletion AUC when the run has it,
-         * else the first metric by name; per image its mean over the methods) and the first image of each class, at
-         * most {@link #GALLERY_IMAGES}, each with every method's map drawn signed and as |a|.
-         */
-        List<Map<String, Object>> gallery() {
-            org.apache.spark.sql.Dataset<Row> metrics = table(Tables.METRICS).where("NOT isnan(value)");
-            List<Row> names = metrics.select("metric", "higher_is_better").distinct().orderBy("metric").collectAsList();
-            if (names.isEmpty()) return List.of();
-            Row chosen = names.stream().filter(r -> r.getString(0).equals("deletion_auc")).findFirst().orElse(names.get(0));
-            String metric = chosen.getString(0);
-            boolean higher = chosen.getBoolean(1);
-            List<Row> scores = metrics.where(col("metric").equalTo(metric)).groupBy("image_id")
-                    .agg(org.apache.spark.sql.functions.avg("value").as("v")).orderBy(higher ? col("v").desc() : col("v"),
-                            col("image_id")).collectAsList();
-            Map<String, String> why = new LinkedHashMap<>();
-            if (!scores.isEmpty()) {
-                why.put(scores.get(0).getString(0), "best by " + metric);
-                why.putIfAbsent(scores.get(scores.size() / 2).getString(0), "median by " + metric);
-                why.putIfAbsent(scores.get(scores.size() - 1).getString(0), "worst by " + metric);
-            }
-            org.apache.spark.sql.Dataset<Row> maps = table(Tables.ATTRIBUTIONS);
-            for (Row r : maps.groupBy("label_name").agg(org.apache.spark.sql.functions.min("image_id").as("id"))
-                    .where("label_name IS NOT NULL").orderBy("label_name").limit(GALLERY_IMAGES).collectAsList()) {
-                why.putIfAbsent(r.getString(1), "first of class " + r.getString(0));
-            }
-            List<String> ids = new ArrayList<>(why.keySet()).subList(0, Math.min(GALLERY_IMAGES, why.size()));
-            Map<String, Map<String, Object>> images = new LinkedHashMap<>();
-            for (String id : ids) images.put(id, null);
-            for (Row r : maps.where(col("image_id").isin(ids.toArray())).orderBy("image_id", "model_id", "method")
-                    .collectAsList()) {
-                String id = r.getAs("image_id");
-                Map<String, Object> img = images.get(id);
-                if (img == null) {
-                    img = new LinkedHashMap<>();
-                    img.put("id", id);
-                    img.put("why", why.get(id));
-                    img.put("metric", metric);
-                    img.put("label", r.getAs("label_name") == null ? "—" : r.getAs("label_name"));
-                    img.put("predicted", r.getAs("predicted"));
-                    img.put("probability", String.format(Locale.ROOT, "%.3f", r.<Float>getAs("probability")));
-                    img.put("maps", new ArrayList<Map<String, Object>>());
-                    images.put(id, img);
-                }
-                List<Float> m = r.getList(r.fieldIndex("map"));
-                float[] a = new float[m.size()];
-                for (int k = 0; k < a.length; k++) a[k] = m.get(k);
-                int c = r.getAs("channels"), h = r.getAs("height"), w = r.getAs("width");
-                Map<String, Object> cell = new LinkedHashMap<>();
-                cell.put("method", r.getAs("method"));
-                cell.put("model", r.getAs("model_id"));
-                cell.put("signed", Heatmaps.dataUri(Heatmaps.render(a, c, h, w, Heatmaps.Sign.ALL, Heatmaps.OUTLIER_PERCENT)));
-                cell.put("absolute", Heatmaps.dataUri(Heatmaps.render(a, c, h, w, Heatmaps.Sign.ABSOLUTE, Heatmaps.OUTLIER_PERCENT)));
-                @SuppressWarnings("unchecked")
-                List<Map<String, Object>> cells = (List<Map<String, Object>>) img.get("maps");
-                cells.add(cell);
-            }
-            List<Map<String, Object>> out = new ArrayList<>();
-            for (Map<String, Object> img : images.values()) if (img != null) out.add(img);
-            return out;
-        }
-
-        /** Per model and method: the draws its maps took and their relative standard error (adaptive sampling). */
-        List<Map<String, Object>> sampling() {
-            List<Map<String, Object>> out = new ArrayList<>();
-            for (Row r : table(Tables.ATTRIBUTIONS).groupBy("model_id", "method").agg(
-                            org.apache.spark.sql.functions.count("*").as("maps"),
-                            org.apache.spark.sql.functions.avg("draws").as("draws"),
-                            org.apache.spark.sql.functions.max("draws").as("max_draws"),
-                            org.apache.spark.sql.functions.avg("relative_se").as("se"),
-                            org.apache.spark.sql.functions.max("relative_se").as("max_se"))
-                    .orderBy("model_id", "method").collectAsList()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("model", r.getAs("model_id"));
-                m.put("method", r.getAs("method"));
-                m.put("maps", r.getAs("maps"));
-                m.put("draws", num(r.getAs("draws")));
-                m.put("maxDraws", r.getAs("max_draws"));
-                m.put("se", num(r.getAs("se")));
-                m.put("maxSe", num(r.getAs("max_se")));
-                out.add(m);
-            }
-            return out;
-        }
-
-        /** The weight-noise replicas' accuracy against the clean model's. */
-        List<Map<String, Object>> replicas() {
-            List<Map<String, Object>> out = new ArrayList<>();
-            if (!exists(Tables.REPLICAS)) return out;
-            for (Row r : table(Tables.REPLICAS).orderBy("model_id", "sigma_w", "replica_idx").collectAsList()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("model", r.getAs("model_id"));
-                m.put("sigma", r.getAs("sigma_w"));
-                m.put("replica", r.getAs("replica_idx"));
-                m.put("images", r.getAs("n_images"));
-                m.put("accuracy", num(r.getAs("accuracy")));
-                m.put("clean", num(r.getAs("clean_accuracy")));
-                m.put("drop", num(r.getAs("acc_drop")));
-                out.add(m);
-            }
-            return out;
-        }
-
-        List<Map<String, Object>> errors(int limit) {
-            List<Map<String, Object>> out = new ArrayList<>();
-            if (!exists(Tables.ERRORS)) return out;
-            for (Row r : table(Tables.ERRORS).orderBy("image_id").limit(limit).collectAsList()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("file", r.getAs("path") != null ? r.getAs("path") : r.getAs("image_id"));
-                m.put("stage", r.getAs("error_stage"));
-                m.put("reason", r.getAs("error_message"));
-                out.add(m);
-            }
-            return out;
         }
     }
 }

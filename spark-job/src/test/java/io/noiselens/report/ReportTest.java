@@ -1,5 +1,6 @@
 package io.noiselens.report;
 
+import io.noiselens.config.JobConfig;
 import io.noiselens.config.JobConfigLoader;
 import io.noiselens.image.ImageDecoder;
 import io.noiselens.data.LabeledImage;
@@ -73,7 +74,8 @@ class ReportTest {
                 List.of("run.id=r1", "run.output=" + out, "dataset.kind=folder", "dataset.folder.path=" + root,
                         "model.path=" + model, "engine.batch_size=4",
                         "metrics.names=[deletion_auc, insertion_auc, sparseness]", "metrics.causal_step=512")));
-        String page = Report.write(spark, out.toString(), "r1", out.resolve("reports/r1").toString());
+        JobConfig.Report options = JobConfigLoader.fromString("methods = [{kind = gradient}]", List.of()).run().report();
+        String page = Report.write(spark, out.toString(), "r1", out.resolve("reports/r1").toString(), options, null);
         Path html = Path.of(java.net.URI.create(page));
         String source = Files.readString(html);
 
@@ -87,24 +89,53 @@ class ReportTest {
         Chromium.Page p = Chromium.open(html, dir.resolve("browser"), 1280, 6000);
         assertEquals(List.of(), p.console(), "console messages while loading the report");
         assertFalse(p.dom().contains("<script"), "a file name became a script element");
-        // The only images are the gallery's heat maps (data URIs): the file name did not become one.
+        // The only images are the gallery's inputs and drawn maps (data URIs): the file name did not become one.
         assertFalse(p.dom().contains("onerror=\""), "a file name became an attribute");
-        int images = count(p.dom(), "<img");
-        assertEquals(images, count(p.dom(), "<img class=\"heatmap\""), "an image that is not a heat map");
-        assertEquals(images, count(p.dom(), "src=\"data:image/png;base64,"), "a heat map that is not an inline PNG");
-        // Best, median and worst by deletion AUC and one per class, deduplicated: 3 to 3 + 5 images, 2 maps × 2 methods.
-        assertTrue(images % 4 == 0 && images >= 12 && images <= 32, images + " heat maps");
-        Matcher uri = Pattern.compile("src=\"data:image/png;base64,([^\"]+)\"").matcher(source);
-        int drawn = 0;
-        while (uri.find()) {
-            BufferedImage map = ImageIO.read(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(
-                    uri.group(1).replace("&#61;", "="))));
+        int inputs = count(p.dom(), "<img class=\"input\""), heat = count(p.dom(), "<img class=\"heatmap\""),
+                overlays = count(p.dom(), "<img class=\"overlay\"");
+        assertEquals(inputs + heat + overlays, count(p.dom(), "<img"), "an image that is not an input or a map");
+        assertEquals(inputs + heat + overlays, count(p.dom(), "src=\"data:image/png;base64,"), "an image that is not an inline PNG");
+        // Best, median and worst by deletion AUC and the best per class, deduplicated: 3 to 3 + 5 images, each with
+        // its input and 2 methods × 2 views × 2 signs.
+        assertTrue(inputs >= 3 && inputs <= 8, inputs + " gallery images");
+        assertEquals(inputs * 4, heat, "two methods × two signs per image");
+        assertEquals(heat, overlays, "a blended overlay per heat map");
+        List<BufferedImage> drawn = pngs(source);
+        int structured = 0;
+        for (BufferedImage map : drawn) {
             assertEquals(64, map.getWidth());
             java.util.Set<Integer> colours = new java.util.HashSet<>();
             for (int y = 0; y < 64; y++) for (int x = 0; x < 64; x++) colours.add(map.getRGB(x, y));
-            if (colours.size() > 10) drawn++;
+            if (colours.size() > 10) structured++;
         }
-        assertEquals(images, drawn, "every heat map has structure (more than 10 colours)");
+        assertEquals(drawn.size(), structured, "every drawn image has structure (more than 10 colours)");
+        // Each gallery row: the input is the file the run read (same size as the model's input, so unchanged), and
+        // the blended view is Captum's: half the heat map over the input's channel mean scaled to its range.
+        Matcher row = Pattern.compile("class=\"gallery-row\">\\s*<h3>([^ <]+) ").matcher(source);
+        int checked = 0;
+        for (int k = 0; row.find(); k++) {
+            String id = row.group(1);
+            BufferedImage input = drawn.get(k * 9), heatAll = drawn.get(k * 9 + 1), overlayAll = drawn.get(k * 9 + 3);
+            BufferedImage file = ImageIO.read(root.resolve(id).toFile());
+            double[] grey = new double[64 * 64];
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+            for (int q = 0; q < grey.length; q++) {
+                int rgb = file.getRGB(q % 64, q / 64);
+                assertEquals(rgb & 0xFFFFFF, input.getRGB(q % 64, q / 64) & 0xFFFFFF, id + ": input pixel " + q);
+                grey[q] = (((rgb >> 16) & 0xFF) + ((rgb >> 8) & 0xFF) + (rgb & 0xFF)) / 3.0;
+                lo = Math.min(lo, grey[q]);
+                hi = Math.max(hi, grey[q]);
+            }
+            for (int q = 0; q < grey.length; q++) {
+                int h = heatAll.getRGB(q % 64, q / 64), o = overlayAll.getRGB(q % 64, q / 64);
+                double g = (grey[q] - lo) / (hi - lo) * 255;
+                for (int shift : new int[]{16, 8, 0}) {
+                    assertEquals(0.5 * ((h >> shift) & 0xFF) + 0.5 * g, (o >> shift) & 0xFF, 1.0, id + ": blended pixel " + q);
+                }
+            }
+            checked++;
+        }
+        assertEquals(inputs, checked);
         assertTrue(p.dom().contains("&lt;script&gt;alert(1)&lt;/script&gt;.jpg"), "the path is shown as text");
         assertTrue(p.dom().contains("&lt;img src=x onerror=alert(1)&gt;.jpg"), "the file name is shown as text");
         assertEquals(2, count(p.dom(), "class=\"plot\""), "deletion and insertion curves");
@@ -129,13 +160,24 @@ class ReportTest {
         assertTrue(plotted > 200, "no plotted lines in the screenshot: " + plotted + " pixels in the series colours");
     }
 
-    private static boolean near(int rgb, int target) {
+    /** Every inline PNG of the page, in order. */
+    static List<BufferedImage> pngs(String source) throws java.io.IOException {
+        Matcher uri = Pattern.compile("src=\"data:image/png;base64,([^\"]+)\"").matcher(source);
+        List<BufferedImage> out = new java.util.ArrayList<>();
+        while (uri.find()) {
+            out.add(ImageIO.read(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(
+                    uri.group(1).replace("&#61;", "=")))));
+        }
+        return out;
+    }
+
+    static boolean near(int rgb, int target) {
         int dr = ((rgb >> 16) & 0xFF) - ((target >> 16) & 0xFF), dg = ((rgb >> 8) & 0xFF) - ((target >> 8) & 0xFF),
                 db = (rgb & 0xFF) - (target & 0xFF);
         return Math.abs(dr) + Math.abs(dg) + Math.abs(db) < 40;
     }
 
-    private static int count(String s, String part) {
+    static int count(String s, String part) {
         int n = 0;
         for (int i = s.indexOf(part); i >= 0; i = s.indexOf(part, i + 1)) n++;
         return n;
