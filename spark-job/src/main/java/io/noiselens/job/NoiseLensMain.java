@@ -39,6 +39,9 @@ public final class NoiseLensMain {
             "       noiselens report --run RUN_ID [--compare RUN_ID] [--output DIR] [--config FILE] [--set key=value]...   "
                     + "(a run's HTML report from its tables under run.output, with the changes since an earlier run; "
                     + "default DIR: <run.output>/reports/<RUN_ID>; gallery settings: report.gallery.*)",
+            "       noiselens reproduce [--claims " + String.join(",", Reproduce.CLAIMS) + "] [--scale small|full] "
+                    + "[--set key=value]...   (the seeds' claims, conf/claims/: one run each, the claims table, each "
+                    + "run's report; default: every claim, small)",
             "       noiselens train [--config FILE] [--set key=value]...   (trains the built-in models model.path names "
                     + "into model.cache_dir, printing their files)",
             "Keys: " + String.join(", ", JobConfigLoader.KEYS.stream().map(k -> k.path()).toList()));
@@ -128,7 +131,7 @@ public final class NoiseLensMain {
         }
         Path configFile = null;
         List<String> sets = new ArrayList<>();
-        String runId = null, reportDir = null, compare = null;
+        String runId = null, reportDir = null, compare = null, claims = null, scale = null;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
@@ -136,6 +139,8 @@ public final class NoiseLensMain {
                 case "--run" -> runId = value(args, ++i, "--run");
                 case "--output" -> reportDir = value(args, ++i, "--output");
                 case "--compare" -> compare = value(args, ++i, "--compare");
+                case "--claims" -> claims = value(args, ++i, "--claims");
+                case "--scale" -> scale = value(args, ++i, "--scale");
                 case "-h", "--help" -> {
                     out.println(USAGE);
                     return 0;
@@ -145,6 +150,15 @@ public final class NoiseLensMain {
         }
         if (!command.equals("report") && (runId != null || reportDir != null || compare != null)) {
             throw new NoiseLensException("--run, --compare and --output belong to 'report'." + System.lineSeparator() + USAGE);
+        }
+        if (!command.equals("reproduce") && (claims != null || scale != null)) {
+            throw new NoiseLensException("--claims and --scale belong to 'reproduce'." + System.lineSeparator() + USAGE);
+        }
+        if (command.equals("reproduce")) {
+            if (configFile != null) throw new NoiseLensException("'reproduce' runs the claims' own files (conf/claims/); "
+                    + "change a key with --set.");
+            Reproduce.run(Reproduce.select(claims), scale == null ? "small" : scale, sets, out);
+            return 0;
         }
         if (command.equals("report")) {
             if (runId == null) throw new NoiseLensException("'report' needs --run RUN_ID." + System.lineSeparator() + USAGE);

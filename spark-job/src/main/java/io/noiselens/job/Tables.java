@@ -36,6 +36,8 @@ public final class Tables {
     public static final String METRICS = "metrics";
     public static final String SUMMARY = "summary";
     public static final String REPLICAS = "replicas";
+    /** The claims table of {@code noiselens reproduce} ({@link Reproduce}). */
+    public static final String CLAIMS = "claims";
 
     /** Columns of the metrics table, in order. */
     public static final String[] METRIC_COLUMNS = {"image_id", "method", "metric", "label", "label_name", "model_id",

@@ -109,6 +109,8 @@ public final class Report {
             page.put("compare", Map.of("runId", compare, "rows", Comparison.rows(changes),
                     "flagged", changes.stream().filter(c -> !c.flag().equals("unchanged")).count(), "total", changes.size()));
         }
+        List<Map<String, Object>> claims = t.claims();
+        if (!claims.isEmpty()) page.put("claims", Map.of("first", claims.get(0), "rows", claims));
         List<Map<String, Object>> errors = t.errors(MAX_ERRORS);
         page.put("errors", errors);
         page.put("errorsShown", errors.size());

@@ -245,6 +245,21 @@ final class RunTables {
         return out;
     }
 
+    /** The claims this run reproduces ({@code noiselens reproduce}), in the order decided; empty for other runs. */
+    List<Map<String, Object>> claims() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (!exists(Tables.CLAIMS)) return out;
+        for (Row r : table(Tables.CLAIMS).collectAsList()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (String k : List.of("claim_id", "paper", "statement", "scale", "setting", "comparison", "metric", "method",
+                    "baseline", "expected", "n", "outcome", "claim_outcome", "note")) m.put(k, r.getAs(k));
+            for (String k : List.of("figure", "ci95_low", "ci95_high")) m.put(k, Report.num(r.getAs(k)));
+            m.put("css", r.<String>getAs("outcome").replace(' ', '-'));
+            out.add(m);
+        }
+        return out;
+    }
+
     List<Map<String, Object>> errors(int limit) {
         List<Map<String, Object>> out = new ArrayList<>();
         if (!exists(Tables.ERRORS)) return out;
