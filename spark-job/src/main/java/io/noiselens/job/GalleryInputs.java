@@ -130,8 +130,7 @@ public final class GalleryInputs {
             byte[] content;
             String problem = null;
             try {
-                boolean local = path.startsWith("file:");
-                content = FolderListing.read(local ? path.substring("file:".length()) : path, local, conf);
+                content = read(path, conf);
             } catch (IOException | RuntimeException e) {
                 content = null;
                 problem = "it cannot be read (" + e.getMessage() + ")";
@@ -140,6 +139,18 @@ public final class GalleryInputs {
             out.put(id, row(id, path, content, null, csv.get(stem), xml.get(stem), problem));
         }
         return out;
+    }
+
+    /**
+     * A folder file's bytes from the path the listing recorded: {@code file:} and the literal local path, or a Hadoop
+     * path as {@code Path.toString()} writes it (unescaped).
+     */
+    private static byte[] read(String path, org.apache.hadoop.conf.Configuration conf) throws IOException {
+        if (path.startsWith("file:")) return java.nio.file.Files.readAllBytes(java.nio.file.Path.of(path.substring("file:".length())));
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+        try (var in = p.getFileSystem(conf).open(p)) {
+            return in.readAllBytes();
+        }
     }
 
     /** A row of {@link ImageSource#SCHEMA} as the loader reads it (the image was labelled when the run read it). */

@@ -23,14 +23,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-
 /**
  * The run report ({@code noiselens report}, and at the end of every run with {@code report.enabled}): one static HTML
  * page under {@code <run.output>/reports/<run_id>/index.html}, written through the Hadoop client like the tables,
- * read from the tables alone. The page is a Mustache template (every value from the data HTML-escaped by the engine;
- * only the generated SVG is inserted raw) with the plots inline: no script, no stylesheet or font fetched, so it opens
- * offline. Its size is bounded whatever the run's size: leaderboards per metric, curves aggregated per method, at
- * most {@link #MAX_ERRORS} error rows (with the total).
+ * read from the tables alone (the gallery's inputs from the run's dataset: {@link Gallery}). The page is a Mustache
+ * template (every value from the data HTML-escaped by the engine; only the generated SVG is inserted raw) with the
+ * plots inline: no script, no stylesheet or font fetched, so it opens offline. Its size is bounded whatever the run's
+ * size: a gallery of a few images, leaderboards per metric, curves aggregated per method, at most
+ * {@link #MAX_ERRORS} error rows (with the total).
  */
 public final class Report {
     static final int MAX_ERRORS = 200;
