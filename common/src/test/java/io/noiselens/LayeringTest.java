@@ -34,7 +34,8 @@ class LayeringTest {
             "metrics",      // metric contexts, statistics and the metrics by category, their catalogue
             "drivers",      // per-image searches over the engine: adaptive noising, RelEx, DANCE
             "methods",      // method families and their catalogue
-            "config");      // the job configuration and its loader
+            "config",       // the job configuration and its loader
+            "claims");      // the seeds' claims: claim files (a job configuration each) and their verdicts
 
     @Test
     void eachFloorUsesOnlyTheFloorsBelowIt() {

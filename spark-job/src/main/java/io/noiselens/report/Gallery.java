@@ -29,53 +29,18 @@ final class Gallery {
         if (why.isEmpty()) return List.of();
         List<Row> maps = t.maps(why.keySet());
         Map<String, GalleryInputs.Input> inputs = inputs(t, config, maps, input);
+        Map<Integer, String> classes = t.classNames();
         Map<String, Map<String, Object>> images = new LinkedHashMap<>();
         for (String id : why.keySet()) images.put(id, null);
         for (Row r : maps) {
             String id = r.getAs("image_id");
-            Map<String, Object> img = images.get(id);
             GalleryInputs.Input in = inputs.get(id);
-            boolean[] mask = in == null ? null : in.mask();
-            int c = r.getAs("channels"), h = r.getAs("height"), w = r.getAs("width");
-            if (img == null) {
-                img = new LinkedHashMap<>();
-                img.put("id", id);
-                img.put("why", why.get(id));
-                img.put("label", r.getAs("label_name") == null ? "—" : r.getAs("label_name"));
-                img.put("predicted", r.getAs("predicted"));
-                img.put("probability", String.format(Locale.ROOT, "%.3f", r.<Float>getAs("probability")));
-                if (in != null && in.pixels() != null) {
-                    img.put("input", Heatmaps.dataUri(Heatmaps.outline(Heatmaps.original(in.pixels(), input[0],
-                            h, w), mask)));
-                }
-                img.put("inputProblem", in == null ? "not read" : in.problem());
-                img.put("hasMask", mask != null);
-                img.put("maps", new ArrayList<Map<String, Object>>());
-                images.put(id, img);
-            }
-            List<Float> m = r.getList(r.fieldIndex("map"));
-            float[] a = new float[m.size()];
-            for (int k = 0; k < a.length; k++) a[k] = m.get(k);
-            List<Map<String, Object>> views = new ArrayList<>();
-            for (String view : options.views()) {
-                for (String sign : options.signs()) {
-                    Heatmaps.Sign s = Heatmaps.Sign.of(sign);
-                    java.awt.image.BufferedImage drawn;
-                    if (view.equals("heat_map")) drawn = Heatmaps.render(a, c, h, w, s, options.outlierPercent());
-                    else if (in != null && in.pixels() != null && in.pixels().length == input[0] * h * w) {
-                        drawn = Heatmaps.blended(a, c, h, w, s, options.outlierPercent(), in.pixels(), input[0]);
-                    } else continue;
-                    Map<String, Object> v = new LinkedHashMap<>();
-                    v.put("kind", view.equals("heat_map") ? "heatmap" : "overlay");
-                    v.put("caption", (view.equals("heat_map") ? "" : "over input, ") + sign);
-                    v.put("src", Heatmaps.dataUri(Heatmaps.outline(drawn, mask)));
-                    views.add(v);
-                }
-            }
+            Map<String, Object> img = images.get(id);
+            if (img == null) images.put(id, img = header(r, why.get(id), in, input, classes));
             Map<String, Object> cell = new LinkedHashMap<>();
             cell.put("method", r.getAs("method"));
             cell.put("model", r.getAs("model_id"));
-            cell.put("views", views);
+            cell.put("views", views(r, in, input, options));
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> cells = (List<Map<String, Object>>) img.get("maps");
             cells.add(cell);
@@ -88,6 +53,56 @@ final class Gallery {
             out.add(img);
         }
         return out;
+    }
+
+    /** An image's row head: why it was chosen, its label and prediction, and its input with the mask outlined. */
+    private static Map<String, Object> header(Row r, String why, GalleryInputs.Input in, int[] input,
+                                              Map<Integer, String> classes) {
+        Map<String, Object> img = new LinkedHashMap<>();
+        img.put("id", r.getAs("image_id"));
+        img.put("why", why);
+        img.put("label", r.getAs("label_name") == null ? "—" : r.getAs("label_name"));
+        Integer predicted = r.getAs("predicted");
+        img.put("predicted", predicted == null ? "—" : classes.getOrDefault(predicted, "class " + predicted));
+        img.put("probability", String.format(Locale.ROOT, "%.3f", r.<Float>getAs("probability")));
+        if (drawable(in, input)) {
+            img.put("input", Heatmaps.dataUri(Heatmaps.outline(Heatmaps.original(in.pixels(), input[0], input[1], input[2]),
+                    in.mask())));
+        }
+        img.put("inputProblem", in == null ? "not read" : in.problem());
+        img.put("hasMask", in != null && in.mask() != null);
+        img.put("maps", new ArrayList<Map<String, Object>>());
+        return img;
+    }
+
+    /** One map drawn in every configured view and sign (blended views only where the input could be read). */
+    private static List<Map<String, Object>> views(Row r, GalleryInputs.Input in, int[] input, JobConfig.Report options) {
+        List<Float> m = r.getList(r.fieldIndex("map"));
+        float[] a = new float[m.size()];
+        for (int k = 0; k < a.length; k++) a[k] = m.get(k);
+        int c = r.getAs("channels"), h = r.getAs("height"), w = r.getAs("width");
+        boolean blend = drawable(in, input) && input[1] == h && input[2] == w;
+        boolean[] mask = in == null ? null : in.mask();
+        List<Map<String, Object>> views = new ArrayList<>();
+        for (String view : options.views()) {
+            boolean heat = view.equals("heat_map");
+            if (!heat && !blend) continue;
+            for (String sign : options.signs()) {
+                Heatmaps.Sign s = Heatmaps.Sign.of(sign);
+                java.awt.image.BufferedImage drawn = heat ? Heatmaps.render(a, c, h, w, s, options.outlierPercent())
+                        : Heatmaps.blended(a, c, h, w, s, options.outlierPercent(), in.pixels(), input[0]);
+                Map<String, Object> v = new LinkedHashMap<>();
+                v.put("kind", heat ? "heatmap" : "overlay");
+                v.put("caption", (heat ? "" : "over input, ") + sign);
+                v.put("src", Heatmaps.dataUri(Heatmaps.outline(drawn, mask)));
+                views.add(v);
+            }
+        }
+        return views;
+    }
+
+    private static boolean drawable(GalleryInputs.Input in, int[] input) {
+        return in != null && in.pixels() != null && in.pixels().length == input[0] * input[1] * input[2];
     }
 
     /** The inputs of the gallery's images, or none (with the reason) when the run's configuration cannot be read. */

@@ -201,6 +201,16 @@ final class RunTables {
         why.merge(id, reason, (a, b) -> a + "; " + b);
     }
 
+    /** The class names the run's labels carry, by class index (classes without a labelled image are absent). */
+    Map<Integer, String> classNames() {
+        Map<Integer, String> out = new TreeMap<>();
+        for (Row r : table(Tables.ATTRIBUTIONS).where("label IS NOT NULL AND label_name IS NOT NULL")
+                .select("label", "label_name").distinct().collectAsList()) {
+            out.put(r.getInt(0), r.getString(1));
+        }
+        return out;
+    }
+
     /** The attribution rows of {@code ids}, by image, model and method. */
     List<Row> maps(java.util.Collection<String> ids) {
         return table(Tables.ATTRIBUTIONS).where(col("image_id").isin(ids.toArray())).orderBy("image_id", "model_id", "method")
