@@ -68,7 +68,7 @@ public final class GalleryInputs {
     }
 
     private static Row builtin(String id) {
-        return row(id, null, null, Long.parseLong(id.substring(id.lastIndexOf('-') + 1)), null, null, null);
+        return row(id, null, null, null, Long.parseLong(id.substring(id.lastIndexOf('-') + 1)), null, null, null);
     }
 
     private static Map<String, Row> fashionMnist(JobConfig.Dataset d, List<Row> images) {
@@ -77,7 +77,7 @@ public final class GalleryInputs {
         for (LabeledImage img : FashionMnist.load(java.nio.file.Path.of(d.fashionMnistPath()), "t10k")) {
             if (!ids.contains(img.id())) continue;
             try {
-                out.put(img.id(), row(img.id(), null, ImageDecoder.encode(img.pixels(), 1, img.height(), img.width(), "png"),
+                out.put(img.id(), row(img.id(), null, null, ImageDecoder.encode(img.pixels(), 1, img.height(), img.width(), "png"),
                         null, null, null, null));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -89,9 +89,9 @@ public final class GalleryInputs {
     private static Map<String, Row> ingested(SparkSession spark, JobConfig.Dataset d, List<Row> images) {
         Map<String, Row> out = new HashMap<>();
         for (Row r : spark.read().parquet(d.parquetPath()).where(col("image_id").isin(ids(images).toArray()))
-                .select("image_id", "path", "content", "boxes", "annotation").collectAsList()) {
-            out.put(r.getString(0), row(r.getString(0), r.getString(1), (byte[]) r.get(2), null, r.getString(3),
-                    (byte[]) r.get(4), null));
+                .select("image_id", "path", "content", "boxes", "annotation", "label_name").collectAsList()) {
+            out.put(r.getString(0), row(r.getString(0), r.getString(1), r.getString(5), (byte[]) r.get(2), null,
+                    r.getString(3), (byte[]) r.get(4), null));
         }
         return out;
     }
@@ -136,7 +136,7 @@ public final class GalleryInputs {
                 problem = "it cannot be read (" + e.getMessage() + ")";
             }
             String stem = stems.get(id);
-            out.put(id, row(id, path, content, null, csv.get(stem), xml.get(stem), problem));
+            out.put(id, row(id, path, r.getAs("label_name"), content, null, csv.get(stem), xml.get(stem), problem));
         }
         return out;
     }
@@ -153,10 +153,13 @@ public final class GalleryInputs {
         }
     }
 
-    /** A row of {@link ImageSource#SCHEMA} as the loader reads it (the image was labelled when the run read it). */
-    private static Row row(String id, String path, byte[] content, Long index, String boxes, byte[] annotation,
-                           String problem) {
-        return new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(new Object[]{id, path, 0, null,
+    /**
+     * A row of {@link ImageSource#SCHEMA} as the loader reads it: the image was labelled when the run read it, and its
+     * class name picks its own boxes among the annotation's.
+     */
+    private static Row row(String id, String path, String labelName, byte[] content, Long index, String boxes,
+                           byte[] annotation, String problem) {
+        return new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(new Object[]{id, path, 0, labelName,
                 content, index, boxes, annotation, problem}, ImageSource.SCHEMA);
     }
 

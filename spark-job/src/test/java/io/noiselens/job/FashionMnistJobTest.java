@@ -78,6 +78,19 @@ class FashionMnistJobTest {
             // The replicas table measures the clean model on the same 40 images: the test accuracy, near enough.
             Row rep = spark.read().parquet(out.resolve("replicas").toString()).where("run_id = 'fm'").first();
             assertTrue((double) rep.getAs("clean_accuracy") >= 0.75, rep.toString());
+            // The report's gallery reads the inputs again from the IDX files: the test set's own pixels, no mask.
+            List<Row> some = spark.read().parquet(out.resolve("attributions").toString())
+                    .where("run_id = 'fm' AND method = 'gradient'").select("image_id", "path", "label_name")
+                    .orderBy("image_id").limit(3).collectAsList();
+            String config = spark.read().parquet(out.resolve("runs").toString()).where("run_id = 'fm'").first()
+                    .getAs("config_json");
+            var inputs = GalleryInputs.load(spark, JobConfigLoader.fromString(config, List.of()), 1, 28, 28, some);
+            for (Row r : some) {
+                int i = Integer.parseInt(r.getString(0).substring("t10k-".length()));
+                var in = inputs.get(r.getString(0));
+                assertNull(in.mask());
+                for (int q = 0; q < 784; q++) assertEquals(test.get(i).pixels()[q], in.pixels()[q], 1e-6, r.getString(0));
+            }
         } finally {
             spark.stop();
         }

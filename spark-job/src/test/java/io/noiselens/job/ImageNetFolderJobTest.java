@@ -188,6 +188,38 @@ class ImageNetFolderJobTest {
             assertArrayEquals(maps.get(r.getString(0) + "|" + r.getString(1)), floats(r.getList(2)), r.getString(0));
         }
         assertEquals(errors, errors(out, "parquet"));
+
+        // The report's gallery reads the inputs again from each run's dataset: the folder's files with their XML or CSV
+        // boxes, and the ingested table. Each gives the image decoded, resized and cropped as the run did (not
+        // normalised), and the left-half box as columns 0..15; a file that is gone is named as such.
+        List<Row> images = attributions.where("run_id = 'folder' AND method = 'gradient'").select("image_id", "path", "label_name")
+                .orderBy("image_id").collectAsList();
+        Map<String, GalleryInputs.Input> fromXmlInputs = gallery(out, "folder", images), fromCsvInputs = gallery(out, "csv", images),
+                fromTable = gallery(out, "parquet", images);
+        for (Row r : images) {
+            String id = r.getString(0);
+            GalleryInputs.Input read = fromXmlInputs.get(id);
+            assertNull(read.problem(), id);
+            var d = io.noiselens.image.ImageDecoder.decode(Files.readAllBytes(root.resolve(id)), 3, 3000);
+            assertArrayEquals(io.noiselens.image.Geometry.of(d.height(), d.width(), 32, 32, 32).apply(d.pixels(), 3),
+                    read.pixels(), id);
+            for (int q = 0; q < 32 * 32; q++) assertEquals(q % 32 < 16, read.mask()[q], id + ": mask pixel " + q);
+            for (GalleryInputs.Input other : List.of(fromCsvInputs.get(id), fromTable.get(id))) {
+                assertArrayEquals(read.pixels(), other.pixels(), id);
+                assertArrayEquals(read.mask(), other.mask(), id);
+            }
+        }
+        Row gone = new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(new Object[]{"n00000001/gone.JPEG",
+                "file:" + root.resolve("n00000001").resolve("gone.JPEG"), "n00000001"}, images.get(0).schema());
+        GalleryInputs.Input missing = gallery(out, "folder", List.of(gone)).get("n00000001/gone.JPEG");
+        assertTrue(missing.pixels() == null && missing.problem().contains("cannot be read"), missing.problem());
+    }
+
+    /** The gallery inputs of {@code images} under run {@code runId}'s recorded configuration. */
+    private static Map<String, GalleryInputs.Input> gallery(Path out, String runId, List<Row> images) {
+        String config = spark.read().parquet(out.resolve("runs").toString()).where("run_id = '" + runId + "'")
+                .select("config_json").first().getString(0);
+        return GalleryInputs.load(spark, io.noiselens.config.JobConfigLoader.fromString(config, List.of()), 3, 32, 32, images);
     }
 
     /**
