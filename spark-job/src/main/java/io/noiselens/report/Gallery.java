@@ -83,14 +83,16 @@ final class Gallery {
         int c = r.getAs("channels"), h = r.getAs("height"), w = r.getAs("width");
         boolean blend = drawable(in, input) && input[1] == h && input[2] == w;
         boolean[] mask = in == null ? null : in.mask();
+        // Each sign's heat map is drawn once: it is a view of its own and the layer of the blended view.
+        Map<String, java.awt.image.BufferedImage> heatMaps = new java.util.HashMap<>();
         List<Map<String, Object>> views = new ArrayList<>();
         for (String view : options.views()) {
             boolean heat = view.equals("heat_map");
             if (!heat && !blend) continue;
             for (String sign : options.signs()) {
-                Heatmaps.Sign s = Heatmaps.Sign.of(sign);
-                java.awt.image.BufferedImage drawn = heat ? Heatmaps.render(a, c, h, w, s, options.outlierPercent())
-                        : Heatmaps.blended(a, c, h, w, s, options.outlierPercent(), in.pixels(), input[0]);
+                java.awt.image.BufferedImage map = heatMaps.computeIfAbsent(sign,
+                        k -> Heatmaps.render(a, c, h, w, Heatmaps.Sign.of(k), options.outlierPercent()));
+                java.awt.image.BufferedImage drawn = heat ? map : Heatmaps.blended(map, in.pixels(), input[0]);
                 Map<String, Object> v = new LinkedHashMap<>();
                 v.put("kind", heat ? "heatmap" : "overlay");
                 v.put("caption", (heat ? "" : "over input, ") + sign);

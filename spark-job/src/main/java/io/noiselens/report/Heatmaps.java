@@ -110,12 +110,10 @@ final class Heatmaps {
 
     /**
      * Captum's {@code blended_heat_map}: the input's channel mean drawn in grey (scaled to its own range, as
-     * matplotlib's {@code imshow} does) under the heat map at {@link #OVERLAY_ALPHA}.
+     * matplotlib's {@code imshow} does) under the drawn heat map {@code heat} at {@link #OVERLAY_ALPHA}.
      */
-    static BufferedImage blended(float[] map, int channels, int height, int width, Sign sign, double outlierPercent,
-                                 float[] pixels, int pixelChannels) {
-        BufferedImage heat = render(map, channels, height, width, sign, outlierPercent);
-        int plane = height * width;
+    static BufferedImage blended(BufferedImage heat, float[] pixels, int pixelChannels) {
+        int width = heat.getWidth(), height = heat.getHeight(), plane = height * width;
         double[] grey = new double[plane];
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (int p = 0; p < plane; p++) {
@@ -133,10 +131,12 @@ final class Heatmaps {
         return img;
     }
 
-    /** Draws the outline of {@code mask} (its pixels with a 4-neighbour outside it) onto {@code img}. */
-    static BufferedImage outline(BufferedImage img, boolean[] mask) {
-        int w = img.getWidth(), h = img.getHeight();
-        if (mask == null || mask.length != w * h) return img;
+    /** A copy of {@code img} with the outline of {@code mask} (its pixels with a 4-neighbour outside it) drawn on it. */
+    static BufferedImage outline(BufferedImage source, boolean[] mask) {
+        int w = source.getWidth(), h = source.getHeight();
+        if (mask == null || mask.length != w * h) return source;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        img.setData(source.getData());
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 if (!mask[y * w + x]) continue;
